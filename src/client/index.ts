@@ -1,0 +1,2 @@
+export { CHANGE_TYPES } from "./managers/ChangeType";
+export type { ChangeType } from "./managers/ChangeType";

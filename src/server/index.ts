@@ -1,0 +1,1 @@
+export { assertServer } from "shared/core/assertServer";

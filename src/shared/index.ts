@@ -1,0 +1,1 @@
+export { assertServer } from "./core/assertServer";

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * npm test: builds the project and its specs with rbxtsc, then runs every TestEZ spec on the real Luau
+ * VM against the emulated Roblox engine.
+ *
+ *   npm test                          build and run every spec
+ *   npm test -- --filter NAME         only tests whose full name (spec path + describe/it) contains NAME
+ *   npm test -- --seed S              the seed for every random choice of the run (default 1)
+ *   npm test -- --timeout SECONDS     virtual-time limit of one test (default 1800)
+ *   npm test -- --no-build            skip rbxtsc (use the last build)
+ *   npm test -- --verbose             show print() output too
+ *
+ * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
+ * on an error while loading a spec, or when no test ran.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildProject } from "./build.mjs";
+import { runSession } from "./session.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+function parseArgs(argv) {
+	const options = { build: true, seed: 1, timeout: 1800, verbose: false, realTimeLimit: 540 };
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		const next = () => {
+			if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
+			return argv[++i];
+		};
+		if (arg === "--filter") options.filter = next();
+		else if (arg === "--seed") options.seed = Number(next());
+		else if (arg === "--timeout") options.timeout = Number(next());
+		else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
+		else if (arg === "--no-build") options.build = false;
+		else if (arg === "--verbose") options.verbose = true;
+		else throw new Error(`unknown option ${arg}`);
+	}
+	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
+	return options;
+}
+
+async function main() {
+	const options = parseArgs(process.argv.slice(2));
+	const t0 = performance.now();
+	if (options.build) buildProject(root, "tsconfig.test.json", "test.project.json");
+	const summary = await runSession(root, {
+		project: "test.project.json",
+		command: "test",
+		seed: options.seed,
+		verbose: options.verbose,
+		realTimeLimit: options.realTimeLimit,
+		options: { roots: ["Specs"], filter: options.filter, timeout: options.timeout },
+	});
+	for (const failure of summary.failures) {
+		console.log(`\nFAIL ${failure.name}\n${failure.message}`);
+	}
+	const total = summary.passed + summary.failed + summary.skipped;
+	console.log(`\nseed ${options.seed}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+	if (total === 0) console.log("no test ran");
+	console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
+	process.exitCode = summary.failed > 0 || total === 0 || summary.passed === 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+	console.error(error?.stack ?? String(error));
+	console.log("0 passed, 1 failed, 0 skipped");
+	process.exitCode = 1;
+});

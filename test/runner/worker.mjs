@@ -1,0 +1,63 @@
+/**
+ * Runs one headless Roblox session in a worker thread: boots the Luau VM, loads the engine, and runs the
+ * requested command (the specs). Output and the final summary go to the parent through postMessage; the
+ * parent owns the real-time guard and can terminate this worker at any moment.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { createLuauState } from "./vm.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const engineDir = path.join(here, "..", "runtime", "engine");
+const { treeJson, seed, command, options, realTimeLimitSeconds } = workerData;
+const started = performance.now();
+
+let state;
+const host = {
+	compile: (source, chunkname) => state.loadstring(source, chunkname, true),
+	engineSource: (name) => fs.readFileSync(path.join(engineDir, `${name}.luau`), "utf8"),
+	tree: () => treeJson,
+	seed: () => seed,
+	output: (kind, message) => parentPort.postMessage({ type: "output", kind, message }),
+	realtime: () => (performance.now() - started) / 1000,
+	checkRealTime: () => {
+		if (realTimeLimitSeconds && (performance.now() - started) / 1000 > realTimeLimitSeconds) {
+			throw new Error(`real-time guard: the run took longer than ${realTimeLimitSeconds} s`);
+		}
+	},
+	result: (json) => parentPort.postMessage({ type: "result", json }),
+	option: (name) => {
+		const v = options[name];
+		return v === undefined ? undefined : typeof v === "object" ? JSON.stringify(v) : v;
+	},
+};
+
+state = await createLuauState({ host });
+const boot = state.loadstring(fs.readFileSync(path.join(engineDir, "Boot.luau"), "utf8"), "=engine/Boot", true);
+const main = state.loadstring(
+	`local host = ...
+	local engine = host.boot(host)
+	local commands = {
+		test = function()
+			local roots = engine.Json.decode(host.option("roots"))
+			local summary = engine.TestRunner.run({
+				roots = roots,
+				filter = host.option("filter"),
+				timeout = host.option("timeout"),
+			})
+			return engine.Json.encode(summary)
+		end,
+	}
+	host.result(commands[host.option("command")]())`,
+	"=engine/Main",
+	true,
+);
+host.boot = boot;
+options.command = command;
+try {
+	await main(host);
+} catch (error) {
+	parentPort.postMessage({ type: "fatal", message: String(error?.stack ?? error) });
+}
