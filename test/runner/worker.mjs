@@ -17,7 +17,10 @@ const started = performance.now();
 let state;
 const host = {
 	compile: (source, chunkname) => state.loadstring(source, chunkname, true),
-	engineSource: (name) => fs.readFileSync(path.join(engineDir, `${name}.luau`), "utf8"),
+	engineSource: (name) => {
+		const file = path.join(engineDir, `${name}.luau`);
+		return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+	},
 	tree: () => treeJson,
 	seed: () => seed,
 	output: (kind, message) => parentPort.postMessage({ type: "output", kind, message }),
