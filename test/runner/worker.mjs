@@ -42,18 +42,7 @@ const boot = state.loadstring(fs.readFileSync(path.join(engineDir, "Boot.luau"),
 const main = state.loadstring(
 	`local host = ...
 	local engine = host.boot(host)
-	local commands = {
-		test = function()
-			local roots = engine.Json.decode(host.option("roots"))
-			local summary = engine.TestRunner.run({
-				roots = roots,
-				filter = host.option("filter"),
-				timeout = host.option("timeout"),
-			})
-			return engine.Json.encode(summary)
-		end,
-	}
-	host.result(commands[host.option("command")]())`,
+	host.result(engine.Commands.run(host.option("command")))`,
 	"=engine/Main",
 	true,
 );
