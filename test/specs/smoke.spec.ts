@@ -6,9 +6,13 @@ export = () => {
 			expect(() => assertServer("X")).never.to.throw();
 		});
 		it("throws a message naming the module on a client", () => {
-			expect(() => assertServer("DataAccessLayer", { IsServer() { return false; } })).to.throw(
-				"[DataAccessLayer] is server-only",
-			);
+			expect(() =>
+				assertServer("DataAccessLayer", {
+					IsServer() {
+						return false;
+					},
+				}),
+			).to.throw("[DataAccessLayer] is server-only");
 		});
 	});
 };
