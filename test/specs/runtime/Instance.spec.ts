@@ -14,6 +14,13 @@ export = () => {
 			expect(typeOf({})).to.equal("table");
 		});
 
+		it("converts to a string as its Name", () => {
+			const f = folder("Crate");
+			expect(tostring(f)).to.equal("Crate");
+			f.Name = "Box";
+			expect(tostring(f)).to.equal("Box");
+		});
+
 		it("names a new instance after its class and keeps ClassName read-only", () => {
 			const f = new Instance("Configuration");
 			expect(f.Name).to.equal("Configuration");
@@ -179,11 +186,10 @@ export = () => {
 			const deep = folder("Target", mid);
 			expect(root.FindFirstChild("Target")).to.equal(undefined);
 			expect(root.FindFirstChild("Target", true)).to.equal(deep);
+			expect(root.FindFirstDescendant("Target")).to.equal(deep);
 			const first = folder("Target", root);
 			folder("Target", root);
 			expect(root.FindFirstChild("Target")).to.equal(first);
-			expect(root.FindFirstChild("Target", true)).to.equal(first);
-			expect(root.FindFirstDescendant("Target")).to.equal(first);
 		});
 
 		it("FindFirstChildOfClass matches the exact class only", () => {
@@ -337,6 +343,24 @@ export = () => {
 			expect(copiedValue.Value).to.equal("hello");
 			copiedValue.Value = "changed";
 			expect(value.Value).to.equal("hello");
+		});
+
+		it("Clone points references inside the cloned tree at the copies and keeps outside references", () => {
+			const outside = folder("Outside");
+			const root = folder("Root");
+			const target = folder("Target", root);
+			const inner = new Instance("ObjectValue", root);
+			inner.Name = "Inner";
+			inner.Value = target;
+			const outer = new Instance("ObjectValue", root);
+			outer.Name = "Outer";
+			outer.Value = outside;
+			const copy = root.Clone();
+			const copiedTarget = copy.FindFirstChild("Target");
+			expect(copiedTarget).never.to.equal(target);
+			expect((copy.FindFirstChild("Inner") as ObjectValue).Value).to.equal(copiedTarget);
+			expect((copy.FindFirstChild("Outer") as ObjectValue).Value).to.equal(outside);
+			expect(inner.Value).to.equal(target);
 		});
 
 		it("Clone leaves out non-Archivable descendants and returns nil for a non-Archivable instance", () => {

@@ -60,10 +60,8 @@ export = () => {
 		it("requires a module to return exactly one value", () => {
 			const none = moduleWithSource("None", "local x = 1", folder("Mods"));
 			const two = moduleWithSource("Two", "return 1, 2", folder("Mods"));
-			const nilValue = moduleWithSource("Nil", "return nil", folder("Mods"));
 			expect(errorOf(() => require(none))).to.equal("Module code did not return exactly one value");
 			expect(errorOf(() => require(two))).to.equal("Module code did not return exactly one value");
-			expect(errorOf(() => require(nilValue))).to.equal(undefined);
 		});
 
 		it("detects a cycle with 'Requested module was required recursively'", () => {
@@ -103,6 +101,19 @@ export = () => {
 				expect(mine).to.equal(LOAD_ERROR);
 			});
 			expect(other).to.equal(LOAD_ERROR);
+		});
+
+		it("runs a clone of a ModuleScript as a module of its own", () => {
+			const mods = folder("Mods");
+			const original = moduleWithSource("Original", "return {}", mods);
+			const first = require(original);
+			const copy = original.Clone();
+			copy.Name = "Copy";
+			copy.Parent = mods;
+			const fromCopy = require(copy);
+			expect(typeOf(fromCopy)).to.equal("table");
+			expect(fromCopy).never.to.equal(first);
+			expect(require(original)).to.equal(first);
 		});
 
 		it("rejects an argument that is not a ModuleScript", () => {
