@@ -136,6 +136,20 @@ export = () => {
 		});
 	});
 
+	describe("Script classes", () => {
+		it("keeps Disabled the inverse of Enabled on Script and LocalScript", () => {
+			for (const className of ["Script", "LocalScript"] as const) {
+				const s = new Instance(className);
+				expect(s.Enabled).to.equal(true);
+				expect(s.Disabled).to.equal(false);
+				s.Disabled = true;
+				expect(s.Enabled).to.equal(false);
+				s.Enabled = true;
+				expect(s.Disabled).to.equal(false);
+			}
+		});
+	});
+
 	describe("Instance Parent", () => {
 		it("parents through Instance.new's second argument", () => {
 			const box = folder("Box");
