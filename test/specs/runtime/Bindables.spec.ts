@@ -69,6 +69,29 @@ export = () => {
 		});
 	});
 
+	describe("RemoteFunction callbacks", () => {
+		it("lets OnServerInvoke and OnClientInvoke be set to a function or nil but never read", () => {
+			const remote = new Instance("RemoteFunction");
+			for (const key of ["OnServerInvoke", "OnClientInvoke"]) {
+				const members = remote as unknown as { [name: string]: unknown };
+				expect(errorOf(() => members[key])).to.equal(
+					`${key} is a callback member of RemoteFunction; you can only set the callback value, get is not available`,
+				);
+				expect(
+					errorOf(() => {
+						members[key] = "nope";
+					}),
+				).to.equal(`Unable to assign property ${key}. function expected, got string`);
+				expect(
+					errorOf(() => {
+						members[key] = () => 1;
+						members[key] = undefined;
+					}),
+				).to.equal(undefined);
+			}
+		});
+	});
+
 	describe("BindableFunction", () => {
 		it("Invoke returns the callback's results, tables copied both ways", () => {
 			const fn = new Instance("BindableFunction");

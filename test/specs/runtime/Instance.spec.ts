@@ -14,6 +14,10 @@ export = () => {
 			expect(typeOf({})).to.equal("table");
 		});
 
+		it("locks an instance's metatable", () => {
+			expect(getmetatable(new Instance("Folder"))).to.equal("The metatable is locked");
+		});
+
 		it("converts to a string as its Name", () => {
 			const f = folder("Crate");
 			expect(tostring(f)).to.equal("Crate");
@@ -156,6 +160,9 @@ export = () => {
 			const child = new Instance("Folder", box);
 			expect(child.Parent).to.equal(box);
 			expect(box.GetChildren()[0]).to.equal(child);
+			expect(errorOf(() => new Instance("Folder", "Box" as unknown as Instance))).to.equal(
+				"Unable to assign property Parent. Instance expected, got string",
+			);
 		});
 
 		it("moves an instance between parents and updates both child lists", () => {
