@@ -25,9 +25,12 @@ export = () => {
 
 		it("drops metatables from tables it passes", () => {
 			const event = new Instance("BindableEvent");
-			const sent = setmetatable({ value: 1 }, {
-				__index: (() => "from metatable") as unknown as (self: { value: number }, index: unknown) => void,
-			});
+			const sent = setmetatable(
+				{ value: 1 },
+				{
+					__index: (() => "from metatable") as unknown as (self: { value: number }, index: unknown) => void,
+				},
+			);
 			let got: object | undefined;
 			event.Event.Connect((value: object) => (got = value));
 			event.Fire(sent);
