@@ -320,17 +320,21 @@ export = () => {
 			expect(calls).to.equal(0);
 		});
 
-		it("Destroy fires Destroying on the instance and its descendants", () => {
-			const root = folder("Root");
+		it("Destroy fires Destroying immediately, before the instance and its descendants leave their parents", () => {
+			// Instance.Destroying: "fires immediately before the Instance or one of its ancestors is destroyed";
+			// a handler that does not yield still sees the instance in place.
+			const container = folder("Container");
+			const root = folder("Root", container);
 			const leaf = folder("Leaf", root);
 			const seen = new Array<string>();
-			root.Destroying.Connect(() => seen.push("Root"));
-			leaf.Destroying.Connect(() => seen.push("Leaf"));
+			root.Destroying.Connect(() => seen.push(`Root in ${root.Parent?.Name}`));
+			leaf.Destroying.Connect(() => seen.push(`Leaf in ${leaf.Parent?.Name}`));
 			root.Destroy();
-			settle();
 			expect(seen.size()).to.equal(2);
-			expect(seen.includes("Root")).to.equal(true);
-			expect(seen.includes("Leaf")).to.equal(true);
+			expect(seen[0]).to.equal("Root in Container");
+			expect(seen[1]).to.equal("Leaf in Root");
+			expect(root.Parent).to.equal(undefined);
+			expect(leaf.Parent).to.equal(undefined);
 		});
 
 		it("ClearAllChildren destroys every child and keeps the instance", () => {
