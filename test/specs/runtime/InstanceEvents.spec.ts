@@ -130,6 +130,38 @@ export = () => {
 			expect(seen.size()).to.equal(1);
 		});
 
+		it("accepts a number for a string property and rejects nil for a property that always has a value", () => {
+			const value = new Instance("StringValue");
+			(value as unknown as { Value: unknown }).Value = 12;
+			expect(value.Value).to.equal("12");
+			expect(
+				errorOf(() => {
+					(value as unknown as { Value: unknown }).Value = undefined;
+				}),
+			).to.equal("Unable to assign property Value. string expected, got nil");
+			expect(value.Value).to.equal("12");
+			const flag = new Instance("BoolValue");
+			expect(
+				errorOf(() => {
+					(flag as unknown as { Value: unknown }).Value = undefined;
+				}),
+			).to.equal("Unable to assign property Value. boolean expected, got nil");
+		});
+
+		it("accepts only an Instance or nil for ObjectValue.Value", () => {
+			const ref = new Instance("ObjectValue");
+			const target = folder("Target");
+			ref.Value = target;
+			expect(ref.Value).to.equal(target);
+			ref.Value = undefined;
+			expect(ref.Value).to.equal(undefined);
+			expect(
+				errorOf(() => {
+					(ref as unknown as { Value: unknown }).Value = "Target";
+				}),
+			).to.equal("Unable to assign property Value. Instance expected, got string");
+		});
+
 		it("rejects a value of the wrong type for a typed property", () => {
 			const value = new Instance("IntValue");
 			const message = errorOf(() => {
