@@ -4,7 +4,7 @@
  * https://create.roblox.com/docs/reference/engine/globals/LuaGlobals#require). The modules are built at
  * run time: the runtime compiles a ModuleScript's Source when it is first required.
  */
-import { captureOutput, now } from "../harness/World";
+import { captureOutput, newServer, now } from "../harness/World";
 import { errorOf, folder, moduleWithSource } from "./support";
 
 const COUNT_RUNS = `script:SetAttribute("Runs", (script:GetAttribute("Runs") or 0) + 1)\n`;
@@ -114,6 +114,27 @@ export = () => {
 			expect(typeOf(fromCopy)).to.equal("table");
 			expect(fromCopy).never.to.equal(first);
 			expect(require(original)).to.equal(first);
+		});
+
+		it("shares _G and shared between the modules of one server but not with another server", () => {
+			const writer = moduleWithSource("Writer", '_G.mark = "set"; shared.count = 1; return true', folder("Mods"));
+			const readerSource = "return { mark = _G.mark, count = shared.count }";
+			require(writer);
+			const here = require(moduleWithSource("Reader", readerSource, folder("Mods"))) as {
+				mark?: string;
+				count?: number;
+			};
+			expect(here.mark).to.equal("set");
+			expect(here.count).to.equal(1);
+			const other = newServer({ runScripts: false });
+			const there = other.run(() => {
+				const holder = new Instance("Folder");
+				holder.Parent = other.game.GetService("ReplicatedStorage");
+				return require(moduleWithSource("Reader", readerSource, holder));
+			}) as { mark?: string; count?: number };
+			expect(there.mark).to.equal(undefined);
+			expect(there.count).to.equal(undefined);
+			other.shutdown();
 		});
 
 		it("rejects an argument that is not a ModuleScript", () => {

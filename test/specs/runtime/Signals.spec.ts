@@ -117,6 +117,21 @@ export = () => {
 			expect(now() - started >= 3 - 1e-6).to.equal(true);
 		});
 
+		it("resumes every thread waiting on a signal with the same fire", () => {
+			const event = new Instance("BindableEvent");
+			const got = new Array<string>();
+			for (let i = 1; i <= 3; i++) {
+				task.spawn(() => {
+					const [value] = event.Event.Wait() as unknown as LuaTuple<[string]>;
+					got.push(`${i}:${value}`);
+				});
+			}
+			event.Fire("go");
+			event.Fire("again");
+			settle();
+			expect(got.join(",")).to.equal("1:go,2:go,3:go");
+		});
+
 		it("rejects a handler that is not a function", () => {
 			const event = new Instance("BindableEvent");
 			expect(errorOf(() => event.Event.Connect(5 as unknown as () => void))).to.equal(
