@@ -167,9 +167,9 @@ export = () => {
 			const message = errorOf(() => {
 				(value as unknown as { Value: unknown }).Value = "ten";
 			});
-			expect(message !== undefined && message.find("Unable to assign property Value.", 1, true)[0] === 1).to.equal(
-				true,
-			);
+			expect(
+				message !== undefined && message.find("Unable to assign property Value.", 1, true)[0] === 1,
+			).to.equal(true);
 			expect(message !== undefined && message.find("got string", 1, true)[0] !== undefined).to.equal(true);
 			expect(value.Value).to.equal(0);
 		});
