@@ -209,7 +209,10 @@ export function advance(seconds: number): void {
 
 /** Creates a server in the simulated world (its own DataModel, module cache, JobId and players). */
 export function newServer(options: ServerOptions = {}): ServerHandle {
-	return new ServerHandle(__runtime.World.newServer(options) as RawServer);
+	// runtime.d.ts declares newServer as a method, which would compile to World:newServer(options) and pass
+	// the World table as the options; the engine function takes its options first.
+	const world = __runtime.World as unknown as { newServer(this: void, options: ServerOptions): RawServer };
+	return new ServerHandle(world.newServer(options));
 }
 
 /** Virtual seconds since the run began. */
