@@ -106,7 +106,12 @@ export = () => {
 			while (finished < total) task.wait(0.1);
 			expect(ok).to.equal(usage.requestQuota);
 			expect(throttled).to.equal(20);
-			expect(contains(errorOf(() => map.GetAsync("k")), "RequestThrottled")).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => map.GetAsync("k")),
+					"RequestThrottled",
+				),
+			).to.equal(true);
 			task.wait(61);
 			expect(errorOf(() => map.GetAsync("k"))).to.equal("<no error>");
 		});

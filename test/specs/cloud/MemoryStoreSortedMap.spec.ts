@@ -95,12 +95,18 @@ export = () => {
 
 		it("rejects a GetRangeAsync count outside 1 to 200", () => {
 			const map = MemoryStoreService.GetSortedMap("sm-count");
-			expect(contains(errorOf(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 201)), "InvalidRequest")).to.equal(
-				true,
-			);
-			expect(contains(errorOf(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 0)), "InvalidRequest")).to.equal(
-				true,
-			);
+			expect(
+				contains(
+					errorOf(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 201)),
+					"InvalidRequest",
+				),
+			).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => map.GetRangeAsync(Enum.SortDirection.Ascending, 0)),
+					"InvalidRequest",
+				),
+			).to.equal(true);
 		});
 
 		it("drops expired items from ranges", () => {

@@ -57,10 +57,25 @@ export = () => {
 
 		it("rejects messages over 1 kB and topics outside 1 to 80 characters", () => {
 			const service = game.GetService("MessagingService");
-			expect(contains(errorOf(() => service.PublishAsync("m-size", string.rep("x", 1023))), "1 kB")).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => service.PublishAsync("m-size", string.rep("x", 1023))),
+					"1 kB",
+				),
+			).to.equal(true);
 			expect(errorOf(() => service.PublishAsync("m-size", string.rep("x", 1022)))).to.equal("<no error>");
-			expect(contains(errorOf(() => service.PublishAsync(string.rep("t", 81), 1)), "1-80")).to.equal(true);
-			expect(contains(errorOf(() => service.PublishAsync("", 1)), "1-80")).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => service.PublishAsync(string.rep("t", 81), 1)),
+					"1-80",
+				),
+			).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => service.PublishAsync("", 1)),
+					"1-80",
+				),
+			).to.equal(true);
 		});
 
 		it("stops delivering to a subscription once it is disconnected", () => {
@@ -109,9 +124,7 @@ export = () => {
 			expect(sent).to.equal(210);
 			expect(contains(failure, "throttled")).to.equal(true);
 			task.wait(61);
-			expect(errorOf(() => server.run(() => messaging(server).PublishAsync("m-send-limit", 0)))).to.equal(
-				"<no error>",
-			);
+			expect(errorOf(() => server.run(() => messaging(server).PublishAsync("m-send-limit", 0)))).to.equal("<no error>");
 			server.shutdown();
 		});
 
