@@ -100,6 +100,7 @@ type RawServer = {
 	shutdown(this: RawServer): string;
 	crash(this: RawServer): void;
 	addClient(this: RawServer, player: Player): RawClient;
+	clientOf(this: RawServer, player: Player): RawClient | undefined;
 	teleport(this: RawServer, player: Player, target: RawServer, options?: TeleportOptions): Player | undefined;
 	index: number;
 };
@@ -167,6 +168,12 @@ export class ServerHandle {
 	/** Gives a player of this server a client environment (returns the existing one if it has one). */
 	addClient(player: Player): ClientHandle {
 		return new ClientHandle(this.raw.addClient(player));
+	}
+
+	/** The client of one of this server's players, if it has one (e.g. after addPlayer({ client: true })). */
+	clientOf(player: Player): ClientHandle | undefined {
+		const raw = this.raw.clientOf(player);
+		return raw !== undefined ? new ClientHandle(raw) : undefined;
 	}
 
 	/** Adds a player with a client environment; returns both. */

@@ -67,6 +67,16 @@ export = () => {
 			server.shutdown();
 		});
 
+		it("gives a player added with client: true a client environment", () => {
+			const server = newServer({ runScripts: false });
+			const player = server.addPlayer({ userId: 8006, client: true });
+			const client = server.clientOf(player);
+			expect(client).to.be.ok();
+			expect(client!.localPlayer.UserId).to.equal(8006);
+			expect(server.clientOf(server.addPlayer({ userId: 8007 }))).to.equal(undefined);
+			server.shutdown();
+		});
+
 		it("stops the client's threads when its player leaves", () => {
 			const server = newServer({ runScripts: false });
 			const { player, client } = server.addPlayerWithClient({ userId: 8005 });

@@ -34,6 +34,28 @@ export = () => {
 			expect(server.state()).to.equal("crashed");
 		});
 
+		it("runs nothing after a crash that a server's own thread caused", () => {
+			const server = newServer({ runScripts: false });
+			let after = false;
+			server.spawn(() => {
+				task.wait(1);
+				server.crash();
+				after = true;
+			});
+			task.wait(3);
+			expect(server.state()).to.equal("crashed");
+			expect(after).to.equal(false);
+		});
+
+		it("fails a run() call whose server crashed before it finished", () => {
+			const server = newServer({ runScripts: false });
+			task.delay(1, () => server.crash());
+			const [ok, err] = pcall(() => server.run(() => task.wait(10)));
+			expect(ok).to.equal(false);
+			expect(tostring(err).find("stopped before the call finished", 1, true)[0] !== undefined).to.equal(true);
+			expect(server.state()).to.equal("crashed");
+		});
+
 		it("runs no BindToClose callback and no PlayerRemoving handler when a server crashes", () => {
 			const server = newServer({ runScripts: false });
 			server.addPlayer({ userId: 10001 });
