@@ -197,6 +197,26 @@ export = () => {
 			server.shutdown();
 		});
 
+		it("fails InvokeClient when the client disconnects while being invoked", () => {
+			const server = newServer({ runScripts: false });
+			const remote = new Instance("RemoteFunction");
+			remote.Name = "Slow";
+			remote.Parent = server.game.GetService("ReplicatedStorage");
+			const { player, client } = server.addPlayerWithClient({ userId: 9005 });
+			const clientRemote = client.game.GetService("ReplicatedStorage").FindFirstChild("Slow") as RemoteFunction;
+			client.run(() => {
+				clientRemote.OnClientInvoke = () => {
+					task.wait(5);
+					return "late";
+				};
+			});
+			task.delay(1, () => server.removePlayer(player));
+			const [ok, err] = pcall(() => server.run(() => remote.InvokeClient(player)));
+			expect(ok).to.equal(false);
+			expect(tostring(err).find("disconnected", 1, true)[0] !== undefined).to.equal(true);
+			server.shutdown();
+		});
+
 		it("lets an exploiting client fire any payload the wire can carry, without client code", () => {
 			const server = newServer({ runScripts: false });
 			const remote = new Instance("RemoteEvent");
