@@ -141,6 +141,36 @@ export = () => {
 			task.wait(2);
 			expect(received).to.equal(limit);
 			publisher.shutdown();
+			task.wait(61);
+		});
+
+		it("delivers at most 100 + 50 per server messages per minute across the whole game", () => {
+			task.wait(61);
+			const hub = newServer({ runScripts: false });
+			for (let i = 0; i < 10; i++) hub.addPlayer({ userId: 7300 + i });
+			const servers = liveServers();
+			const topicLimit = 10 + 20 * servers;
+			const gameLimit = 100 + 50 * servers;
+			// Enough topics, each kept within its own limit, that together they pass the game's limit.
+			const topicCount = math.ceil(gameLimit / topicLimit) + 1;
+			let received = 0;
+			const sent = hub.run(() => {
+				for (let t = 0; t < topicCount; t++) messaging(hub).SubscribeAsync(`m-game-${t}`, () => (received += 1));
+				let count = 0;
+				for (let t = 0; t < topicCount; t++) {
+					for (let i = 0; i < topicLimit; i++) {
+						messaging(hub).PublishAsync(`m-game-${t}`, i);
+						count += 1;
+					}
+				}
+				return count;
+			});
+			task.wait(2);
+			expect(sent > gameLimit).to.equal(true);
+			expect(received).to.equal(gameLimit);
+			hub.shutdown();
+			// Leave the game's receive budget as it was for the specs that follow.
+			task.wait(61);
 		});
 
 		it("loses, duplicates and delays deliveries as the fault plan says", () => {

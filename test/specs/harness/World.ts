@@ -209,6 +209,15 @@ export function invokeServerAs(player: Player, remote: RemoteFunction, ...args: 
 	return (__runtime.Network as RawNetwork).invokeServerAs(player, remote, ...args);
 }
 
+/**
+ * Sets the source of a Script or LocalScript (scripts cannot set Source themselves; the runtime reads it
+ * from the instance's internal state, as it does for code that came from the Rojo project).
+ */
+export function setScriptSource(target: LuaSourceContainer, source: string): void {
+	const internals = __runtime.Instance as { state(this: void, instance: Instance): { source?: string } };
+	internals.state(target).source = source;
+}
+
 /** Waits `seconds` of virtual time. */
 export function advance(seconds: number): void {
 	task.wait(seconds);

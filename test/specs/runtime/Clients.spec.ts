@@ -1,4 +1,4 @@
-import { newServer } from "../harness/World";
+import { newServer, setScriptSource } from "../harness/World";
 
 function addModule(parent: Instance, name: string, source: string): ModuleScript {
 	const module = new Instance("ModuleScript");
@@ -74,6 +74,25 @@ export = () => {
 			expect(client).to.be.ok();
 			expect(client!.localPlayer.UserId).to.equal(8006);
 			expect(server.clientOf(server.addPlayer({ userId: 8007 }))).to.equal(undefined);
+			server.shutdown();
+		});
+
+		it("starts LocalScripts from ReplicatedFirst and StarterPlayerScripts on the client only", () => {
+			const server = newServer({ runScripts: false });
+			const source = 'game:GetService("Players").LocalPlayer:SetAttribute(script.Name, true)';
+			const first = new Instance("LocalScript");
+			first.Name = "FromReplicatedFirst";
+			setScriptSource(first, source);
+			first.Parent = server.game.GetService("ReplicatedFirst");
+			const starter = new Instance("LocalScript");
+			starter.Name = "FromStarterPlayerScripts";
+			setScriptSource(starter, source);
+			starter.Parent = server.game.GetService("StarterPlayer").FindFirstChild("StarterPlayerScripts")!;
+			const { player, client } = server.addPlayerWithClient({ userId: 8008 });
+			task.wait(0.1);
+			expect(client.localPlayer.GetAttribute("FromReplicatedFirst")).to.equal(true);
+			expect(client.localPlayer.GetAttribute("FromStarterPlayerScripts")).to.equal(true);
+			expect(player.GetAttribute("FromReplicatedFirst")).to.equal(undefined);
 			server.shutdown();
 		});
 
