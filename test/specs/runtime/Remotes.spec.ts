@@ -1,4 +1,12 @@
-import { fireServerAs, invokeServerAs, newServer, now, ServerHandle, ClientHandle } from "../harness/World";
+import {
+	captureOutput,
+	fireServerAs,
+	invokeServerAs,
+	newServer,
+	now,
+	ServerHandle,
+	ClientHandle,
+} from "../harness/World";
 import { withFaults } from "../harness/Faults";
 
 type Setup = {
@@ -164,6 +172,24 @@ export = () => {
 				expect(reliableCount).to.equal(10);
 				reliable.server.shutdown();
 			});
+		});
+
+		it("drops unreliable payloads over 900 bytes", () => {
+			const s = setup("UnreliableRemoteEvent", 9006);
+			const got: Array<number> = [];
+			s.serverRemote.OnServerEvent.Connect((_player, text) => got.push((text as string).size()));
+			const output = captureOutput(() =>
+				s.client.run(() => {
+					s.clientRemote.FireServer(string.rep("x", 800));
+					s.clientRemote.FireServer(string.rep("x", 1000));
+				}),
+			);
+			task.wait(1);
+			expect(output.size()).to.equal(1);
+			expect(output[0].kind).to.equal("warn");
+			expect(got.size()).to.equal(1);
+			expect(got[0]).to.equal(800);
+			s.server.shutdown();
 		});
 
 		it("takes the fault plan's latency to cross", () => {
