@@ -103,9 +103,9 @@ export = () => {
 			const over = errorOf(() => server.run(() => messaging(server).SubscribeAsync("m-subs-extra", () => {})));
 			expect(contains(over, "subscription limit")).to.equal(true);
 			connections[0].Disconnect();
-			expect(errorOf(() => server.run(() => messaging(server).SubscribeAsync("m-subs-extra", () => {})))).to.equal(
-				"<no error>",
-			);
+			expect(
+				errorOf(() => server.run(() => messaging(server).SubscribeAsync("m-subs-extra", () => {}))),
+			).to.equal("<no error>");
 			server.shutdown();
 		});
 
@@ -124,7 +124,9 @@ export = () => {
 			expect(sent).to.equal(210);
 			expect(contains(failure, "throttled")).to.equal(true);
 			task.wait(61);
-			expect(errorOf(() => server.run(() => messaging(server).PublishAsync("m-send-limit", 0)))).to.equal("<no error>");
+			expect(errorOf(() => server.run(() => messaging(server).PublishAsync("m-send-limit", 0)))).to.equal(
+				"<no error>",
+			);
 			server.shutdown();
 		});
 
@@ -155,7 +157,8 @@ export = () => {
 			const topicCount = math.ceil(gameLimit / topicLimit) + 1;
 			let received = 0;
 			const sent = hub.run(() => {
-				for (let t = 0; t < topicCount; t++) messaging(hub).SubscribeAsync(`m-game-${t}`, () => (received += 1));
+				for (let t = 0; t < topicCount; t++)
+					messaging(hub).SubscribeAsync(`m-game-${t}`, () => (received += 1));
 				let count = 0;
 				for (let t = 0; t < topicCount; t++) {
 					for (let i = 0; i < topicLimit; i++) {

@@ -32,7 +32,12 @@ export = () => {
 			const [isClient, isServer, localName, localId] = client.run(() => {
 				const players = client.game.GetService("Players");
 				const runService = client.game.GetService("RunService");
-				return [runService.IsClient(), runService.IsServer(), players.LocalPlayer.Name, players.LocalPlayer.UserId];
+				return [
+					runService.IsClient(),
+					runService.IsServer(),
+					players.LocalPlayer.Name,
+					players.LocalPlayer.UserId,
+				];
 			});
 			expect(isClient).to.equal(true);
 			expect(isServer).to.equal(false);

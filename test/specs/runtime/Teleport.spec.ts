@@ -8,7 +8,9 @@ export = () => {
 			const player = source.addPlayer({ userId: 11001, name: "Traveller" });
 			let reason: Enum.PlayerExitReason | undefined;
 			source.run(() =>
-				source.game.GetService("Players").PlayerRemoving.Connect((_p, r) => (reason = r as Enum.PlayerExitReason)),
+				source.game
+					.GetService("Players")
+					.PlayerRemoving.Connect((_p, r) => (reason = r as Enum.PlayerExitReason)),
 			);
 			let arrivedAt = -1;
 			target.run(() => target.game.GetService("Players").PlayerAdded.Connect(() => (arrivedAt = now())));
