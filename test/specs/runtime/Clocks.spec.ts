@@ -82,5 +82,35 @@ export = () => {
 			);
 			expect(typeOf(dt)).to.equal("DateTime");
 		});
+
+		it("DateTime:ToIsoDate keeps milliseconds so fromIsoDate gives back the same moment", () => {
+			const dt = DateTime.fromUnixTimestampMillis(1767225600123);
+			expect(dt.ToIsoDate()).to.equal("2026-01-01T00:00:00.123Z");
+			expect(DateTime.fromIsoDate(dt.ToIsoDate())!.UnixTimestampMillis).to.equal(1767225600123);
+			expect(DateTime.fromIsoDate("2026-01-01T02:00:00+02:00")!.UnixTimestamp).to.equal(1767225600);
+		});
+
+		it("DateTime.fromIsoDate returns nil for strings it cannot parse", () => {
+			expect(DateTime.fromIsoDate("yesterday")).to.equal(undefined);
+			expect(DateTime.fromIsoDate("2026-02-30T00:00:00Z")).to.equal(undefined);
+			expect(DateTime.fromIsoDate("2026-01-01 00:00:00")).to.equal(undefined);
+		});
+
+		it("DateTime.fromUniversalTime rejects impossible dates and rolls time units over", () => {
+			expect(() => DateTime.fromUniversalTime(2025, 2, 29)).to.throw("not a valid date");
+			expect(DateTime.fromUniversalTime(2024, 2, 29).ToIsoDate()).to.equal("2024-02-29T00:00:00Z");
+			expect(DateTime.fromUniversalTime(2026, 1, 1, 0, 90).ToIsoDate()).to.equal("2026-01-01T01:30:00Z");
+			expect(DateTime.fromUniversalTime(2026, 1, 1, 0, 0, -10).ToIsoDate()).to.equal("2025-12-31T23:59:50Z");
+			expect(DateTime.fromUniversalTime(1400, 1, 1).UnixTimestamp).to.equal(-17987443200);
+		});
+
+		it("DateTime:FormatUniversalTime replaces the documented tokens", () => {
+			const dt = DateTime.fromUniversalTime(1986, 9, 4, 20, 30, 25, 7);
+			expect(dt.FormatUniversalTime("YYYY-MM-DD HH:mm:ss.SSS", "en-us")).to.equal("1986-09-04 20:30:25.007");
+			expect(dt.FormatUniversalTime("LL", "en-us")).to.equal("September 4, 1986");
+			expect(dt.FormatUniversalTime("LTS", "en-us")).to.equal("8:30:25 PM");
+			expect(dt.FormatUniversalTime("llll", "en-us")).to.equal("Thu, Sep 4, 1986 8:30 PM");
+			expect(dt.FormatUniversalTime("L [at] h a, DDDD", "en-us")).to.equal("09/04/1986 at 8 pm, 247");
+		});
 	});
 };
