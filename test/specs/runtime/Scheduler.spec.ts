@@ -107,6 +107,52 @@ export = () => {
 			expect(after).to.equal(false);
 		});
 
+		it("task.cancel stops a deferred thread before it runs", () => {
+			let ran = false;
+			const thread = task.defer(() => {
+				ran = true;
+			});
+			task.cancel(thread);
+			task.wait();
+			expect(ran).to.equal(false);
+		});
+
+		it("task.cancel refuses to cancel the running thread", () => {
+			expect(() => task.cancel(coroutine.running())).to.throw("cannot cancel thread");
+		});
+
+		it("threads deferred by deferred threads run in the same resumption cycle, before time moves", () => {
+			const times = new Array<number>();
+			task.defer(() => {
+				times.push(now());
+				task.defer(() => times.push(now()));
+			});
+			task.wait();
+			expect(times.size()).to.equal(2);
+			expect(times[0]).to.equal(times[1]);
+		});
+
+		it("task.delay(0) runs on the next frame, not at once", () => {
+			const started = now();
+			let at = -1;
+			task.delay(0, () => (at = now()));
+			expect(at).to.equal(-1);
+			task.wait(0.1);
+			expect(at - started).to.be.near(1 / 60, 1e-6);
+		});
+
+		it("a NaN or negative duration waits one frame and leaves other sleepers in order", () => {
+			const order = new Array<string>();
+			task.delay(0.05, () => order.push("later"));
+			task.delay(0 / 0, () => order.push("nan"));
+			task.delay(-5, () => order.push("negative"));
+			const started = now();
+			task.wait(0 / 0);
+			expect(now() - started).to.be.near(1 / 60, 1e-6);
+			task.wait(0.1);
+			expect(order.join(",")).to.equal("nan,negative,later");
+		});
+
 		it("task.cancel refuses anything that is not a thread", () => {
 			expect(() => task.cancel("nope" as unknown as thread)).to.throw("thread expected");
 		});
