@@ -214,24 +214,37 @@ export = () => {
 			expect(total).to.be.near(elapsedTime(), 1e-9);
 		});
 
-		it("delay calls the function after the given seconds", () => {
+		it("delay calls the function after the given seconds with (elapsed, elapsedTime())", () => {
 			let at = -1;
+			let args: [number, number] = [-1, -1];
 			const started = now();
-			delay(2, () => {
+			delay(2, (elapsed, total) => {
 				at = now();
+				args = [elapsed, total];
 			});
 			wait(3);
 			expect(at - started).to.be.near(2, 2 / 60);
+			expect(args[0]).to.be.near(at - started, 1e-9);
+			expect(args[1]).to.be.near(at, 1e-9);
 		});
 
-		it("spawn calls the function later, never in the caller's turn", () => {
+		it("spawn calls the function later, at least 29 ms on, with (elapsed, elapsedTime())", () => {
 			let ran = false;
-			spawn(() => {
+			let elapsed = -1;
+			spawn((e) => {
 				ran = true;
+				elapsed = e;
 			});
 			expect(ran).to.equal(false);
 			wait(0.1);
 			expect(ran).to.equal(true);
+			expect(elapsed >= 0.029 && elapsed < 0.029 + 2 / 60).to.equal(true);
+		});
+
+		it("wait never waits less than 29 ms, even for NaN", () => {
+			const started = now();
+			wait(0 / 0);
+			expect(now() - started >= 0.029).to.equal(true);
 		});
 	});
 
