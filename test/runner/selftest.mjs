@@ -45,6 +45,12 @@ end
 	end)
 end
 `,
+	"Leak.spec.lua": `return function()
+	it("leaky leaves a Heartbeat connection", function()
+		game:GetService("RunService").Heartbeat:Connect(function() end)
+	end)
+end
+`,
 	"Runaway.spec.lua": `return function()
 	it("runaway keeps the clock stepping forever", function()
 		game:GetService("RunService").Heartbeat:Connect(function() end)
@@ -136,6 +142,13 @@ try {
 	const load = run(broken, []);
 	check("a spec that fails to load fails the run", load.status === 1 && load.last === "1 passed, 1 failed, 0 skipped", load.stdout);
 	check("the load error names the spec and its error", /FAIL .*Broken\.spec\n[^]*broken on purpose/.test(load.stdout), load.stdout);
+
+	const leaky = run(main, ["--filter", "leaky"]);
+	check(
+		"a test that leaves a frame connection open is named in a warning",
+		leaky.status === 0 && /WARN .*"leaky leaves a Heartbeat connection" left 1 RunService frame connection/.test(leaky.stdout),
+		leaky.stdout,
+	);
 
 	const runaway = run(main, ["--filter", "runaway", "--timeout", "1e9", "--real-time-limit", "1"]);
 	check("the real-time guard stops a run that would step frames forever", runaway.status === 1 && /real-time guard/.test(runaway.stdout + runaway.stderr), runaway.stdout + runaway.stderr);
