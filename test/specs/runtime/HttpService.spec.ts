@@ -130,4 +130,16 @@ export = () => {
 			expect(seen.size()).to.equal(10000);
 		});
 	});
+
+	describe("HttpService requests and helpers", () => {
+		it("refuses web requests while HttpEnabled is off, with Roblox's message", () => {
+			expect(HttpService.HttpEnabled).to.equal(false);
+			expect(() => HttpService.GetAsync("https://example.com")).to.throw("Http requests are not enabled");
+			expect(() => HttpService.PostAsync("https://example.com", "{}")).to.throw("Http requests are not enabled");
+		});
+
+		it("UrlEncode percent-encodes everything but letters, digits and -_.~", () => {
+			expect(HttpService.UrlEncode("a b&c=d/é~x_y-z.")).to.equal("a%20b%26c%3Dd%2F%C3%A9~x_y-z.");
+		});
+	});
 };
