@@ -63,6 +63,7 @@ end
 const BROKEN = {
 	"Broken.spec.lua": `error("broken on purpose")\nreturn function() end\n`,
 	"Fine.spec.lua": `return function()\n\tit("fine passes", function() end)\nend\n`,
+	"Describe.spec.lua": `return function()\n\tdescribe("bad describe", function()\n\t\terror("describe broke")\n\tend)\nend\n`,
 };
 
 function makeProject(dir, specs) {
@@ -140,7 +141,8 @@ try {
 	check("a run where no test ran says so", none.stdout.includes("no test ran"), none.stdout);
 
 	const load = run(broken, []);
-	check("a spec that fails to load fails the run", load.status === 1 && load.last === "1 passed, 1 failed, 0 skipped", load.stdout);
+	check("a spec that fails to load fails the run", load.status === 1 && load.last === "1 passed, 2 failed, 0 skipped", load.stdout);
+	check("an error in a describe block fails the run and is reported", /FAIL .*bad describe\n[^]*describe broke/.test(load.stdout), load.stdout);
 	check("the load error names the spec and its error", /FAIL .*Broken\.spec\n[^]*broken on purpose/.test(load.stdout), load.stdout);
 
 	const leaky = run(main, ["--filter", "leaky"]);
