@@ -69,6 +69,5 @@ export = () => {
 			expect(first).to.equal(again);
 			expect(first).never.to.equal(other);
 		});
-
 	});
 };

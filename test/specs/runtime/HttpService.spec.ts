@@ -59,9 +59,7 @@ export = () => {
 		});
 
 		it("writes numbers in their shortest exact form", () => {
-			expect(HttpService.JSONEncode([0.1, 42, -7, 1e300, 2 ** 53])).to.equal(
-				"[0.1,42,-7,1e+300,9007199254740992]",
-			);
+			expect(HttpService.JSONEncode([0.1, 42, -7, 1e300, 2 ** 53])).to.equal("[0.1,42,-7,1e+300,9007199254740992]");
 		});
 
 		it("escapes quotes, backslashes and control characters in strings", () => {
@@ -84,7 +82,9 @@ export = () => {
 
 	describe("HttpService:JSONDecode", () => {
 		it("decodes arrays, objects, numbers, booleans, null and unicode escapes", () => {
-			const value = HttpService.JSONDecode('{"list":[1,2.5,-3e2],"yes":true,"no":false,"none":null,"u":"\\u00e9\\ud83d\\ude00"}') as {
+			const value = HttpService.JSONDecode(
+				'{"list":[1,2.5,-3e2],"yes":true,"no":false,"none":null,"u":"\\u00e9\\ud83d\\ude00"}',
+			) as {
 				list: Array<number>;
 				yes: boolean;
 				no: boolean;

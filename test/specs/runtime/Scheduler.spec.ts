@@ -26,9 +26,13 @@ export = () => {
 	describe("task library", () => {
 		it("task.spawn runs the function at once with its arguments and returns its thread", () => {
 			const seen = new Array<defined>();
-			const thread = task.spawn((a: number, b: string) => {
-				seen.push(a, b, coroutine.running());
-			}, 7, "x");
+			const thread = task.spawn(
+				(a: number, b: string) => {
+					seen.push(a, b, coroutine.running());
+				},
+				7,
+				"x",
+			);
 			expect(seen.size()).to.equal(3);
 			expect(seen[0]).to.equal(7);
 			expect(seen[1]).to.equal("x");
@@ -60,10 +64,14 @@ export = () => {
 			const started = now();
 			let firedAt = -1;
 			let arg: unknown;
-			task.delay(5, (value: string) => {
-				firedAt = now();
-				arg = value;
-			}, "payload");
+			task.delay(
+				5,
+				(value: string) => {
+					firedAt = now();
+					arg = value;
+				},
+				"payload",
+			);
 			task.wait(4.9);
 			expect(firedAt).to.equal(-1);
 			task.wait(0.2);
