@@ -43,6 +43,34 @@ export = () => {
 			expect(Enum.SortDirection.GetEnumItems().size()).to.equal(2);
 		});
 
+		it("has every documented DataStoreRequestType with its value", () => {
+			const expected: Array<[string, number]> = [
+				["GetAsync", 0],
+				["SetIncrementAsync", 1],
+				["UpdateAsync", 2],
+				["GetSortedAsync", 3],
+				["SetIncrementSortedAsync", 4],
+				["OnUpdate", 5],
+				["ListAsync", 6],
+				["GetVersionAsync", 7],
+				["RemoveVersionAsync", 8],
+				["StandardRead", 9],
+				["StandardWrite", 10],
+				["StandardList", 11],
+				["StandardRemove", 12],
+				["OrderedRead", 13],
+				["OrderedWrite", 14],
+				["OrderedList", 15],
+				["OrderedRemove", 16],
+			];
+			const items = Enum.DataStoreRequestType.GetEnumItems();
+			expect(items.size()).to.equal(expected.size());
+			for (const [name, value] of expected) {
+				const item = Enum.DataStoreRequestType.FromName(name);
+				expect(item !== undefined && item.Value === value).to.equal(true);
+			}
+		});
+
 		it("errors on a member an enum does not have, and refuses writes", () => {
 			expect(() => (Enum.SortDirection as unknown as { Sideways: unknown }).Sideways).to.throw("is not a valid member");
 			expect(() => {
