@@ -1,4 +1,4 @@
-import { newServer } from "../harness/World";
+import { newServer, now } from "../harness/World";
 
 export = () => {
 	describe("DataModel", () => {
@@ -15,6 +15,25 @@ export = () => {
 
 		it("BindToClose refuses anything but a function", () => {
 			expect(() => game.BindToClose(5 as unknown as () => void)).to.throw("function");
+		});
+
+		it("runs BindToClose callbacks side by side: two 20-second callbacks finish in 20 seconds", () => {
+			const server = newServer({ runScripts: false });
+			const finished = new Array<number>();
+			server.run(() => {
+				server.game.BindToClose(() => {
+					task.wait(20);
+					finished.push(now());
+				});
+				server.game.BindToClose(() => {
+					task.wait(20);
+					finished.push(now());
+				});
+			});
+			const started = now();
+			expect(server.shutdown()).to.equal("completed");
+			expect(finished.size()).to.equal(2);
+			expect(now() - started).to.be.near(20, 2 / 60);
 		});
 
 		it("GetService returns the same service every time and refuses unknown names", () => {
