@@ -13,7 +13,11 @@
  *   npm test -- --real-time-limit S   stop the run after S seconds of real time (default 540)
  *
  * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
- * on an error while loading a spec, or when no test ran.
+ * on an error while loading a spec or planning a describe block, or when no test ran.
+ *
+ * Each test runs in its own thread with a virtual-time limit (--timeout); a test that needs longer
+ * says so with __runtime.TestRunner.setTimeLimit(seconds). `node test/runner/selftest.mjs` proves
+ * these rules on throwaway fixture projects.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
