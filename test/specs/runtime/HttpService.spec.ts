@@ -109,6 +109,10 @@ export = () => {
 			expect(() => HttpService.JSONDecode("{a:1}")).to.throw("Can't parse JSON");
 			expect(() => HttpService.JSONDecode("[1,2")).to.throw("Can't parse JSON");
 			expect(() => HttpService.JSONDecode("[1] x")).to.throw("Can't parse JSON");
+			expect(() => HttpService.JSONDecode("[1.]")).to.throw("Can't parse JSON");
+			expect(() => HttpService.JSONDecode("-")).to.throw("Can't parse JSON");
+			expect(() => HttpService.JSONDecode('"unterminated')).to.throw("Can't parse JSON");
+			expect(() => HttpService.JSONDecode('"bad \\q escape"')).to.throw("Can't parse JSON");
 		});
 	});
 
