@@ -27,7 +27,14 @@ import { runSession } from "./session.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function parseArgs(argv) {
-	const options = { build: true, seed: 1, timeout: 1800, verbose: false, realTimeLimit: 540, project: "test.project.json" };
+	const options = {
+		build: true,
+		seed: 1,
+		timeout: 1800,
+		verbose: false,
+		realTimeLimit: 540,
+		project: "test.project.json",
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const next = () => {
@@ -42,8 +49,7 @@ function parseArgs(argv) {
 		else if (arg === "--project") {
 			options.project = path.resolve(next());
 			options.build = false;
-		}
-		else if (arg === "--verbose") options.verbose = true;
+		} else if (arg === "--verbose") options.verbose = true;
 		else throw new Error(`unknown option ${arg}`);
 	}
 	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");

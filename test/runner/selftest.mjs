@@ -39,6 +39,21 @@ const SPECS = {
 	end)
 end
 `,
+	"Limits.spec.lua": `return function()
+	it("limits: a test that raises its own time limit may wait past the default", function()
+		__runtime.TestRunner.setTimeLimit(200)
+		task.wait(100)
+	end)
+	it("limits: a raised limit still stops a test that waits longer", function()
+		__runtime.TestRunner.setTimeLimit(50)
+		task.wait(100)
+	end)
+	it("limits: setTimeLimit refuses a limit that is not a positive number", function()
+		local ok, err = pcall(__runtime.TestRunner.setTimeLimit, 0)
+		assert(not ok and string.find(err, "positive number", 1, true), "setTimeLimit(0) was accepted")
+	end)
+end
+`,
 	"Stream.spec.lua": `return function()
 	it("stream prints the seeded streams", function()
 		print("stream", math.random(), Random.new():NextNumber(), game:GetService("HttpService"):GenerateGUID())
@@ -99,7 +114,8 @@ function run(project, args) {
 	const result = spawnSync(process.execPath, [cli, "--project", project, ...args], { encoding: "utf8" });
 	const stdout = result.stdout ?? "";
 	const lines = stdout.trim().split("\n");
-	if (process.env.SELFTEST_TIMES) console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s: ${args.join(" ")})`);
+	if (process.env.SELFTEST_TIMES)
+		console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s: ${args.join(" ")})`);
 	return { status: result.status, stdout, stderr: result.stderr ?? "", last: lines[lines.length - 1] };
 }
 
@@ -119,11 +135,19 @@ try {
 	const broken = makeProject(path.join(tmp, "broken"), BROKEN);
 
 	const passing = run(main, ["--filter", "ok passes", "--timeout", "10"]);
-	check("a run whose tests all pass exits 0", passing.status === 0 && passing.last === "2 passed, 0 failed, 0 skipped", passing.stdout);
+	check(
+		"a run whose tests all pass exits 0",
+		passing.status === 0 && passing.last === "2 passed, 0 failed, 0 skipped",
+		passing.stdout,
+	);
 
 	const mixed = run(main, ["--filter", "fixture", "--timeout", "10"]);
 	check("a failing run exits non-zero", mixed.status === 1, mixed.stdout);
-	check("hung tests fail on their own and the run goes on", mixed.last === "2 passed, 3 failed, 0 skipped", mixed.stdout);
+	check(
+		"hung tests fail on their own and the run goes on",
+		mixed.last === "2 passed, 3 failed, 0 skipped",
+		mixed.stdout,
+	);
 	check(
 		"a test parked forever fails on its virtual-time limit",
 		/FAIL .*never finishes\n.*did not finish within 10 seconds of virtual time/.test(mixed.stdout),
@@ -134,26 +158,59 @@ try {
 		/FAIL .*sleeps past its limit\n.*did not finish within 10 seconds of virtual time/.test(mixed.stdout),
 		mixed.stdout,
 	);
-	check("a failing test reports its error", /FAIL .*fails on purpose\n.*expected failure/.test(mixed.stdout), mixed.stdout);
+	check(
+		"a failing test reports its error",
+		/FAIL .*fails on purpose\n.*expected failure/.test(mixed.stdout),
+		mixed.stdout,
+	);
+
+	const limits = run(main, ["--filter", "limits:", "--timeout", "10"]);
+	check(
+		"setTimeLimit lets a test wait past the run's default limit, and only up to the new one",
+		limits.last === "2 passed, 1 failed, 0 skipped" &&
+			/FAIL .*still stops[^\n]*\n.*did not finish within 50 seconds/.test(limits.stdout),
+		limits.stdout,
+	);
 
 	const none = run(main, ["--filter", "matches no test at all"]);
-	check("a run where no test ran exits non-zero", none.status === 1 && none.last === "0 passed, 0 failed, 0 skipped", none.stdout);
+	check(
+		"a run where no test ran exits non-zero",
+		none.status === 1 && none.last === "0 passed, 0 failed, 0 skipped",
+		none.stdout,
+	);
 	check("a run where no test ran says so", none.stdout.includes("no test ran"), none.stdout);
 
 	const load = run(broken, []);
-	check("a spec that fails to load fails the run", load.status === 1 && load.last === "1 passed, 2 failed, 0 skipped", load.stdout);
-	check("an error in a describe block fails the run and is reported", /FAIL .*bad describe\n[^]*describe broke/.test(load.stdout), load.stdout);
-	check("the load error names the spec and its error", /FAIL .*Broken\.spec\n[^]*broken on purpose/.test(load.stdout), load.stdout);
+	check(
+		"a spec that fails to load fails the run",
+		load.status === 1 && load.last === "1 passed, 2 failed, 0 skipped",
+		load.stdout,
+	);
+	check(
+		"an error in a describe block fails the run and is reported",
+		/FAIL .*bad describe\n[^]*describe broke/.test(load.stdout),
+		load.stdout,
+	);
+	check(
+		"the load error names the spec and its error",
+		/FAIL .*Broken\.spec\n[^]*broken on purpose/.test(load.stdout),
+		load.stdout,
+	);
 
 	const leaky = run(main, ["--filter", "leaky"]);
 	check(
 		"a test that leaves a frame connection open is named in a warning",
-		leaky.status === 0 && /WARN .*"leaky leaves a Heartbeat connection" left 1 RunService frame connection/.test(leaky.stdout),
+		leaky.status === 0 &&
+			/WARN .*"leaky leaves a Heartbeat connection" left 1 RunService frame connection/.test(leaky.stdout),
 		leaky.stdout,
 	);
 
 	const runaway = run(main, ["--filter", "runaway", "--timeout", "1e9", "--real-time-limit", "1"]);
-	check("the real-time guard stops a run that would step frames forever", runaway.status === 1 && /real-time guard/.test(runaway.stdout + runaway.stderr), runaway.stdout + runaway.stderr);
+	check(
+		"the real-time guard stops a run that would step frames forever",
+		runaway.status === 1 && /real-time guard/.test(runaway.stdout + runaway.stderr),
+		runaway.stdout + runaway.stderr,
+	);
 
 	const stream = (seed) => {
 		const r = run(main, ["--filter", "stream", "--seed", String(seed), "--verbose"]);
@@ -164,10 +221,16 @@ try {
 	const b = stream(5);
 	const c = stream(6);
 	check("a spec's print reaches the console with --verbose", a.line !== undefined && c.line !== undefined, a.detail);
-	check("the same seed replays math.random, Random.new() and GenerateGUID across runs", a.line !== undefined && a.line === b.line, `${a.line}\n${b.line}`);
+	check(
+		"the same seed replays math.random, Random.new() and GenerateGUID across runs",
+		a.line !== undefined && a.line === b.line,
+		`${a.line}\n${b.line}`,
+	);
 	check("another seed gives other values", a.line !== c.line, `${a.line}\n${c.line}`);
 } finally {
 	fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`\nrunner self-test: ${failures === 0 ? "all checks hold" : `${failures} check(s) failed`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+	`\nrunner self-test: ${failures === 0 ? "all checks hold" : `${failures} check(s) failed`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 process.exitCode = failures === 0 ? 0 : 1;
