@@ -38,6 +38,14 @@ export = () => {
 			expect(a).never.to.equal(c);
 		});
 
+		it("gives negative and very large seeds streams of their own", () => {
+			const first = (seed: number) => draws(new Random(seed), 4).join(",");
+			expect(first(-5)).never.to.equal(first(5));
+			expect(first(-5)).never.to.equal(first(12));
+			expect(first(2 ** 32 + 1)).never.to.equal(first(1));
+			expect(first(-5)).to.equal(first(-5));
+		});
+
 		it("Random:NextInteger stays within its inclusive bounds and reaches both ends", () => {
 			const rng = new Random(7);
 			let low = false;
