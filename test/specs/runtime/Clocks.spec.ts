@@ -60,6 +60,11 @@ export = () => {
 			skewed.crash();
 		});
 
+		it("os.time with a date table reads it as UTC", () => {
+			expect(os.time({ year: 2026, month: 1, day: 1, hour: 0, min: 0, sec: 0 })).to.equal(1767225600);
+			expect(os.time({ year: 2026, month: 1, day: 1, hour: 1, min: 1, sec: 1 })).to.equal(1767225600 + 3661);
+		});
+
 		it("os.date formats the virtual time", () => {
 			const t = os.time();
 			expect(os.date("!%Y-%m-%dT%H:%M:%S")).to.equal(os.date("!%Y-%m-%dT%H:%M:%S", t));
