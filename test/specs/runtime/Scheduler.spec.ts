@@ -192,6 +192,29 @@ export = () => {
 			expect(reported.size()).to.equal(1);
 		});
 
+		it("keeps sleepers in a binary heap that pops by wake time, ties first-in first-out", () => {
+			type Entry = { time: number; seq: number };
+			const Heap = __runtime.Heap as {
+				new: () => { push: (self: unknown, e: Entry) => void; pop: (self: unknown) => Entry | undefined; size: number };
+			};
+			const heap = Heap.new();
+			const rng = new Random(3);
+			for (let seq = 1; seq <= 5000; seq++) heap.push(heap, { time: rng.NextInteger(0, 200) / 10, seq });
+			expect(heap.size).to.equal(5000);
+			let previous: Entry | undefined;
+			let popped = 0;
+			for (let e = heap.pop(heap); e !== undefined; e = heap.pop(heap)) {
+				if (previous) {
+					const inOrder = previous.time < e.time || (previous.time === e.time && previous.seq < e.seq);
+					expect(inOrder).to.equal(true);
+				}
+				previous = e;
+				popped += 1;
+			}
+			expect(popped).to.equal(5000);
+			expect(heap.size).to.equal(0);
+		});
+
 		it("wakes 10,000 sleeping threads, each exactly once and at its own time", () => {
 			const count = 10000;
 			let woken = 0;
