@@ -9,7 +9,7 @@ export = () => {
 			expect(server.game.JobId.match("^%x+%-%x+%-%x+%-%x+%-%x+$")[0] !== undefined).to.equal(true);
 			expect(() => {
 				(server.game as unknown as { PlaceId: number }).PlaceId = 1;
-			}).to.throw();
+			}).to.throw("Property is read only");
 			server.crash();
 		});
 

@@ -24,7 +24,7 @@ export = () => {
 			const player = server.addPlayer({ userId: 5 });
 			expect(() => {
 				(player as unknown as { UserId: number }).UserId = 6;
-			}).to.throw();
+			}).to.throw("Property is read only");
 			expect(player.UserId).to.equal(5);
 			server.crash();
 		});
