@@ -9,9 +9,15 @@
  *   npm test -- --timeout SECONDS     virtual-time limit of one test (default 1800)
  *   npm test -- --no-build            skip rbxtsc (use the last build)
  *   npm test -- --verbose             show print() output too
+ *   npm test -- --project FILE        run the specs of another Rojo project file (implies --no-build)
+ *   npm test -- --real-time-limit S   stop the run after S seconds of real time (default 540)
  *
  * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
- * on an error while loading a spec, or when no test ran.
+ * on an error while loading a spec or planning a describe block, or when no test ran.
+ *
+ * Each test runs in its own thread with a virtual-time limit (--timeout); a test that needs longer
+ * says so with __runtime.TestRunner.setTimeLimit(seconds). `node test/runner/selftest.mjs` proves
+ * these rules on throwaway fixture projects.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +27,14 @@ import { runSession } from "./session.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function parseArgs(argv) {
-	const options = { build: true, seed: 1, timeout: 1800, verbose: false, realTimeLimit: 540 };
+	const options = {
+		build: true,
+		seed: 1,
+		timeout: 1800,
+		verbose: false,
+		realTimeLimit: 540,
+		project: "test.project.json",
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const next = () => {
@@ -33,10 +46,15 @@ function parseArgs(argv) {
 		else if (arg === "--timeout") options.timeout = Number(next());
 		else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
 		else if (arg === "--no-build") options.build = false;
-		else if (arg === "--verbose") options.verbose = true;
+		else if (arg === "--project") {
+			options.project = path.resolve(next());
+			options.build = false;
+		} else if (arg === "--verbose") options.verbose = true;
 		else throw new Error(`unknown option ${arg}`);
 	}
 	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
+	if (!(options.timeout > 0)) throw new Error("--timeout needs a positive number of seconds");
+	if (!(options.realTimeLimit > 0)) throw new Error("--real-time-limit needs a positive number of seconds");
 	return options;
 }
 
@@ -45,7 +63,7 @@ async function main() {
 	const t0 = performance.now();
 	if (options.build) buildProject(root, "tsconfig.test.json", "test.project.json");
 	const summary = await runSession(root, {
-		project: "test.project.json",
+		project: options.project,
 		command: "test",
 		seed: options.seed,
 		verbose: options.verbose,
