@@ -18,69 +18,67 @@
 export type Infer<S> = InferNode<S, DefinitionsOf<S>>;
 
 type DefinitionsOf<S> = S extends { readonly definitions: infer D }
-  ? D
-  : S extends { readonly $defs: infer D }
-    ? D
-    : {};
+	? D
+	: S extends { readonly $defs: infer D }
+		? D
+		: {};
 
 type InferNode<S, D> = S extends (value: unknown) => value is infer U
-  ? U
-  : S extends { readonly const: infer C }
-    ? C
-    : S extends { readonly enum: ReadonlyArray<infer E> }
-      ? E
-      : S extends { readonly $ref: infer R }
-        ? InferRef<R, D>
-        : S extends { readonly type: infer T }
-          ? InferTyped<T extends ReadonlyArray<infer U> ? U : T, S, D>
-          : unknown;
+	? U
+	: S extends { readonly const: infer C }
+		? C
+		: S extends { readonly enum: ReadonlyArray<infer E> }
+			? E
+			: S extends { readonly $ref: infer R }
+				? InferRef<R, D>
+				: S extends { readonly type: infer T }
+					? InferTyped<T extends ReadonlyArray<infer U> ? U : T, S, D>
+					: unknown;
 
 type InferRef<R, D> = R extends `#/definitions/${infer N}`
-  ? N extends keyof D
-    ? InferNode<D[N], D>
-    : unknown
-  : R extends `#/$defs/${infer N}`
-    ? N extends keyof D
-      ? InferNode<D[N], D>
-      : unknown
-    : unknown;
+	? N extends keyof D
+		? InferNode<D[N], D>
+		: unknown
+	: R extends `#/$defs/${infer N}`
+		? N extends keyof D
+			? InferNode<D[N], D>
+			: unknown
+		: unknown;
 
 type InferTyped<T, S, D> = T extends "string"
-  ? string
-  : T extends "number" | "integer"
-    ? number
-    : T extends "boolean"
-      ? boolean
-      : T extends "object"
-        ? InferObject<S, D>
-        : T extends "array"
-          ? S extends { readonly items: infer I }
-            ? Array<InferNode<I, D>>
-            : Array<unknown>
-          : never;
+	? string
+	: T extends "number" | "integer"
+		? number
+		: T extends "boolean"
+			? boolean
+			: T extends "object"
+				? InferObject<S, D>
+				: T extends "array"
+					? S extends { readonly items: infer I }
+						? Array<InferNode<I, D>>
+						: Array<unknown>
+					: never;
 
-type RequiredKeys<S> = S extends { readonly required: ReadonlyArray<infer R> }
-  ? R
-  : never;
+type RequiredKeys<S> = S extends { readonly required: ReadonlyArray<infer R> } ? R : never;
 
 type Flatten<T> = { [K in keyof T]: T[K] };
 
 type InferAdditional<S, D> = S extends {
-  readonly additionalProperties: infer A;
+	readonly additionalProperties: infer A;
 }
-  ? A extends boolean
-    ? {}
-    : { [key: string]: InferNode<A, D> }
-  : {};
+	? A extends boolean
+		? {}
+		: { [key: string]: InferNode<A, D> }
+	: {};
 
 type InferObject<S, D> = S extends { readonly properties: infer P }
-  ? Flatten<
-      { -readonly [K in keyof P & RequiredKeys<S>]: InferNode<P[K], D> } & {
-        -readonly [K in Exclude<keyof P, RequiredKeys<S>>]?: InferNode<P[K], D>;
-      } & InferAdditional<S, D>
-    >
-  : S extends { readonly additionalProperties: infer A }
-    ? A extends boolean
-      ? { [key: string]: unknown }
-      : { [key: string]: InferNode<A, D> }
-    : { [key: string]: unknown };
+	? Flatten<
+			{ -readonly [K in keyof P & RequiredKeys<S>]: InferNode<P[K], D> } & {
+				-readonly [K in Exclude<keyof P, RequiredKeys<S>>]?: InferNode<P[K], D>;
+			} & InferAdditional<S, D>
+		>
+	: S extends { readonly additionalProperties: infer A }
+		? A extends boolean
+			? { [key: string]: unknown }
+			: { [key: string]: InferNode<A, D> }
+		: { [key: string]: unknown };

@@ -28,45 +28,39 @@
 export type Check<T = unknown> = (value: unknown) => value is T;
 
 /** The `type` keyword's values. `"integer"` is a number without a fractional part. */
-export type SchemaTypeName =
-  | "string"
-  | "number"
-  | "integer"
-  | "boolean"
-  | "object"
-  | "array";
+export type SchemaTypeName = "string" | "number" | "integer" | "boolean" | "object" | "array";
 
 /** A literal an `enum` or `const` may hold. */
 export type SchemaLiteral = string | number | boolean;
 
 /** One schema node written as a table. See the module documentation for what each keyword means. */
 export interface SchemaObject {
-  readonly type?: SchemaTypeName | ReadonlyArray<SchemaTypeName>;
-  readonly title?: string;
-  readonly description?: string;
-  readonly $comment?: string;
-  readonly enum?: ReadonlyArray<SchemaLiteral>;
-  readonly const?: SchemaLiteral;
-  readonly default?: unknown;
-  readonly rules?: ReadonlyArray<string>;
-  readonly $ref?: string;
-  readonly definitions?: { readonly [name: string]: Schema };
-  readonly $defs?: { readonly [name: string]: Schema };
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly exclusiveMinimum?: number;
-  readonly exclusiveMaximum?: number;
-  readonly multipleOf?: number;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly pattern?: string;
-  readonly properties?: { readonly [name: string]: Schema };
-  readonly required?: ReadonlyArray<string>;
-  readonly additionalProperties?: boolean | Schema;
-  readonly items?: Schema;
-  readonly minItems?: number;
-  readonly maxItems?: number;
-  readonly uniqueItems?: boolean;
+	readonly type?: SchemaTypeName | ReadonlyArray<SchemaTypeName>;
+	readonly title?: string;
+	readonly description?: string;
+	readonly $comment?: string;
+	readonly enum?: ReadonlyArray<SchemaLiteral>;
+	readonly const?: SchemaLiteral;
+	readonly default?: unknown;
+	readonly rules?: ReadonlyArray<string>;
+	readonly $ref?: string;
+	readonly definitions?: { readonly [name: string]: Schema };
+	readonly $defs?: { readonly [name: string]: Schema };
+	readonly minimum?: number;
+	readonly maximum?: number;
+	readonly exclusiveMinimum?: number;
+	readonly exclusiveMaximum?: number;
+	readonly multipleOf?: number;
+	readonly minLength?: number;
+	readonly maxLength?: number;
+	readonly pattern?: string;
+	readonly properties?: { readonly [name: string]: Schema };
+	readonly required?: ReadonlyArray<string>;
+	readonly additionalProperties?: boolean | Schema;
+	readonly items?: Schema;
+	readonly minItems?: number;
+	readonly maxItems?: number;
+	readonly uniqueItems?: boolean;
 }
 
 /** A schema node: a keyword table, or a t-style check function. */

@@ -11,12 +11,12 @@
  *   check used as a schema node failed (rule `check`)
  */
 export type ValidationErrorKind =
-  | "TypeMismatch"
-  | "ConstraintViolated"
-  | "MissingField"
-  | "UnknownField"
-  | "NotStorable"
-  | "RuleFailed";
+	| "TypeMismatch"
+	| "ConstraintViolated"
+	| "MissingField"
+	| "UnknownField"
+	| "NotStorable"
+	| "RuleFailed";
 
 /**
  * One violation. `path` locates it: property names joined by `.`, array indices in brackets and
@@ -30,26 +30,26 @@ export type ValidationErrorKind =
  * ```
  */
 export interface ValidationError {
-  readonly kind: ValidationErrorKind;
-  readonly path: string;
-  readonly rule: string;
-  readonly message: string;
-  readonly value: unknown;
+	readonly kind: ValidationErrorKind;
+	readonly path: string;
+	readonly rule: string;
+	readonly message: string;
+	readonly value: unknown;
 }
 
 /** The outcome of a validation: `ok` with no errors, or every violation found. */
 export type ValidationResult =
-  | { readonly ok: true; readonly errors: [] }
-  | { readonly ok: false; readonly errors: ValidationError[] };
+	| { readonly ok: true; readonly errors: [] }
+	| { readonly ok: false; readonly errors: ValidationError[] };
 
 /** The outcome of sanitizing: the cleaned copy when it is valid, otherwise every violation (and no value). */
 export type SanitizeResult<T> =
-  | { readonly ok: true; readonly value: T; readonly errors: [] }
-  | {
-      readonly ok: false;
-      readonly value: undefined;
-      readonly errors: ValidationError[];
-    };
+	| { readonly ok: true; readonly value: T; readonly errors: [] }
+	| {
+			readonly ok: false;
+			readonly value: undefined;
+			readonly errors: ValidationError[];
+	  };
 
 /**
  * Formats a path of keys and 0-based indices the way {@link ValidationError.path} documents.
@@ -60,15 +60,15 @@ export type SanitizeResult<T> =
  * ```
  */
 export function formatPath(segments: ReadonlyArray<string | number>): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeIs(segment, "number")) {
-      out += `[${segment}]`;
-    } else if (segment.match("^[%a_][%w_]*$")[0] !== undefined) {
-      out += out === "" ? segment : `.${segment}`;
-    } else {
-      out += `[${string.format("%q", segment)}]`;
-    }
-  }
-  return out;
+	let out = "";
+	for (const segment of segments) {
+		if (typeIs(segment, "number")) {
+			out += `[${segment}]`;
+		} else if (segment.match("^[%a_][%w_]*$")[0] !== undefined) {
+			out += out === "" ? segment : `.${segment}`;
+		} else {
+			out += `[${string.format("%q", segment)}]`;
+		}
+	}
+	return out;
 }

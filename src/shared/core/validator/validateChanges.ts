@@ -7,56 +7,54 @@ import { formatPath } from "./ValidationError";
  * property names and **0-based** array indices, as error paths do: `["inventory", 3, "count"]`.
  */
 export interface Change {
-  readonly path: ReadonlyArray<string | number>;
-  readonly value: unknown;
+	readonly path: ReadonlyArray<string | number>;
+	readonly value: unknown;
 }
 
 /** Limits and the per-document size bounds a compiled schema keeps. @internal */
 export interface ChangeSettings {
-  readonly maxDepth: number;
-  readonly maxSize: number;
-  readonly bounds: Map<object, number>;
+	readonly maxDepth: number;
+	readonly maxSize: number;
+	readonly bounds: Map<object, number>;
 }
 
 const ANY: CompiledNode = { kind: "leaf", check: anyStorable, clean: (v) => v };
 
 /** Size bound of a stored subtree, measured with the same walk as a full check. */
 function boundOf(value: unknown, settings: ChangeSettings): number {
-  if (value === undefined) return 0;
-  return runNode(anyStorable, value, undefined, math.huge, math.huge).bound;
+	if (value === undefined) return 0;
+	return runNode(anyStorable, value, undefined, math.huge, math.huge).bound;
 }
 
 function shallowCopy(value: unknown): Map<unknown, unknown> {
-  const out = new Map<unknown, unknown>();
-  if (typeIs(value, "table")) {
-    for (const [k, x] of pairs(value as Map<unknown, unknown>)) {
-      out.set(k, x);
-    }
-  }
-  return out;
+	const out = new Map<unknown, unknown>();
+	if (typeIs(value, "table")) {
+		for (const [k, x] of pairs(value as Map<unknown, unknown>)) {
+			out.set(k, x);
+		}
+	}
+	return out;
 }
 
 /** Luau key of a path segment: array indices shift to 1-based. */
 function luauKey(node: CompiledNode, segment: string | number): unknown {
-  return node.kind === "array" && typeIs(segment, "number")
-    ? segment + 1
-    : segment;
+	return node.kind === "array" && typeIs(segment, "number") ? segment + 1 : segment;
 }
 
 /** Returns `value` with the change applied along `path` from `from` on, copying only the tables on the path. */
 function withChange(
-  value: unknown,
-  path: ReadonlyArray<string | number>,
-  from: number,
-  newValue: unknown,
-  arrays: ReadonlyArray<boolean>,
+	value: unknown,
+	path: ReadonlyArray<string | number>,
+	from: number,
+	newValue: unknown,
+	arrays: ReadonlyArray<boolean>,
 ): unknown {
-  if (from >= path.size()) return newValue;
-  const copy = shallowCopy(value);
-  const segment = path[from];
-  const key = arrays[from] && typeIs(segment, "number") ? segment + 1 : segment;
-  copy.set(key, withChange(copy.get(key), path, from + 1, newValue, arrays));
-  return copy;
+	if (from >= path.size()) return newValue;
+	const copy = shallowCopy(value);
+	const segment = path[from];
+	const key = arrays[from] && typeIs(segment, "number") ? segment + 1 : segment;
+	copy.set(key, withChange(copy.get(key), path, from + 1, newValue, arrays));
+	return copy;
 }
 
 /**
@@ -64,184 +62,127 @@ function withChange(
  * Updates `delta` with the change's effect on the document's size bound.
  */
 function checkChange(
-  root: CompiledNode,
-  current: unknown,
-  change: Change,
-  ctx: Collector | undefined,
-  settings: ChangeSettings,
-  delta: { value: number },
+	root: CompiledNode,
+	current: unknown,
+	change: Change,
+	ctx: Collector | undefined,
+	settings: ChangeSettings,
+	delta: { value: number },
 ): boolean {
-  const path = change.path;
-  const n = path.size();
-  const at = (count: number) => {
-    if (ctx) {
-      ctx.path.clear();
-      for (let i = 0; i < count; i++) ctx.path.push(path[i]);
-    }
-  };
-  let node = deref(root);
-  let container = current;
-  const nodes = new Array<CompiledNode>();
-  const containers = new Array<defined>();
-  const arrays = new Array<boolean>();
-  for (let i = 0; i < n; i++) {
-    const segment = path[i];
-    if (node.kind === "leaf") {
-      // A check function or a type union: not walkable, so check its whole new value.
-      at(i);
-      const replaced = withChange(container, path, i, change.value, []);
-      const ok = runNode(
-        node.check,
-        replaced,
-        ctx,
-        settings.maxDepth,
-        settings.maxSize,
-        i,
-      ).ok;
-      delta.value += boundOf(replaced, settings) - boundOf(container, settings);
-      return (
-        ok &&
-        checkAncestors(
-          nodes,
-          containers,
-          arrays,
-          path,
-          replaced,
-          i,
-          ctx,
-          settings,
-        )
-      );
-    }
-    if (!typeIs(container, "table")) {
-      if (ctx) {
-        at(i);
-        report(
-          ctx,
-          "TypeMismatch",
-          "type",
-          container,
-          `cannot change ${formatPath(path)}: ${describe(container)} is not a table`,
-        );
-      }
-      return false;
-    }
-    let child: CompiledNode;
-    if (node.kind === "object") {
-      if (!typeIs(segment, "string")) {
-        if (ctx) {
-          at(i + 1);
-          report(
-            ctx,
-            "TypeMismatch",
-            "type",
-            segment,
-            `objects have string keys, got ${describe(segment)}`,
-          );
-        }
-        return false;
-      }
-      const declared = node.properties!.get(segment);
-      if (declared) {
-        child = declared;
-      } else if (node.additional === false) {
-        if (ctx) {
-          at(i);
-          report(
-            ctx,
-            "UnknownField",
-            "additionalProperties",
-            change.value,
-            `unknown field ${string.format("%q", segment)}`,
-            segment,
-          );
-        }
-        return false;
-      } else {
-        child = node.additional ?? ANY;
-      }
-    } else {
-      const length = (container as defined[]).size();
-      if (
-        !typeIs(segment, "number") ||
-        segment % 1 !== 0 ||
-        segment < 0 ||
-        segment > length
-      ) {
-        if (ctx) {
-          at(i + 1);
-          report(
-            ctx,
-            "NotStorable",
-            "json",
-            change.value,
-            `index ${tostring(segment)} is outside 0..${length}: the array would have holes`,
-          );
-        }
-        return false;
-      }
-      child = node.items ?? ANY;
-    }
-    nodes.push(node);
-    containers.push(container as defined);
-    arrays.push(node.kind === "array");
-    container = (container as Map<unknown, unknown>).get(
-      luauKey(node, segment),
-    );
-    node = deref(child);
-  }
-  let ok = true;
-  const value = change.value;
-  if (value === undefined && n > 0) {
-    const parent = nodes[n - 1];
-    const key = path[n - 1];
-    if (parent.kind === "object" && parent.required!.includes(key as string)) {
-      if (!ctx) return false;
-      at(n);
-      report(
-        ctx,
-        "MissingField",
-        "required",
-        undefined,
-        `missing required field ${string.format("%q", key)}`,
-      );
-      ok = false;
-    } else if (
-      parent.kind === "array" &&
-      key !== (containers[n - 1] as defined[]).size() - 1
-    ) {
-      if (!ctx) return false;
-      at(n);
-      report(
-        ctx,
-        "NotStorable",
-        "json",
-        undefined,
-        "removing an element other than the last would leave a hole",
-      );
-      ok = false;
-    }
-  } else {
-    at(n);
-    const outcome = runNode(
-      node.check,
-      value,
-      ctx,
-      settings.maxDepth,
-      settings.maxSize,
-      n,
-    );
-    if (!outcome.ok) {
-      if (!ctx) return false;
-      ok = false;
-    }
-    delta.value += outcome.bound;
-  }
-  delta.value -= boundOf(container, settings);
-  return (
-    checkAncestors(nodes, containers, arrays, path, value, n, ctx, settings) &&
-    ok
-  );
+	const path = change.path;
+	const n = path.size();
+	const at = (count: number) => {
+		if (ctx) {
+			ctx.path.clear();
+			for (let i = 0; i < count; i++) ctx.path.push(path[i]);
+		}
+	};
+	let node = deref(root);
+	let container = current;
+	const nodes = new Array<CompiledNode>();
+	const containers = new Array<defined>();
+	const arrays = new Array<boolean>();
+	for (let i = 0; i < n; i++) {
+		const segment = path[i];
+		if (node.kind === "leaf") {
+			// A check function or a type union: not walkable, so check its whole new value.
+			at(i);
+			const replaced = withChange(container, path, i, change.value, []);
+			const ok = runNode(node.check, replaced, ctx, settings.maxDepth, settings.maxSize, i).ok;
+			delta.value += boundOf(replaced, settings) - boundOf(container, settings);
+			return ok && checkAncestors(nodes, containers, arrays, path, replaced, i, ctx, settings);
+		}
+		if (!typeIs(container, "table")) {
+			if (ctx) {
+				at(i);
+				report(
+					ctx,
+					"TypeMismatch",
+					"type",
+					container,
+					`cannot change ${formatPath(path)}: ${describe(container)} is not a table`,
+				);
+			}
+			return false;
+		}
+		let child: CompiledNode;
+		if (node.kind === "object") {
+			if (!typeIs(segment, "string")) {
+				if (ctx) {
+					at(i + 1);
+					report(ctx, "TypeMismatch", "type", segment, `objects have string keys, got ${describe(segment)}`);
+				}
+				return false;
+			}
+			const declared = node.properties!.get(segment);
+			if (declared) {
+				child = declared;
+			} else if (node.additional === false) {
+				if (ctx) {
+					at(i);
+					report(
+						ctx,
+						"UnknownField",
+						"additionalProperties",
+						change.value,
+						`unknown field ${string.format("%q", segment)}`,
+						segment,
+					);
+				}
+				return false;
+			} else {
+				child = node.additional ?? ANY;
+			}
+		} else {
+			const length = (container as defined[]).size();
+			if (!typeIs(segment, "number") || segment % 1 !== 0 || segment < 0 || segment > length) {
+				if (ctx) {
+					at(i + 1);
+					report(
+						ctx,
+						"NotStorable",
+						"json",
+						change.value,
+						`index ${tostring(segment)} is outside 0..${length}: the array would have holes`,
+					);
+				}
+				return false;
+			}
+			child = node.items ?? ANY;
+		}
+		nodes.push(node);
+		containers.push(container as defined);
+		arrays.push(node.kind === "array");
+		container = (container as Map<unknown, unknown>).get(luauKey(node, segment));
+		node = deref(child);
+	}
+	let ok = true;
+	const value = change.value;
+	if (value === undefined && n > 0) {
+		const parent = nodes[n - 1];
+		const key = path[n - 1];
+		if (parent.kind === "object" && parent.required!.includes(key as string)) {
+			if (!ctx) return false;
+			at(n);
+			report(ctx, "MissingField", "required", undefined, `missing required field ${string.format("%q", key)}`);
+			ok = false;
+		} else if (parent.kind === "array" && key !== (containers[n - 1] as defined[]).size() - 1) {
+			if (!ctx) return false;
+			at(n);
+			report(ctx, "NotStorable", "json", undefined, "removing an element other than the last would leave a hole");
+			ok = false;
+		}
+	} else {
+		at(n);
+		const outcome = runNode(node.check, value, ctx, settings.maxDepth, settings.maxSize, n);
+		if (!outcome.ok) {
+			if (!ctx) return false;
+			ok = false;
+		}
+		delta.value += outcome.bound;
+	}
+	delta.value -= boundOf(container, settings);
+	return checkAncestors(nodes, containers, arrays, path, value, n, ctx, settings) && ok;
 }
 
 /**
@@ -250,49 +191,43 @@ function checkChange(
  * business rule without breaking anything below.
  */
 function checkAncestors(
-  nodes: ReadonlyArray<CompiledNode>,
-  containers: ReadonlyArray<defined>,
-  arrays: ReadonlyArray<boolean>,
-  path: ReadonlyArray<string | number>,
-  value: unknown,
-  count: number,
-  ctx: Collector | undefined,
-  settings: ChangeSettings,
+	nodes: ReadonlyArray<CompiledNode>,
+	containers: ReadonlyArray<defined>,
+	arrays: ReadonlyArray<boolean>,
+	path: ReadonlyArray<string | number>,
+	value: unknown,
+	count: number,
+	ctx: Collector | undefined,
+	settings: ChangeSettings,
 ): boolean {
-  let top = -1;
-  for (let i = 0; i < count; i++) {
-    if (nodes[i].container) {
-      top = i;
-      break;
-    }
-  }
-  if (top < 0) return true;
-  let ok = true;
-  let replaced = value;
-  for (let i = count - 1; i >= top; i--) {
-    const copy = shallowCopy(containers[i]);
-    const segment = path[i];
-    copy.set(
-      arrays[i] && typeIs(segment, "number") ? segment + 1 : segment,
-      replaced,
-    );
-    replaced = copy;
-    const container = nodes[i].container;
-    if (container) {
-      if (ctx) {
-        ctx.path.clear();
-        for (let j = 0; j < i; j++) ctx.path.push(path[j]);
-      }
-      if (
-        !runNode(container, copy, ctx, settings.maxDepth, settings.maxSize, i)
-          .ok
-      ) {
-        if (!ctx) return false;
-        ok = false;
-      }
-    }
-  }
-  return ok;
+	let top = -1;
+	for (let i = 0; i < count; i++) {
+		if (nodes[i].container) {
+			top = i;
+			break;
+		}
+	}
+	if (top < 0) return true;
+	let ok = true;
+	let replaced = value;
+	for (let i = count - 1; i >= top; i--) {
+		const copy = shallowCopy(containers[i]);
+		const segment = path[i];
+		copy.set(arrays[i] && typeIs(segment, "number") ? segment + 1 : segment, replaced);
+		replaced = copy;
+		const container = nodes[i].container;
+		if (container) {
+			if (ctx) {
+				ctx.path.clear();
+				for (let j = 0; j < i; j++) ctx.path.push(path[j]);
+			}
+			if (!runNode(container, copy, ctx, settings.maxDepth, settings.maxSize, i).ok) {
+				if (!ctx) return false;
+				ok = false;
+			}
+		}
+	}
+	return ok;
 }
 
 /**
@@ -307,54 +242,52 @@ function checkAncestors(
  * @internal Use `DataValidator.validateChanges`.
  */
 export function checkChanges(
-  root: CompiledNode,
-  current: unknown,
-  changes: ReadonlyArray<Change>,
-  ctx: Collector | undefined,
-  settings: ChangeSettings,
+	root: CompiledNode,
+	current: unknown,
+	changes: ReadonlyArray<Change>,
+	ctx: Collector | undefined,
+	settings: ChangeSettings,
 ): boolean {
-  let ok = true;
-  const delta = { value: 0 };
-  for (const change of changes) {
-    if (!checkChange(root, current, change, ctx, settings, delta)) {
-      if (!ctx) return false;
-      ok = false;
-    }
-  }
-  if (!ok) return false;
-  let documentBound = typeIs(current, "table")
-    ? settings.bounds.get(current as object)
-    : undefined;
-  if (documentBound === undefined) {
-    documentBound = boundOf(current, settings);
-  }
-  const bound = documentBound + delta.value;
-  if (bound > settings.maxSize) {
-    // The bound is pessimistic: build the changed document and measure the real encoding.
-    let changed = current;
-    for (const change of changes) {
-      const arrays = new Array<boolean>();
-      let node = deref(root);
-      for (const segment of change.path) {
-        arrays.push(node.kind === "array");
-        const child: CompiledNode | false | undefined =
-          node.kind === "object"
-            ? (node.properties!.get(segment as string) ?? node.additional)
-            : node.kind === "array"
-              ? node.items
-              : undefined;
-        node = child ? deref(child) : ANY;
-      }
-      changed = withChange(changed, change.path, 0, change.value, arrays);
-    }
-    if (ctx) ctx.path.clear();
-    if (!runNode(anyStorable, changed, ctx, math.huge, settings.maxSize).ok) {
-      return false;
-    }
-  }
-  if (typeIs(current, "table")) {
-    // Never lower the recorded bound: if the caller does not apply these changes it must stay an upper bound.
-    settings.bounds.set(current as object, math.max(documentBound, bound));
-  }
-  return true;
+	let ok = true;
+	const delta = { value: 0 };
+	for (const change of changes) {
+		if (!checkChange(root, current, change, ctx, settings, delta)) {
+			if (!ctx) return false;
+			ok = false;
+		}
+	}
+	if (!ok) return false;
+	let documentBound = typeIs(current, "table") ? settings.bounds.get(current as object) : undefined;
+	if (documentBound === undefined) {
+		documentBound = boundOf(current, settings);
+	}
+	const bound = documentBound + delta.value;
+	if (bound > settings.maxSize) {
+		// The bound is pessimistic: build the changed document and measure the real encoding.
+		let changed = current;
+		for (const change of changes) {
+			const arrays = new Array<boolean>();
+			let node = deref(root);
+			for (const segment of change.path) {
+				arrays.push(node.kind === "array");
+				const child: CompiledNode | false | undefined =
+					node.kind === "object"
+						? (node.properties!.get(segment as string) ?? node.additional)
+						: node.kind === "array"
+							? node.items
+							: undefined;
+				node = child ? deref(child) : ANY;
+			}
+			changed = withChange(changed, change.path, 0, change.value, arrays);
+		}
+		if (ctx) ctx.path.clear();
+		if (!runNode(anyStorable, changed, ctx, math.huge, settings.maxSize).ok) {
+			return false;
+		}
+	}
+	if (typeIs(current, "table")) {
+		// Never lower the recorded bound: if the caller does not apply these changes it must stay an upper bound.
+		settings.bounds.set(current as object, math.max(documentBound, bound));
+	}
+	return true;
 }
