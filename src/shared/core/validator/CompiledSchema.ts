@@ -19,6 +19,10 @@ function collected(ctx: Collector, fallback: string): ValidationError[] {
 			value: undefined,
 		});
 	}
+	// pairs() visits keys in no fixed order: sort by path (stable, so one value's errors keep their order).
+	const order = new Map<ValidationError, number>();
+	ctx.errors.forEach((e, i) => order.set(e, i));
+	ctx.errors.sort((a, b) => (a.path !== b.path ? a.path < b.path : order.get(a)! < order.get(b)!));
 	return ctx.errors;
 }
 

@@ -37,7 +37,7 @@ export interface ValidationError {
 	readonly value: unknown;
 }
 
-/** The outcome of a validation: `ok` with no errors, or every violation found. */
+/** The outcome of a validation: `ok` with no errors, or every violation found, sorted by path. */
 export type ValidationResult =
 	| { readonly ok: true; readonly errors: [] }
 	| { readonly ok: false; readonly errors: ValidationError[] };
