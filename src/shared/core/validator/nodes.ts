@@ -593,7 +593,9 @@ export function firstDuplicate(list: Map<number, unknown>, n: number): number | 
 	const tables = new Array<defined>();
 	for (let i = 1; i <= n; i++) {
 		const x = list.get(i);
-		if (typeIs(x, "table")) {
+		if (x === undefined) {
+			continue;
+		} else if (typeIs(x, "table")) {
 			for (const other of tables) {
 				if (deepEqual(x, other)) return i;
 			}

@@ -170,7 +170,7 @@ function checkChange(
 			if (!ctx) return false;
 			at(n);
 			report(ctx, "NotStorable", "json", undefined, "removing an element other than the last would leave a hole");
-			ok = false;
+			return false;
 		}
 	} else {
 		at(n);
