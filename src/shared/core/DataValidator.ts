@@ -21,12 +21,27 @@ export { formatPath } from "./validator/ValidationError";
 /**
  * The largest value a DataStore accepts, in characters of its JSON encoding (Roblox creator docs,
  * cloud-services/data-stores/error-codes-and-limits).
+ *
+ * @example
+ * ```ts
+ * const tight = new DataValidator({ maxSize: DATASTORE_VALUE_LIMIT / 2 }); // leave room for growth
+ * ```
  */
 export const DATASTORE_VALUE_LIMIT = 4_194_304;
 
-/** Limits every schema of a {@link DataValidator} enforces. */
+/**
+ * Limits every schema of a {@link DataValidator} enforces.
+ *
+ * @example
+ * ```ts
+ * const validator = new DataValidator({ maxDepth: 16 });
+ * ```
+ */
 export interface DataValidatorConfig {
-	/** Deepest table nesting accepted (the root table is 1); also stops cyclic tables. Default 32. */
+	/**
+	 * Deepest table nesting accepted (the root table is 1); also stops cyclic tables. Default 32: this
+	 * library's guard against runaway nesting, not a documented DataStore limit.
+	 */
 	readonly maxDepth?: number;
 	/** Longest JSON encoding accepted, in characters. Default {@link DATASTORE_VALUE_LIMIT}. */
 	readonly maxSize?: number;
@@ -39,6 +54,12 @@ export interface DataValidatorConfig {
  * - `applyDefaults`: fill absent values that have a `default` with a copy of it
  * - `clamp`: pull numbers below `minimum` or above `maximum` to that bound
  * - `trim`: remove leading and trailing whitespace from strings
+ *
+ * @example
+ * ```ts
+ * const loose = validator.compile(PROFILE_SCHEMA, { stripUnknown: true, applyDefaults: true });
+ * const result = loose.sanitize(loadedData);
+ * ```
  */
 export interface SanitizeOptions {
 	readonly stripUnknown?: boolean;

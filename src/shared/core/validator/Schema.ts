@@ -24,16 +24,49 @@
  * time instead of being ignored.
  */
 
-/** A runtime check in the `@rbxts/t` style; a t check (`t.number`, `t.strictInterface(...)`) is one. */
+/**
+ * A runtime check in the `@rbxts/t` style; a t check (`t.number`, `t.strictInterface(...)`) is one.
+ *
+ * @example
+ * ```ts
+ * const isCoins: Check<number> = t.numberMin(0);
+ * ```
+ */
 export type Check<T = unknown> = (value: unknown) => value is T;
 
-/** The `type` keyword's values. `"integer"` is a number without a fractional part. */
+/**
+ * The `type` keyword's values. `"integer"` is a number without a fractional part.
+ *
+ * @example
+ * ```ts
+ * const kinds: SchemaTypeName[] = ["string", "integer"];
+ * ```
+ */
 export type SchemaTypeName = "string" | "number" | "integer" | "boolean" | "object" | "array";
 
-/** A literal an `enum` or `const` may hold. */
+/**
+ * A literal an `enum` or `const` may hold.
+ *
+ * @example
+ * ```ts
+ * const rarities: SchemaLiteral[] = ["common", "rare"];
+ * ```
+ */
 export type SchemaLiteral = string | number | boolean;
 
-/** One schema node written as a table. See the module documentation for what each keyword means. */
+/**
+ * One schema node written as a table. See the module documentation for what each keyword means.
+ *
+ * @example
+ * ```ts
+ * const item = {
+ * 	type: "object",
+ * 	properties: { id: { type: "string", pattern: "^%w+$" }, count: { type: "integer", minimum: 1 } },
+ * 	required: ["id", "count"],
+ * 	additionalProperties: false,
+ * } as const satisfies SchemaObject;
+ * ```
+ */
 export interface SchemaObject {
 	readonly type?: SchemaTypeName | ReadonlyArray<SchemaTypeName>;
 	readonly title?: string;
@@ -63,5 +96,13 @@ export interface SchemaObject {
 	readonly uniqueItems?: boolean;
 }
 
-/** A schema node: a keyword table, or a t-style check function. */
+/**
+ * A schema node: a keyword table, or a t-style check function.
+ *
+ * @example
+ * ```ts
+ * const level: Schema = { type: "integer", minimum: 1, maximum: 100 };
+ * const home: Schema = t.Vector3;
+ * ```
+ */
 export type Schema = SchemaObject | ((value: unknown) => boolean);

@@ -21,6 +21,11 @@ import {
 /**
  * A custom validator registered by name: returns true when the value passes, false or a message when it
  * does not. It runs only on values that already passed the rest of their node.
+ *
+ * @example
+ * ```ts
+ * const levelCap: Rule = (level) => (level as number) <= 100 || "level is capped at 100";
+ * ```
  */
 export type Rule = (value: unknown) => boolean | string;
 

@@ -454,6 +454,7 @@ export function objectNode(spec: ObjectSpec): NodeFn {
 		let ok = true;
 		let seen = 0;
 		let count = 0;
+		let badKey = false;
 		for (const [k, x] of pairs(v as Map<unknown, unknown>)) {
 			count += 1;
 			const node = properties.get(k as string);
@@ -472,7 +473,10 @@ export function objectNode(spec: ObjectSpec): NodeFn {
 				continue;
 			} else if (!typeIs(k, "string")) {
 				if (!ctx) return false;
-				report(ctx, "TypeMismatch", "type", v, `expected an object with string keys, found key ${describe(k)}`);
+				if (!badKey) {
+					report(ctx, "TypeMismatch", "type", v, `expected an object with string keys, found key ${describe(k)}`);
+				}
+				badKey = true;
 				ok = false;
 				continue;
 			}

@@ -5,6 +5,11 @@ import { formatPath } from "./ValidationError";
 /**
  * One change to a document: the value at `path` becomes `value` (undefined removes it). `path` holds
  * property names and **0-based** array indices, as error paths do: `["inventory", 3, "count"]`.
+ *
+ * @example
+ * ```ts
+ * const change: Change = { path: ["inventory", 3, "count"], value: 7 };
+ * ```
  */
 export interface Change {
 	readonly path: ReadonlyArray<string | number>;
