@@ -148,6 +148,19 @@ export = () => {
 			const alone = new DataValidator().validateChanges(small, doc, [{ path: ["bio"], value: string.rep("a", 300) }]);
 			expect(summary(alone)).to.equal("NotStorable bio maxSize");
 		});
+		it("treats an empty path as replacing the whole document", () => {
+			const replacement = makeProfile();
+			expect(check([{ path: [], value: replacement }]).ok).to.equal(true);
+			replacement.coins = -5;
+			expect(summary(check([{ path: [], value: replacement }]))).to.equal("ConstraintViolated coins minimum");
+		});
+		it("still measures size when the current document cannot be encoded", () => {
+			const loose = validator.compile({ type: "object" } as const);
+			const loop: Record<string, unknown> = { a: 1 };
+			loop.self = loop;
+			const result = validator.validateChanges(loose, loop, [{ path: ["a"], value: 2 }]);
+			expect(summary(result)).to.equal("NotStorable " + string.rep("self.", 31) + "self maxDepth");
+		});
 		it("reports problems of several changes together", () => {
 			const result = check([
 				{ path: ["coins"], value: -1 },

@@ -74,6 +74,21 @@ export = () => {
 		});
 	});
 
+	describe("type inference of single keywords", () => {
+		it("infers type lists, $defs references, additionalProperties maps and untyped nodes", () => {
+			const list = { type: ["string", "integer"] } as const;
+			const defs = { $defs: { Id: { type: "string" } }, type: "array", items: { $ref: "#/$defs/Id" } } as const;
+			const counts = { type: "object", additionalProperties: { type: "integer" } } as const;
+			const free = { description: "anything" } as const;
+			const a: Equals<Infer<typeof list>, string | number> = true;
+			const b: Equals<Infer<typeof defs>, string[]> = true;
+			const c: Equals<Infer<typeof counts>, { [key: string]: number }> = true;
+			const d: Equals<Infer<typeof free>, unknown> = true;
+			expect(a && b && c && d).to.equal(true);
+			expect(new DataValidator().compile(defs).check(["a", "b"])).to.equal(true);
+		});
+	});
+
 	describe("@rbxts/t interop", () => {
 		const validator = new DataValidator();
 		it("uses a t check as a schema node and reports its failure as rule check", () => {

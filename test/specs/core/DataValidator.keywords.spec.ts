@@ -1,3 +1,4 @@
+import { t } from "@rbxts/t";
 import { DataValidator, ValidationResult } from "shared/core/DataValidator";
 
 function rulesOf(result: ValidationResult): string {
@@ -169,6 +170,22 @@ export = () => {
 		});
 	});
 
+	describe("nodes without a type", () => {
+		it("accepts enum members of different types, and nothing else", () => {
+			const mixed = validator.compile({ enum: ["auto", 0, true] } as const);
+			expect(mixed.check("auto")).to.equal(true);
+			expect(mixed.check(0)).to.equal(true);
+			expect(mixed.check(true)).to.equal(true);
+			expect(mixed.check(false)).to.equal(false);
+			expect(mixed.check("0")).to.equal(false);
+		});
+		it("accepts a t check as the whole schema", () => {
+			const positive = validator.compile(t.numberPositive);
+			expect(positive.check(2)).to.equal(true);
+			expect(positive.check(-2)).to.equal(false);
+		});
+	});
+
 	describe("objects", () => {
 		it("checks each declared property with its own schema", () => {
 			const point = validator.compile({
@@ -303,6 +320,18 @@ export = () => {
 			const wallet = validator.compile(schema);
 			expect(wallet.check({ coins: 5, gems: 0 })).to.equal(true);
 			expect(rulesOf(wallet.validate({ coins: 5, gems: -1 }))).to.equal("gems:minimum");
+		});
+		it("resolves $defs and '#', a reference to the root itself", () => {
+			const list = validator.compile({
+				$defs: { Value: { type: "integer", minimum: 0 } },
+				type: "object",
+				properties: { value: { $ref: "#/$defs/Value" }, next: { $ref: "#" } },
+				required: ["value"],
+			} as const);
+			expect(list.check({ value: 1, next: { value: 2, next: { value: 3 } } })).to.equal(true);
+			expect(rulesOf(list.validate({ value: 1, next: { value: 2, next: { value: -3 } } }))).to.equal(
+				"next.next.value:minimum",
+			);
 		});
 		it("follows recursive references to any depth within the limit", () => {
 			const tree = validator.compile({

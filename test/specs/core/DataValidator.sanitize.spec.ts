@@ -80,6 +80,21 @@ export = () => {
 			expect(input.junk).to.equal(true);
 			expect(result.value!.settings).never.to.equal(input.settings);
 		});
+		it("cleans each member of a type list by its own type, so arrays keep their elements", () => {
+			const either = validator.compile(
+				{
+					type: ["object", "array", "string"],
+					properties: { a: { type: "number" } },
+					items: { type: "string" },
+				} as const,
+				{ stripUnknown: true, trim: true },
+			);
+			const list = either.sanitize(["x", "y"]);
+			expect((list.value as string[]).size()).to.equal(2);
+			const object = either.sanitize({ a: 1, b: 2 });
+			expect((object.value as { b?: number }).b).to.equal(undefined);
+			expect(either.sanitize("  s ").value).to.equal("s");
+		});
 		it("rejects what cleaning cannot fix, returning no value", () => {
 			const clean = validator.compile(schema, { stripUnknown: true, applyDefaults: true, clamp: true, trim: true });
 			const result = clean.sanitize({ name: 42 });

@@ -140,6 +140,19 @@ function literalType(value: SchemaLiteral): SchemaTypeName {
 	return typeIs(value, "number") ? (value % 1 === 0 ? "integer" : "number") : (typeOf(value) as SchemaTypeName);
 }
 
+/** The node of a type list that handles `v`, told apart the way `unionNode` does. */
+function pickTyped<N>(nodes: { readonly [K in keyof TypedNodes]?: N }, v: unknown): N | undefined {
+	if (typeIs(v, "string")) return nodes.string;
+	if (typeIs(v, "number")) return nodes.number;
+	if (typeIs(v, "boolean")) return nodes.boolean;
+	if (!typeIs(v, "table")) return undefined;
+	if (nodes.object && nodes.array) {
+		const [first] = next(v);
+		return first === undefined || typeIs(first, "number") ? nodes.array : nodes.object;
+	}
+	return nodes.object ?? nodes.array;
+}
+
 /** Compiles one schema (the root) into a node tree. Throws a plain message naming the bad keyword. */
 export class SchemaCompiler {
 	private readonly definitions = new Map<string, Schema>();
@@ -393,15 +406,7 @@ export class SchemaCompiler {
 				kind: "leaf",
 				check: unionNode(checks, names),
 				clean: (v) => {
-					const pick = typeIs(v, "string")
-						? nodes.string
-						: typeIs(v, "number")
-							? nodes.number
-							: typeIs(v, "boolean")
-								? nodes.boolean
-								: typeIs(v, "table")
-									? (nodes.object ?? nodes.array)
-									: undefined;
+					const pick = pickTyped(nodes, v);
 					return pick ? pick.clean(v) : deepCopy(v);
 				},
 			};

@@ -25,10 +25,14 @@ export interface ChangeSettings {
 
 const ANY: CompiledNode = { kind: "leaf", check: anyStorable, clean: (v) => v };
 
-/** Size bound of a stored subtree, measured with the same walk as a full check. */
+/**
+ * Size bound of a stored subtree, measured with the same walk as a full check; infinite when the subtree
+ * is not storable (a cycle, NaN), so the caller falls back to measuring the real encoding.
+ */
 function boundOf(value: unknown, settings: ChangeSettings): number {
 	if (value === undefined) return 0;
-	return runNode(anyStorable, value, undefined, math.huge, math.huge).bound;
+	const outcome = runNode(anyStorable, value, undefined, settings.maxDepth, math.huge);
+	return outcome.ok ? outcome.bound : math.huge;
 }
 
 function shallowCopy(value: unknown): Map<unknown, unknown> {
@@ -267,7 +271,8 @@ export function checkChanges(
 		documentBound = boundOf(current, settings);
 	}
 	const bound = documentBound + delta.value;
-	if (bound > settings.maxSize) {
+	// Written so that NaN (infinite bounds cancelling out) also takes the exact path.
+	if (!(bound <= settings.maxSize)) {
 		// The bound is pessimistic: build the changed document and measure the real encoding.
 		let changed = current;
 		for (const change of changes) {
@@ -286,13 +291,17 @@ export function checkChanges(
 			changed = withChange(changed, change.path, 0, change.value, arrays);
 		}
 		if (ctx) ctx.path.clear();
-		if (!runNode(anyStorable, changed, ctx, math.huge, settings.maxSize).ok) {
+		if (!runNode(anyStorable, changed, ctx, settings.maxDepth, settings.maxSize).ok) {
 			return false;
 		}
 	}
 	if (typeIs(current, "table")) {
-		// Never lower the recorded bound: if the caller does not apply these changes it must stay an upper bound.
-		settings.bounds.set(current as object, math.max(documentBound, bound));
+		if (bound <= settings.maxSize && documentBound <= settings.maxSize) {
+			// Never lower the recorded bound: if the caller does not apply these changes it must stay an upper bound.
+			settings.bounds.set(current as object, math.max(documentBound, bound));
+		} else {
+			settings.bounds.delete(current as object);
+		}
 	}
 	return true;
 }
