@@ -98,6 +98,18 @@ export = () => {
 			]);
 			expect(summary(fifth)).to.equal("ConstraintViolated inventory maxItems");
 		});
+		it("checks minItems when an element is removed, without touching the other elements", () => {
+			const team = validator.compile({
+				type: "object",
+				properties: { members: { type: "array", minItems: 2, items: { type: "string" } } },
+			} as const);
+			const doc = { members: ["a", "b", "c"] };
+			expect(validator.validateChanges(team, doc, [{ path: ["members", 2], value: undefined }]).ok).to.equal(true);
+			const short = { members: ["a", "b"] };
+			const result = validator.validateChanges(team, short, [{ path: ["members", 1], value: undefined }]);
+			expect(summary(result)).to.equal("ConstraintViolated members minItems");
+			expect(result.errors[0].message).to.equal("1 items; at least 2 required");
+		});
 		it("refuses changes that would leave holes in an array", () => {
 			expect(summary(check([{ path: ["inventory", 5], value: { id: "bow", count: 1 } }]))).to.equal(
 				"NotStorable inventory[5] json",

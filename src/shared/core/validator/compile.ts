@@ -55,8 +55,11 @@ export interface CompiledNode {
 	/** `false` rejects undeclared keys; undefined allows any storable value. */
 	readonly additional?: CompiledNode | false;
 	readonly items?: CompiledNode;
-	/** An array's count/uniqueness checks and an object's or array's rules: what an element change can break. */
+	/** An array's uniqueness check and an object's or array's rules: what a change below can break. */
 	readonly container?: NodeFn;
+	/** An array's `minItems` and `maxItems`, which only adding or removing an element can break. */
+	readonly minItems?: number;
+	readonly maxItems?: number;
 	target?: CompiledNode;
 }
 
@@ -592,7 +595,9 @@ export class SchemaCompiler {
 			kind: "array",
 			check: arrayNode({ ...spec, items: itemNode?.check }),
 			items,
-			container: arrayCountsNode(spec),
+			container: arrayCountsNode({ uniqueItems: spec.uniqueItems, extras }),
+			minItems,
+			maxItems,
 			clean: (v) => {
 				if (!typeIs(v, "table")) return v;
 				const out = new Map<unknown, unknown>();

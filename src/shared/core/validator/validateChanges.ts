@@ -190,8 +190,43 @@ function checkChange(
 		}
 		delta.value += outcome.bound;
 	}
+	if (n > 0 && nodes[n - 1].kind === "array" && !checkLength(nodes[n - 1], containers[n - 1], path, value, ctx)) {
+		if (!ctx) return false;
+		ok = false;
+	}
 	delta.value -= boundOf(container, settings);
 	return checkAncestors(nodes, containers, arrays, path, value, n, ctx, settings) && ok;
+}
+
+/** Checks `minItems`/`maxItems` of the array a change appends to or removes from; no copy needed. */
+function checkLength(
+	node: CompiledNode,
+	array: defined,
+	path: ReadonlyArray<string | number>,
+	value: unknown,
+	ctx: Collector | undefined,
+): boolean {
+	const length = (array as defined[]).size();
+	const index = path[path.size() - 1];
+	const newLength = value === undefined ? length - 1 : index === length ? length + 1 : length;
+	const minItems = node.minItems;
+	const maxItems = node.maxItems;
+	let rule: string | undefined;
+	let message = "";
+	if (minItems !== undefined && newLength < minItems) {
+		rule = "minItems";
+		message = `${newLength} items; at least ${minItems} required`;
+	} else if (maxItems !== undefined && newLength > maxItems) {
+		rule = "maxItems";
+		message = `${newLength} items; at most ${maxItems} allowed`;
+	}
+	if (rule === undefined) return true;
+	if (ctx) {
+		ctx.path.clear();
+		for (let i = 0; i < path.size() - 1; i++) ctx.path.push(path[i]);
+		report(ctx, "ConstraintViolated", rule, array, message);
+	}
+	return false;
 }
 
 /**
