@@ -127,6 +127,14 @@ export = () => {
 			expect(check([{ path: ["home", "x"], value: 5 }]).ok).to.equal(true);
 			expect(summary(check([{ path: ["home", "z"], value: 5 }]))).to.equal("RuleFailed home check");
 			expect(check([{ path: ["notes", "b"], value: "ok" }]).ok).to.equal(true);
+			// Inside an opaque subtree, numbers in the path are still 0-based array indices.
+			const pairSchema = validator.compile({
+				type: "object",
+				properties: { pair: t.strictArray(t.number, t.string) },
+			} as const);
+			const doc: { pair?: [number, string] } = { pair: [1, "a"] };
+			expect(validator.validateChanges(pairSchema, doc, [{ path: ["pair", 1], value: "b" }]).ok).to.equal(true);
+			expect(validator.validateChanges(pairSchema, doc, [{ path: ["pair", 0], value: "b" }]).ok).to.equal(false);
 			expect(summary(check([{ path: ["notes", "b"], value: 0 / 0 }]))).to.equal("NotStorable notes.b finite");
 		});
 		it("leaves the current document untouched", () => {

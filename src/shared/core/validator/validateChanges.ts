@@ -45,24 +45,20 @@ function shallowCopy(value: unknown): Map<unknown, unknown> {
 	return out;
 }
 
-/** Luau key of a path segment: array indices shift to 1-based. */
-function luauKey(node: CompiledNode, segment: string | number): unknown {
-	return node.kind === "array" && typeIs(segment, "number") ? segment + 1 : segment;
+/**
+ * Luau key of a path segment. A storable object has only string keys, so a number is always an array
+ * index, and shifts to 1-based.
+ */
+function luauKey(segment: string | number): unknown {
+	return typeIs(segment, "number") ? segment + 1 : segment;
 }
 
 /** Returns `value` with the change applied along `path` from `from` on, copying only the tables on the path. */
-function withChange(
-	value: unknown,
-	path: ReadonlyArray<string | number>,
-	from: number,
-	newValue: unknown,
-	arrays: ReadonlyArray<boolean>,
-): unknown {
+function withChange(value: unknown, path: ReadonlyArray<string | number>, from: number, newValue: unknown): unknown {
 	if (from >= path.size()) return newValue;
 	const copy = shallowCopy(value);
-	const segment = path[from];
-	const key = arrays[from] && typeIs(segment, "number") ? segment + 1 : segment;
-	copy.set(key, withChange(copy.get(key), path, from + 1, newValue, arrays));
+	const key = luauKey(path[from]);
+	copy.set(key, withChange(copy.get(key), path, from + 1, newValue));
 	return copy;
 }
 
@@ -90,16 +86,15 @@ function checkChange(
 	let container = current;
 	const nodes = new Array<CompiledNode>();
 	const containers = new Array<defined>();
-	const arrays = new Array<boolean>();
 	for (let i = 0; i < n; i++) {
 		const segment = path[i];
 		if (node.kind === "leaf") {
 			// A check function or a type union: not walkable, so check its whole new value.
 			at(i);
-			const replaced = withChange(container, path, i, change.value, []);
+			const replaced = withChange(container, path, i, change.value);
 			const ok = runNode(node.check, replaced, ctx, settings.maxDepth, settings.maxSize, i).ok;
 			delta.value += boundOf(replaced, settings) - boundOf(container, settings);
-			return ok && checkAncestors(nodes, containers, arrays, path, replaced, i, ctx, settings);
+			return ok && checkAncestors(nodes, containers, path, replaced, i, ctx, settings);
 		}
 		if (!typeIs(container, "table")) {
 			if (ctx) {
@@ -161,8 +156,7 @@ function checkChange(
 		}
 		nodes.push(node);
 		containers.push(container as defined);
-		arrays.push(node.kind === "array");
-		container = (container as Map<unknown, unknown>).get(luauKey(node, segment));
+		container = (container as Map<unknown, unknown>).get(luauKey(segment));
 		node = deref(child);
 	}
 	let ok = true;
@@ -195,7 +189,7 @@ function checkChange(
 		ok = false;
 	}
 	delta.value -= boundOf(container, settings);
-	return checkAncestors(nodes, containers, arrays, path, value, n, ctx, settings) && ok;
+	return checkAncestors(nodes, containers, path, value, n, ctx, settings) && ok;
 }
 
 /** Checks `minItems`/`maxItems` of the array a change appends to or removes from; no copy needed. */
@@ -237,7 +231,6 @@ function checkLength(
 function checkAncestors(
 	nodes: ReadonlyArray<CompiledNode>,
 	containers: ReadonlyArray<defined>,
-	arrays: ReadonlyArray<boolean>,
 	path: ReadonlyArray<string | number>,
 	value: unknown,
 	count: number,
@@ -257,7 +250,7 @@ function checkAncestors(
 	for (let i = count - 1; i >= top; i--) {
 		const copy = shallowCopy(containers[i]);
 		const segment = path[i];
-		copy.set(arrays[i] && typeIs(segment, "number") ? segment + 1 : segment, replaced);
+		copy.set(luauKey(segment), replaced);
 		replaced = copy;
 		const container = nodes[i].container;
 		if (container) {
@@ -311,19 +304,7 @@ export function checkChanges(
 		// The bound is pessimistic: build the changed document and measure the real encoding.
 		let changed = current;
 		for (const change of changes) {
-			const arrays = new Array<boolean>();
-			let node = deref(root);
-			for (const segment of change.path) {
-				arrays.push(node.kind === "array");
-				const child: CompiledNode | false | undefined =
-					node.kind === "object"
-						? (node.properties!.get(segment as string) ?? node.additional)
-						: node.kind === "array"
-							? node.items
-							: undefined;
-				node = child ? deref(child) : ANY;
-			}
-			changed = withChange(changed, change.path, 0, change.value, arrays);
+			changed = withChange(changed, change.path, 0, change.value);
 		}
 		if (ctx) ctx.path.clear();
 		if (!runNode(anyStorable, changed, ctx, settings.maxDepth, settings.maxSize).ok) {
