@@ -67,6 +67,14 @@ export = () => {
 			expect(compile({ type: "integer", minimum: 0, default: -1 })).to.throw(
 				'"default" does not match its own schema: -1 is less than the minimum 0',
 			);
+			const tree = {
+				type: "object",
+				properties: {
+					name: { type: "string" },
+					children: { type: "array", items: { $ref: "#" }, default: [{ name: 5 }] },
+				},
+			};
+			expect(compile(tree)).to.throw('"default" does not match its own schema: expected string, got number 5');
 		});
 		it("rejects empty or mistyped enums, tuple items and non-schema values", () => {
 			expect(compile({ enum: [] })).to.throw('"enum" must be a non-empty list');

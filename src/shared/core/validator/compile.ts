@@ -162,6 +162,8 @@ export class SchemaCompiler {
 	private readonly compiled = new Map<string, CompiledNode>();
 	private readonly pending = new Map<string, CompiledNode | false>();
 	private rootProxy?: CompiledNode;
+	/** Checks of `default` values, run once every reference can be followed. */
+	private readonly deferred = new Array<() => void>();
 
 	constructor(
 		private readonly root: Schema,
@@ -185,6 +187,9 @@ export class SchemaCompiler {
 		const node = this.compileNode(root, "#");
 		if (this.rootProxy) {
 			this.rootProxy.target = node;
+		}
+		for (const check of this.deferred) {
+			check();
 		}
 		return node;
 	}
@@ -415,14 +420,17 @@ export class SchemaCompiler {
 			};
 		}
 		if (s.default !== undefined) {
-			const ctx: Collector = { path: [], errors: [] };
-			if (!runNode(node.check, s.default, ctx, this.settings.maxDepth, this.settings.maxSize).ok) {
-				const first = ctx.errors[0];
-				this.bad(at, `"default" does not match its own schema: ${first ? first.message : "invalid"}`);
-			}
+			const check = node.check;
+			const fallback = s.default;
+			this.deferred.push(() => {
+				const ctx: Collector = { path: [], errors: [] };
+				if (!runNode(check, fallback, ctx, this.settings.maxDepth, this.settings.maxSize).ok) {
+					const first = ctx.errors[0];
+					this.bad(at, `"default" does not match its own schema: ${first ? first.message : "invalid"}`);
+				}
+			});
 			if (this.settings.applyDefaults) {
 				const base = node.clean;
-				const fallback = s.default;
 				node.clean = (v) => (v === undefined ? deepCopy(fallback) : base(v));
 			}
 		}
