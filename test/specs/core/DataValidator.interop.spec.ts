@@ -18,7 +18,7 @@ interface Profile {
 	pet?: { kind: "dog" | "cat"; age?: number };
 	version: 2;
 	stats: { [key: string]: number };
-	home?: Vector3;
+	mode?: "solo" | "duo";
 }
 
 const PROFILE_SCHEMA = {
@@ -46,7 +46,7 @@ const PROFILE_SCHEMA = {
 		},
 		version: { const: 2 },
 		stats: { type: "object", additionalProperties: { type: "number" } },
-		home: t.Vector3,
+		mode: t.literal("solo", "duo"),
 	},
 	required: ["name", "level", "inventory", "version", "stats"],
 } as const;

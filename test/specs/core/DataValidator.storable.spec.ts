@@ -1,3 +1,4 @@
+import { HttpService } from "@rbxts/services";
 import { DataValidator, DATASTORE_VALUE_LIMIT } from "shared/core/DataValidator";
 
 function nested(levels: number): object {
@@ -75,6 +76,30 @@ export = () => {
 			// Each newline encodes as \n: 2 characters.
 			expect(small.check({ t: string.rep("\n", 46) })).to.equal(true);
 			expect(small.check({ t: string.rep("\n", 47) })).to.equal(false);
+		});
+		it("never underestimates a value's size: each value fits a limit of exactly its JSON length, not one less", () => {
+			const typed = {
+				type: "object",
+				properties: {
+					name: { type: "string" },
+					n: { type: "number" },
+					list: { type: "array", items: { type: "integer" } },
+					flags: { type: "object", additionalProperties: { type: "boolean" } },
+				},
+			} as const;
+			const values: Array<[object, unknown]> = [
+				[{}, 'quote " slash / backslash \\ newline \n tab \t bell a'],
+				[{}, "héllo wörld ✓ 🎮"],
+				[{}, [-1.2345678901234567e300, 1e-300, 0.1, -0, 123456789012345]],
+				[{}, { a: {}, b: [], c: [[[]]], d: { e: { f: true } } }],
+				[typed, { name: 'a"b', n: -1.5e-7, list: [1, 22, 333], flags: { x: true, y: false } }],
+				[typed, {}],
+			];
+			for (const [schema, value] of values) {
+				const length = HttpService.JSONEncode(value).size();
+				expect(new DataValidator({ maxSize: length }).compile(schema).check(value)).to.equal(true);
+				expect(new DataValidator({ maxSize: length - 1 }).compile(schema).check(value)).to.equal(false);
+			}
 		});
 		it("rejects bad limits in the configuration", () => {
 			expect(() => new DataValidator({ maxDepth: 0 })).to.throw("maxDepth must be a whole number");

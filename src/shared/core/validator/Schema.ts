@@ -3,6 +3,9 @@
  * two additions for Roblox games: a schema node may be an `@rbxts/t` check, and `rules` names custom
  * validators registered on the {@link DataValidator}.
  *
+ * A t check node passes a value when the check does and the value is storable too, so a check for a Roblox
+ * type (`t.Vector3`) never passes: store such values as plain numbers and tables.
+ *
  * Supported keywords:
  * - any node: `type`, `enum`, `const`, `default`, `rules`, `$ref`, `title`, `description`, `$comment`
  * - numbers (`"number"`, `"integer"`): `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`
@@ -102,7 +105,7 @@ export interface SchemaObject {
  * @example
  * ```ts
  * const level: Schema = { type: "integer", minimum: 1, maximum: 100 };
- * const home: Schema = t.Vector3;
+ * const mode: Schema = t.literal("solo", "duo");
  * ```
  */
 export type Schema = SchemaObject | ((value: unknown) => boolean);
