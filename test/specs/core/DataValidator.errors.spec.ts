@@ -97,7 +97,12 @@ export = () => {
 			expect(table.isfrozen(a)).to.equal(true);
 		});
 		it("agrees between check and validate on valid and invalid values", () => {
-			const values: unknown[] = [{ name: "abc", level: 1 }, { name: "abc" }, "x", { name: "abc", level: 1, z: 1 }];
+			const values: unknown[] = [
+				{ name: "abc", level: 1 },
+				{ name: "abc" },
+				"x",
+				{ name: "abc", level: 1, z: 1 },
+			];
 			for (const value of values) {
 				expect(profile.check(value)).to.equal(profile.validate(value).ok);
 			}

@@ -104,7 +104,9 @@ export = () => {
 				properties: { members: { type: "array", minItems: 2, items: { type: "string" } } },
 			} as const);
 			const doc = { members: ["a", "b", "c"] };
-			expect(validator.validateChanges(team, doc, [{ path: ["members", 2], value: undefined }]).ok).to.equal(true);
+			expect(validator.validateChanges(team, doc, [{ path: ["members", 2], value: undefined }]).ok).to.equal(
+				true,
+			);
 			const short = { members: ["a", "b"] };
 			const result = validator.validateChanges(team, short, [{ path: ["members", 1], value: undefined }]);
 			expect(summary(result)).to.equal("ConstraintViolated members minItems");
@@ -114,7 +116,9 @@ export = () => {
 			expect(summary(check([{ path: ["inventory", 5], value: { id: "bow", count: 1 } }]))).to.equal(
 				"NotStorable inventory[5] json",
 			);
-			expect(summary(check([{ path: ["inventory", 0], value: undefined }]))).to.equal("NotStorable inventory[0] json");
+			expect(summary(check([{ path: ["inventory", 0], value: undefined }]))).to.equal(
+				"NotStorable inventory[0] json",
+			);
 			expect(check([{ path: ["inventory", 2], value: undefined }]).ok).to.equal(true);
 		});
 		it("re-runs the business rules of the objects above a change", () => {
@@ -163,9 +167,13 @@ export = () => {
 				new DataValidator().validateChanges(small, doc, [{ path: ["bio"], value: string.rep("a", 250) }]).ok,
 			).to.equal(true);
 			// 295 characters fit on their own, but not beside the rest of the document.
-			const doc2 = new DataValidator().validateChanges(small, doc, [{ path: ["bio"], value: string.rep("a", 295) }]);
+			const doc2 = new DataValidator().validateChanges(small, doc, [
+				{ path: ["bio"], value: string.rep("a", 295) },
+			]);
 			expect(summary(doc2)).to.equal("NotStorable  maxSize");
-			const alone = new DataValidator().validateChanges(small, doc, [{ path: ["bio"], value: string.rep("a", 300) }]);
+			const alone = new DataValidator().validateChanges(small, doc, [
+				{ path: ["bio"], value: string.rep("a", 300) },
+			]);
 			expect(summary(alone)).to.equal("NotStorable bio maxSize");
 		});
 		it("treats an empty path as replacing the whole document", () => {

@@ -76,6 +76,7 @@ export = () => {
 
 	describe("type inference of single keywords", () => {
 		it("infers type lists, $defs references, additionalProperties maps and untyped nodes", () => {
+			/* eslint-disable @typescript-eslint/no-unused-vars -- these schemas exist for their types */
 			const list = { type: ["string", "integer"] } as const;
 			const defs = { $defs: { Id: { type: "string" } }, type: "array", items: { $ref: "#/$defs/Id" } } as const;
 			const counts = { type: "object", additionalProperties: { type: "integer" } } as const;
@@ -167,7 +168,9 @@ export = () => {
 		it("refuses duplicate names and unregistered rules", () => {
 			const validator = new DataValidator();
 			validator.registerRule("once", () => true);
-			expect(() => validator.registerRule("once", () => true)).to.throw('a rule named "once" is already registered');
+			expect(() => validator.registerRule("once", () => true)).to.throw(
+				'a rule named "once" is already registered',
+			);
 			expect(() => validator.compile({ type: "number", rules: ["missing"] } as const)).to.throw(
 				'rule string "missing" is not registered',
 			);

@@ -71,7 +71,12 @@ export = () => {
 			expect(blank.errors[0].rule).to.equal("minLength");
 		});
 		it("never modifies the input and returns a copy sharing no tables", () => {
-			const clean = validator.compile(schema, { stripUnknown: true, applyDefaults: true, clamp: true, trim: true });
+			const clean = validator.compile(schema, {
+				stripUnknown: true,
+				applyDefaults: true,
+				clamp: true,
+				trim: true,
+			});
 			const input = { name: " x ", level: 900, junk: true, settings: { music: true } };
 			const result = clean.sanitize(input);
 			expect(result.ok).to.equal(true);
@@ -96,7 +101,12 @@ export = () => {
 			expect(either.sanitize("  s ").value).to.equal("s");
 		});
 		it("rejects what cleaning cannot fix, returning no value", () => {
-			const clean = validator.compile(schema, { stripUnknown: true, applyDefaults: true, clamp: true, trim: true });
+			const clean = validator.compile(schema, {
+				stripUnknown: true,
+				applyDefaults: true,
+				clamp: true,
+				trim: true,
+			});
 			const result = clean.sanitize({ name: 42 });
 			expect(result.ok).to.equal(false);
 			expect(result.value).to.equal(undefined);

@@ -18,9 +18,13 @@ export = () => {
 			expect(compile({ type: "string", pattern: "^(cat|dog)$" })).to.throw(
 				"| (alternation) is regular expression syntax",
 			);
-			expect(compile({ type: "string", pattern: "^%d{3}$" })).to.throw("{n,m} counts are regular expression syntax");
+			expect(compile({ type: "string", pattern: "^%d{3}$" })).to.throw(
+				"{n,m} counts are regular expression syntax",
+			);
 			expect(compile({ type: "string", pattern: "^\\d+$" })).to.throw("Lua patterns escape with %");
-			expect(compile({ type: "string", pattern: "^(ab)+$" })).to.throw("Lua patterns repeat single characters only");
+			expect(compile({ type: "string", pattern: "^(ab)+$" })).to.throw(
+				"Lua patterns repeat single characters only",
+			);
 		});
 		it("rejects malformed Lua patterns", () => {
 			expect(compile({ type: "string", pattern: "[a-z" })).to.throw("a [set] is not closed");
@@ -29,8 +33,12 @@ export = () => {
 			expect(compile({ type: "string", pattern: "^[a|b]%-%d+$" })).never.to.throw();
 		});
 		it("rejects contradictory or impossible bounds", () => {
-			expect(compile({ type: "number", minimum: 5, maximum: 1 })).to.throw('"minimum" 5 is greater than "maximum" 1');
-			expect(compile({ type: "string", minLength: -1 })).to.throw('"minLength" must be a whole number of at least 0');
+			expect(compile({ type: "number", minimum: 5, maximum: 1 })).to.throw(
+				'"minimum" 5 is greater than "maximum" 1',
+			);
+			expect(compile({ type: "string", minLength: -1 })).to.throw(
+				'"minLength" must be a whole number of at least 0',
+			);
 			expect(compile({ type: "array", minItems: 3, maxItems: 2 })).to.throw(
 				'"minItems" 3 is greater than "maxItems" 2',
 			);
@@ -56,9 +64,9 @@ export = () => {
 			expect(compile({ type: "object", properties: { a: { $ref: "#/definitions/Missing" } } })).to.throw(
 				'$ref "#/definitions/Missing" names no definition',
 			);
-			expect(compile({ definitions: { A: { type: "number" } }, properties: {}, $ref: "#/definitions/A" })).to.throw(
-				'"properties" cannot sit beside "$ref"',
-			);
+			expect(
+				compile({ definitions: { A: { type: "number" } }, properties: {}, $ref: "#/definitions/A" }),
+			).to.throw('"properties" cannot sit beside "$ref"');
 			expect(compile({ type: "object", properties: { a: { definitions: {} } } })).to.throw(
 				"definitions are only read at the root",
 			);

@@ -19,7 +19,9 @@ declare const __runtime: {
 		frameListenerCount: () => number;
 	};
 	Output: {
-		capture: (quiet?: boolean) => LuaTuple<[Array<{ kind: string; message: string; context?: string }>, () => void]>;
+		capture: (
+			quiet?: boolean,
+		) => LuaTuple<[Array<{ kind: string; message: string; context?: string }>, () => void]>;
 	};
 	Random: { float: () => number; integer: (min: number, max: number) => number; seed: (seed: number) => void };
 	TestRunner: { setTimeLimit: (seconds: number) => void };

@@ -91,7 +91,9 @@ export = () => {
 		});
 
 		it("errors on a member an enum does not have, and refuses writes", () => {
-			expect(() => (Enum.SortDirection as unknown as { Sideways: unknown }).Sideways).to.throw("is not a valid member");
+			expect(() => (Enum.SortDirection as unknown as { Sideways: unknown }).Sideways).to.throw(
+				"is not a valid member",
+			);
 			expect(() => {
 				(Enum.SortDirection.Ascending as unknown as { Value: number }).Value = 3;
 			}).to.throw();

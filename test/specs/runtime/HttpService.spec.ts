@@ -59,7 +59,9 @@ export = () => {
 		});
 
 		it("writes numbers in their shortest exact form", () => {
-			expect(HttpService.JSONEncode([0.1, 42, -7, 1e300, 2 ** 53])).to.equal("[0.1,42,-7,1e+300,9007199254740992]");
+			expect(HttpService.JSONEncode([0.1, 42, -7, 1e300, 2 ** 53])).to.equal(
+				"[0.1,42,-7,1e+300,9007199254740992]",
+			);
 		});
 
 		it("escapes quotes, backslashes and control characters in strings", () => {

@@ -1,3 +1,5 @@
+// The empty object type is the identity of the intersections built below, not a value type.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
 /**
  * The TypeScript type a schema describes. Write the schema with `as const` so its literals survive:
  *

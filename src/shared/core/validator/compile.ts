@@ -149,7 +149,7 @@ function pickTyped<N>(nodes: { readonly [K in keyof TypedNodes]?: N }, v: unknow
 	if (typeIs(v, "number")) return nodes.number;
 	if (typeIs(v, "boolean")) return nodes.boolean;
 	if (!typeIs(v, "table")) return undefined;
-	if (nodes.object && nodes.array) {
+	if (nodes.object !== undefined && nodes.array !== undefined) {
 		const [first] = next(v);
 		return first === undefined || typeIs(first, "number") ? nodes.array : nodes.object;
 	}
@@ -264,7 +264,10 @@ export class SchemaCompiler {
 		const types = new Set<SchemaTypeName>();
 		for (const name of list as ReadonlyArray<unknown>) {
 			if (name === "null") {
-				this.bad(at, `"null" is not supported: a Luau table cannot hold nil; leave the property out of "required"`);
+				this.bad(
+					at,
+					`"null" is not supported: a Luau table cannot hold nil; leave the property out of "required"`,
+				);
 			} else if (!typeIs(name, "string") || !TYPE_NAMES.has(name)) {
 				this.bad(at, `unknown type ${describe(name)} (use string, number, integer, boolean, object or array)`);
 			}
@@ -490,7 +493,9 @@ export class SchemaCompiler {
 			return {
 				kind: "leaf",
 				check: stringNode({ minLength, maxLength, pattern, extras }),
-				clean: settings.trim ? (v) => (typeIs(v, "string") ? (v.match("^%s*(.-)%s*$")[0] as string) : v) : (v) => v,
+				clean: settings.trim
+					? (v) => (typeIs(v, "string") ? (v.match("^%s*(.-)%s*$")[0] as string) : v)
+					: (v) => v,
 			};
 		} else if (typeName === "boolean") {
 			return { kind: "leaf", check: booleanNode(extras), clean: (v) => v };

@@ -142,7 +142,13 @@ export function anyStorable(value: unknown, ctx: Collector | undefined): boolean
 			if (!ctx) {
 				return false;
 			}
-			report(ctx, "NotStorable", "json", value, `key ${describe(k)} cannot be saved: use string keys or an array`);
+			report(
+				ctx,
+				"NotStorable",
+				"json",
+				value,
+				`key ${describe(k)} cannot be saved: use string keys or an array`,
+			);
 			ok = false;
 			continue;
 		}
@@ -474,7 +480,13 @@ export function objectNode(spec: ObjectSpec): NodeFn {
 			} else if (!typeIs(k, "string")) {
 				if (!ctx) return false;
 				if (!badKey) {
-					report(ctx, "TypeMismatch", "type", v, `expected an object with string keys, found key ${describe(k)}`);
+					report(
+						ctx,
+						"TypeMismatch",
+						"type",
+						v,
+						`expected an object with string keys, found key ${describe(k)}`,
+					);
 				}
 				badKey = true;
 				ok = false;
@@ -585,10 +597,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 			return false;
 		}
 	}
-	for (const [] of pairs(b as Map<unknown, unknown>)) {
-		count -= 1;
+	let countB = 0;
+	for (const [k] of pairs(b as Map<unknown, unknown>)) {
+		if (k !== undefined) countB += 1;
 	}
-	return count === 0;
+	return count === countB;
 }
 
 /** Index (1-based, Luau) of the first element equal to an earlier one, or undefined when all differ. */
@@ -769,6 +782,8 @@ export function anyNode(extras: NodeFn | undefined): NodeFn {
 /** A t-style check as a node: the value must pass it and be storable. t's reason becomes the message. */
 export function checkNode(check: (value: unknown) => boolean, extras: NodeFn | undefined): NodeFn {
 	return (v, ctx) => {
+		// t checks return (passed, reason): two values, which only a LuaTuple can describe.
+		// eslint-disable-next-line roblox-ts/no-user-defined-lua-tuple
 		const [passed, reason] = (check as unknown as (value: unknown) => LuaTuple<[boolean, unknown]>)(v);
 		if (!passed) {
 			if (ctx) {
