@@ -1,5 +1,14 @@
 import { newServer, now } from "../harness/World";
-import { advance, resetCloud, skipToNextHour, stored, storedValue, storedVersions } from "../harness/Cloud";
+import {
+	advance,
+	configureDataStoreFaults,
+	resetCloud,
+	skipToNextHour,
+	stored,
+	storedValue,
+	storedVersions,
+	withSeed,
+} from "../harness/Cloud";
 import { errorOf, startsWith, waitAll } from "./util";
 
 const DataStoreService = game.GetService("DataStoreService");
@@ -144,6 +153,8 @@ export = () => {
 
 	describe("UpdateAsync", () => {
 		it("lands both increments when two servers race on one key, re-running a transform", () => {
+			// A fixed latency makes both reads happen before either commit: a true race, every seed.
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
 			const a = newServer();
 			const b = newServer();
 			DataStoreService.GetDataStore("Race").SetAsync("k", 0);
@@ -164,6 +175,29 @@ export = () => {
 			waitAll(() => finished === 2);
 			expect(storedValue("Race", "k")).to.equal(2);
 			expect(calls).to.equal(3);
+		});
+
+		it("lands every increment when many servers race with random latency", () => {
+			withSeed(() => {
+				const servers = [newServer(), newServer(), newServer(), newServer()];
+				let calls = 0;
+				let finished = 0;
+				for (const server of servers) {
+					server.spawn(() => {
+						const store = server.game.GetService("DataStoreService").GetDataStore("Crowd");
+						for (let i = 0; i < 5; i++) {
+							store.UpdateAsync<number, number>("k", (old) => {
+								calls += 1;
+								return $tuple((old ?? 0) + 1);
+							});
+						}
+						finished += 1;
+					});
+				}
+				waitAll(() => finished === servers.size());
+				expect(storedValue("Crowd", "k")).to.equal(20);
+				expect(calls >= 20).to.equal(true);
+			});
 		});
 
 		it("passes the current value and key info to the transform", () => {
