@@ -9,7 +9,7 @@ import {
 	storedVersions,
 	withSeed,
 } from "../harness/Cloud";
-import { errorOf, startsWith, waitAll } from "./util";
+import { errorOf, startsWith, transformed, waitAll } from "./util";
 
 const DataStoreService = game.GetService("DataStoreService");
 
@@ -45,8 +45,18 @@ export = () => {
 
 		it("rejects an empty key with 101 and a key over 50 characters with 102", () => {
 			const store = DataStoreService.GetDataStore("Keys");
-			expect(startsWith(errorOf(() => store.SetAsync("", 1)), "101:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync(string.rep("k", 51), 1)), "102:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("", 1)),
+					"101:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync(string.rep("k", 51), 1)),
+					"102:",
+				),
+			).to.equal(true);
 			expect(errorOf(() => store.SetAsync(string.rep("k", 50), 1))).to.equal(undefined);
 		});
 
@@ -63,7 +73,12 @@ export = () => {
 			const message = errorOf(() => store.SetAsync("k", { part: new Instance("Folder") }));
 			expect(startsWith(message, "103:")).to.equal(true);
 			expect(message!.find("Instance")[0] !== undefined).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", () => 1)), "103:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", () => 1)),
+					"103:",
+				),
+			).to.equal(true);
 			expect(storedValue("Bad", "k")).to.equal(undefined);
 		});
 
@@ -77,14 +92,29 @@ export = () => {
 				[1, "a"],
 				[3, "c"],
 			]);
-			expect(startsWith(errorOf(() => store.SetAsync("k", mixed)), "104:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", sparse)), "104:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", mixed)),
+					"104:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", sparse)),
+					"104:",
+				),
+			).to.equal(true);
 		});
 
 		it("rejects a value over 4,194,304 characters once JSON-encoded with 105 and accepts one at the limit", () => {
 			const store = DataStoreService.GetDataStore("Big");
 			// A string encodes with two quotes around it.
-			expect(startsWith(errorOf(() => store.SetAsync("k", string.rep("a", 4194303))), "105:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", string.rep("a", 4194303))),
+					"105:",
+				),
+			).to.equal(true);
 			expect(errorOf(() => store.SetAsync("k", string.rep("a", 4194302)))).to.equal(undefined);
 			expect(stored("Big", "k")!.json.size()).to.equal(4194304);
 		});
@@ -102,11 +132,26 @@ export = () => {
 
 		it("rejects more than 4 userIds with 512, metadata over 300 characters with 511, bad formats with 513", () => {
 			const store = DataStoreService.GetDataStore("Meta");
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [1, 2, 3, 4, 5])), "512:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, [1, 2, 3, 4, 5])),
+					"512:",
+				),
+			).to.equal(true);
 			const options = new Instance("DataStoreSetOptions");
 			options.SetMetadata({ a: string.rep("x", 200), b: string.rep("y", 200) });
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [], options)), "511:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, ["x"] as never)), "513:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, [], options)),
+					"511:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, ["x"] as never)),
+					"513:",
+				),
+			).to.equal(true);
 			expect(storedValue("Meta", "k")).to.equal(undefined);
 		});
 
@@ -117,6 +162,44 @@ export = () => {
 			const took = now() - started;
 			expect(took > 0).to.equal(true);
 			expect(took < 5).to.equal(true);
+		});
+	});
+
+	describe("DataStoreService", () => {
+		it("returns the same DataStore object for the same name and scope", () => {
+			expect(DataStoreService.GetDataStore("Same", "s")).to.equal(DataStoreService.GetDataStore("Same", "s"));
+			expect(DataStoreService.GetDataStore("Same", "s")).never.to.equal(DataStoreService.GetDataStore("Same"));
+		});
+
+		it("keeps scopes of one data store name apart", () => {
+			DataStoreService.GetDataStore("Scoped", "a").SetAsync("k", "in a");
+			DataStoreService.GetDataStore("Scoped", "b").SetAsync("k", "in b");
+			expect(storedValue("Scoped", "k", "a")).to.equal("in a");
+			expect(storedValue("Scoped", "k", "b")).to.equal("in b");
+			expect(storedValue("Scoped", "k")).to.equal(undefined);
+		});
+
+		it("serves GetGlobalDataStore from the same cloud to every server", () => {
+			const other = newServer();
+			DataStoreService.GetGlobalDataStore().SetAsync("motd", "hello");
+			const seen = other.run(
+				() => other.game.GetService("DataStoreService").GetGlobalDataStore().GetAsync("motd")[0],
+			);
+			expect(seen).to.equal("hello");
+			expect(storedValue("global", "motd", "global", "global")).to.equal("hello");
+		});
+
+		it("spends the budget of the server that owns the DataModel, whichever thread calls", () => {
+			const owner = newServer();
+			const ownerService = owner.game.GetService("DataStoreService");
+			const store = ownerService.GetDataStore("Owner");
+			const budgetOf = (service: DataStoreService) =>
+				service.GetRequestBudgetForRequestType(Enum.DataStoreRequestType.SetIncrementAsync);
+			const ownerBefore = budgetOf(ownerService);
+			const mineBefore = budgetOf(DataStoreService);
+			for (let i = 0; i < 10; i++) store.SetAsync(`k${i}`, i);
+			expect(ownerBefore - budgetOf(ownerService) >= 9).to.equal(true);
+			expect(budgetOf(DataStoreService) >= mineBefore).to.equal(true);
 		});
 	});
 
@@ -167,7 +250,7 @@ export = () => {
 						.GetDataStore("Race")
 						.UpdateAsync<number, number>("k", (old) => {
 							calls += 1;
-							return $tuple((old ?? 0) + 1);
+							return transformed((old ?? 0) + 1);
 						});
 					finished += 1;
 				});
@@ -188,7 +271,7 @@ export = () => {
 						for (let i = 0; i < 5; i++) {
 							store.UpdateAsync<number, number>("k", (old) => {
 								calls += 1;
-								return $tuple((old ?? 0) + 1);
+								return transformed((old ?? 0) + 1);
 							});
 						}
 						finished += 1;
@@ -206,7 +289,7 @@ export = () => {
 			let seenUserId: number | undefined;
 			const [value] = store.UpdateAsync<number, number>("k", (old, info) => {
 				seenUserId = info!.GetUserIds()[0] as number;
-				return $tuple(old! * 2);
+				return transformed(old! * 2);
 			});
 			expect(value).to.equal(10);
 			expect(seenUserId).to.equal(7);
@@ -217,7 +300,7 @@ export = () => {
 			const store = DataStoreService.GetDataStore("Cancel");
 			store.SetAsync("k", 1);
 			const before = stored("Cancel", "k")!;
-			const [value] = store.UpdateAsync("k", () => $tuple(undefined));
+			const [value] = store.UpdateAsync("k", () => transformed(undefined));
 			expect(value).to.equal(undefined);
 			const after = stored("Cancel", "k")!;
 			expect(after.value).to.equal(1);
@@ -231,13 +314,21 @@ export = () => {
 			options.SetMetadata({ owner: "a" });
 			store.SetAsync("k", 1, [42], options);
 			store.UpdateAsync<number, number>("k", (old, info) =>
-				$tuple(old! + 1, info!.GetUserIds() as number[], info!.GetMetadata()),
+				transformed(old! + 1, info!.GetUserIds() as number[], info!.GetMetadata()),
 			);
 			expect(stored("Keep", "k")!.userIds[0]).to.equal(42);
 			expect((stored("Keep", "k")!.metadata as { owner: string }).owner).to.equal("a");
-			store.UpdateAsync<number, number>("k", (old) => $tuple(old! + 1));
+			store.UpdateAsync<number, number>("k", (old) => transformed(old! + 1));
 			expect(stored("Keep", "k")!.userIds.size()).to.equal(0);
 			expect(stored("Keep", "k")!.metadata.owner).to.equal(undefined);
+		});
+
+		it("raises the transform's own error and writes nothing", () => {
+			const store = DataStoreService.GetDataStore("Throw");
+			store.SetAsync("k", 1);
+			const message = errorOf(() => store.UpdateAsync("k", () => error("no thanks", 0)));
+			expect(message).to.equal("no thanks");
+			expect(storedValue("Throw", "k")).to.equal(1);
 		});
 
 		it("errors when the transform yields, and writes nothing", () => {
@@ -246,7 +337,7 @@ export = () => {
 			const message = errorOf(() =>
 				store.UpdateAsync<number, number>("k", (old) => {
 					task.wait(1);
-					return $tuple(old! + 1);
+					return transformed(old! + 1);
 				}),
 			);
 			expect(message !== undefined && message.find("yield")[0] !== undefined).to.equal(true);
@@ -260,7 +351,12 @@ export = () => {
 			expect(store.IncrementAsync("k")[0]).to.equal(1);
 			expect(store.IncrementAsync("k", 5)[0]).to.equal(6);
 			store.SetAsync("s", "text");
-			expect(startsWith(errorOf(() => store.IncrementAsync("s", 1)), "103:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.IncrementAsync("s", 1)),
+					"103:",
+				),
+			).to.equal(true);
 		});
 
 		it("returns the removed value and leaves a tombstone version", () => {

@@ -1,6 +1,6 @@
 import { newServer, now } from "../harness/World";
 import { advance, configureCloud, resetCloud } from "../harness/Cloud";
-import { errorOf, startsWith, waitAll } from "./util";
+import { errorOf, startsWith, transformed, waitAll } from "./util";
 
 const DataStoreService = game.GetService("DataStoreService");
 const budget = (service: DataStoreService, requestType: Enum.DataStoreRequestType) =>
@@ -66,7 +66,7 @@ export = () => {
 			const service = server.game.GetService("DataStoreService");
 			server.run(() => {
 				const store = service.GetDataStore("Both");
-				for (let i = 0; i < 10; i++) store.UpdateAsync<number, number>("k", (v) => $tuple((v ?? 0) + 1));
+				for (let i = 0; i < 10; i++) store.UpdateAsync<number, number>("k", (v) => transformed((v ?? 0) + 1));
 				for (let i = 0; i < 5; i++) store.SetAsync("other", i);
 			});
 			const get = budget(service, Enum.DataStoreRequestType.GetAsync);
@@ -178,7 +178,7 @@ export = () => {
 					task.spawn(() => {
 						const message = errorOf(() => store.GetAsync(`k${i}`, options));
 						if (message !== undefined) messages.push(message);
-						const update = errorOf(() => store.UpdateAsync(`u${i}`, () => $tuple(1)));
+						const update = errorOf(() => store.UpdateAsync(`u${i}`, () => transformed(1)));
 						if (update !== undefined) messages.push(update);
 						done += 1;
 					});

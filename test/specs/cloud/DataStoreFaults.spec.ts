@@ -7,7 +7,7 @@ import {
 	storedValue,
 	withSeed,
 } from "../harness/Cloud";
-import { errorOf, startsWith, waitAll } from "./util";
+import { errorOf, startsWith, transformed, waitAll } from "./util";
 
 const DataStoreService = game.GetService("DataStoreService");
 
@@ -24,7 +24,10 @@ export = () => {
 	describe("DataStore faults", () => {
 		it("fails requests at the configured rate with the configured codes, messages starting with the code", () => {
 			withSeed(() => {
-				configureDataStoreFaults({ errorRate: { "*": 0.5 }, errorCodes: [502, 503, 504] });
+				configureDataStoreFaults({
+					errorRate: { "*": 0.5 },
+					errorCodes: [502, 503, 504],
+				});
 				const store = DataStoreService.GetDataStore("Flaky");
 				let failures = 0;
 				const codes = new Set<string>();
@@ -43,7 +46,10 @@ export = () => {
 		});
 
 		it("injects throttling codes 301-306 with their documented messages", () => {
-			configureDataStoreFaults({ errorRate: { SetAsync: 1 }, errorCodes: [302] });
+			configureDataStoreFaults({
+				errorRate: { SetAsync: 1 },
+				errorCodes: [302],
+			});
 			const message = errorOf(() => DataStoreService.GetDataStore("Throttled").SetAsync("k", 1));
 			expect(message).to.equal(
 				"302: SetAsync request dropped. Request was throttled, but throttled request queue was full.",
@@ -53,7 +59,12 @@ export = () => {
 		it("applies a method's error rate to that method only", () => {
 			configureDataStoreFaults({ errorRate: { SetAsync: 1 } });
 			const store = DataStoreService.GetDataStore("OnlySet");
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1)), "502:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1)),
+					"502:",
+				),
+			).to.equal(true);
 			expect(errorOf(() => store.GetAsync("k", uncached()))).to.equal(undefined);
 			expect(errorOf(() => store.IncrementAsync("n", 1))).to.equal(undefined);
 		});
@@ -76,7 +87,7 @@ export = () => {
 		it("reports failure for an UpdateAsync that was applied", () => {
 			configureDataStoreFaults({ failedButAppliedRate: 1 });
 			const store = DataStoreService.GetDataStore("Applied");
-			const message = errorOf(() => store.UpdateAsync<number, number>("k", (v) => $tuple((v ?? 0) + 1)));
+			const message = errorOf(() => store.UpdateAsync<number, number>("k", (v) => transformed((v ?? 0) + 1)));
 			expect(message).to.be.ok();
 			expect(storedValue("Applied", "k")).to.equal(1);
 		});
@@ -84,11 +95,15 @@ export = () => {
 		it("slows requests inside a latency spike window", () => {
 			const store = DataStoreService.GetDataStore("Spike");
 			const t = now();
-			configureDataStoreFaults({ spikes: [{ start: t, stop: t + 100, extra: 10 }] });
+			configureDataStoreFaults({
+				spikes: [{ start: t, stop: t + 100, extra: 10 }],
+			});
 			const started = now();
 			store.SetAsync("k", 1);
 			expect(now() - started >= 10).to.equal(true);
-			configureDataStoreFaults({ spikes: [{ start: t, stop: t + 1, extra: 10 }] });
+			configureDataStoreFaults({
+				spikes: [{ start: t, stop: t + 1, extra: 10 }],
+			});
 			const later = now();
 			store.SetAsync("k", 2);
 			expect(now() - later < 5).to.equal(true);
@@ -96,10 +111,17 @@ export = () => {
 
 		it("fails every request during an outage window and recovers after it", () => {
 			const t = now();
-			configureDataStoreFaults({ outages: [{ start: t, stop: t + 30, code: 503 }] });
+			configureDataStoreFaults({
+				outages: [{ start: t, stop: t + 30, code: 503 }],
+			});
 			const store = DataStoreService.GetDataStore("Outage");
 			for (let i = 0; i < 5; i++) {
-				expect(startsWith(errorOf(() => store.SetAsync("k", i)), "503:")).to.equal(true);
+				expect(
+					startsWith(
+						errorOf(() => store.SetAsync("k", i)),
+						"503:",
+					),
+				).to.equal(true);
 			}
 			task.wait(t + 31 - now());
 			expect(errorOf(() => store.SetAsync("k", "back"))).to.equal(undefined);

@@ -77,6 +77,21 @@ export = () => {
 			expect(versions[0].CreatedTime > versions[1].CreatedTime).to.equal(true);
 		});
 
+		it("lists only versions created between minDate and maxDate", () => {
+			const store = DataStoreService.GetDataStore("Window");
+			store.SetAsync("k", 1);
+			skipToNextHour();
+			const from = cloudMillis();
+			store.SetAsync("k", 2);
+			skipToNextHour();
+			const to = cloudMillis() - 1;
+			store.SetAsync("k", 3);
+			const pages = store.ListVersionsAsync("k", Enum.SortDirection.Ascending, from, to);
+			const page = pages.GetCurrentPage() as DataStoreObjectVersionInfo[];
+			expect(page.size()).to.equal(1);
+			expect(store.GetVersionAsync("k", page[0].Version)[0]).to.equal(2);
+		});
+
 		it("removes an older version with RemoveVersionAsync but never the latest", () => {
 			const store = DataStoreService.GetDataStore("RemoveVersion");
 			const v1 = store.SetAsync("k", 1);

@@ -66,10 +66,30 @@ export = () => {
 
 		it("rejects a page size outside 1..100 and non-integer bounds with 106, and max below min with 107", () => {
 			const store = DataStoreService.GetOrderedDataStore("Points");
-			expect(startsWith(errorOf(() => store.GetSortedAsync(true, 0)), "106:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.GetSortedAsync(true, 101)), "106:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.GetSortedAsync(true, 10, 1.5)), "106:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.GetSortedAsync(true, 10, 5, 4)), "107:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.GetSortedAsync(true, 0)),
+					"106:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.GetSortedAsync(true, 101)),
+					"106:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.GetSortedAsync(true, 10, 1.5)),
+					"106:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.GetSortedAsync(true, 10, 5, 4)),
+					"107:",
+				),
+			).to.equal(true);
 		});
 
 		it("increments, updates and removes entries, which leave the sorted order", () => {
