@@ -189,6 +189,13 @@ export = () => {
 			expect(storedValue("global", "motd", "global", "global")).to.equal("hello");
 		});
 
+		it("fails with 401 once the owning server has stopped", () => {
+			const server = newServer();
+			const store = server.game.GetService("DataStoreService").GetDataStore("Gone");
+			server.crash();
+			expect(startsWith(errorOf(() => store.GetAsync("k")), "401:")).to.equal(true);
+		});
+
 		it("spends the budget of the server that owns the DataModel, whichever thread calls", () => {
 			const owner = newServer();
 			const ownerService = owner.game.GetService("DataStoreService");
@@ -402,6 +409,19 @@ export = () => {
 	});
 
 	describe("Per-key throughput", () => {
+		it("holds a read back once a minute of reads of the key would pass 25 MB", () => {
+			const store = DataStoreService.GetDataStore("ReadThroughput");
+			store.SetAsync("k", string.rep("x", 3 * 1024 * 1024));
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			const t0 = now();
+			// Eight reads of 3 MB (24 MB) fit in a minute; the ninth would make 27 MB.
+			for (let i = 0; i < 8; i++) store.GetAsync("k", options);
+			expect(now() - t0 < 10).to.equal(true);
+			store.GetAsync("k", options);
+			expect(now() - t0 >= 60).to.equal(true);
+		});
+
 		it("holds a write back until the key's last minute of writes leaves room under 4 MB", () => {
 			const store = DataStoreService.GetDataStore("Throughput");
 			const big = string.rep("x", 3 * 1024 * 1024);
