@@ -397,6 +397,22 @@ export = () => {
 			expect(errorOf(() => pages.AdvanceToNextPageAsync())).to.be.ok();
 		});
 
+		it("addresses keys of every scope as scope/key with DataStoreOptions.AllScopes", () => {
+			DataStoreService.GetDataStore("Multi", "a").SetAsync("k", 1);
+			DataStoreService.GetDataStore("Multi", "b").SetAsync("j", 2);
+			const options = new Instance("DataStoreOptions");
+			options.AllScopes = true;
+			const all = DataStoreService.GetDataStore("Multi", "", options);
+			const names: string[] = [];
+			for (const k of all.ListKeysAsync().GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			expect(names.join(",")).to.equal("a/k,b/j");
+			expect(all.GetAsync("b/j")[0]).to.equal(2);
+			all.SetAsync("c/x", 3);
+			expect(storedValue("Multi", "x", "c")).to.equal(3);
+			expect(errorOf(() => all.GetAsync("no-scope"))).to.be.ok();
+			expect(errorOf(() => DataStoreService.GetDataStore("Multi", "a", options))).to.be.ok();
+		});
+
 		it("lists data stores by prefix with ListDataStoresAsync", () => {
 			DataStoreService.GetDataStore("Alpha").SetAsync("k", 1);
 			DataStoreService.GetDataStore("Alps", "other").SetAsync("k", 1);
