@@ -193,7 +193,12 @@ export = () => {
 			const server = newServer();
 			const store = server.game.GetService("DataStoreService").GetDataStore("Gone");
 			server.crash();
-			expect(startsWith(errorOf(() => store.GetAsync("k")), "401:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.GetAsync("k")),
+					"401:",
+				),
+			).to.equal(true);
 		});
 
 		it("spends the budget of the server that owns the DataModel, whichever thread calls", () => {
