@@ -15,6 +15,8 @@ const DataStoreService = game.GetService("DataStoreService");
 
 export = () => {
 	beforeEach(() => resetCloud());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("DataStore values", () => {
 		it("returns a copy of the stored value, never the table that was saved", () => {

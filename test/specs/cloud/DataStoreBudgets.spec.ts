@@ -8,6 +8,8 @@ const budget = (service: DataStoreService, requestType: Enum.DataStoreRequestTyp
 
 export = () => {
 	beforeEach(() => resetCloud());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("DataStore budgets", () => {
 		it("starts each request type at its per-minute formula plus a one-time start allotment", () => {
@@ -75,6 +77,16 @@ export = () => {
 			expect(get >= 50 && get < 60).to.equal(true);
 			expect(set < get).to.equal(true);
 			expect(budget(service, Enum.DataStoreRequestType.UpdateAsync)).to.equal(math.min(get, set));
+		});
+
+		it("spends no Set budget for an UpdateAsync whose transform cancels", () => {
+			const set = () => budget(DataStoreService, Enum.DataStoreRequestType.SetIncrementAsync);
+			const get = () => budget(DataStoreService, Enum.DataStoreRequestType.GetAsync);
+			const store = DataStoreService.GetDataStore("NoWrite");
+			const [setBefore, getBefore] = [set(), get()];
+			for (let i = 0; i < 5; i++) store.UpdateAsync("k", () => transformed(undefined));
+			expect(set()).to.equal(setBefore);
+			expect(getBefore - get()).to.equal(5);
 		});
 
 		it("refills on virtual time at the per-minute rate, up to one minute's worth", () => {

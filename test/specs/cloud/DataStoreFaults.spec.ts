@@ -19,7 +19,8 @@ function uncached(): DataStoreGetOptions {
 
 export = () => {
 	beforeEach(() => resetCloud());
-	afterEach(() => clearDataStoreFaults());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("DataStore faults", () => {
 		it("fails requests at the configured rate with the configured codes, messages starting with the code", () => {

@@ -17,6 +17,8 @@ function versionsOf(store: DataStore, key: string, direction?: Enum.SortDirectio
 
 export = () => {
 	beforeEach(() => resetCloud());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("DataStore versions", () => {
 		it("creates a version only for the first write to a key in each UTC hour", () => {

@@ -14,6 +14,8 @@ function pageOf(pages: DataStorePages): Entry[] {
 
 export = () => {
 	beforeEach(() => resetCloud());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("OrderedDataStore", () => {
 		const fill = () => {
