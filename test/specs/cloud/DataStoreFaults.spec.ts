@@ -1,6 +1,8 @@
 import { newServer, now } from "../harness/World";
 import {
 	clearDataStoreFaults,
+	configureFaultPlan,
+	faultPlan,
 	configureDataStoreFaults,
 	resetCloud,
 	runSeed,
@@ -158,6 +160,26 @@ export = () => {
 				true,
 			);
 			expect(order.join("")).never.to.equal("aaaaabbbbb");
+		});
+
+		it("replays the same faults for the same fault plan seed", () => {
+			const previous = faultPlan();
+			const store = DataStoreService.GetDataStore("Replay");
+			const outcomes = () => {
+				configureFaultPlan({ seed: 4242, dataStore: { errorRate: { "*": 0.5 }, errorCodes: [501, 502, 503] } });
+				const out: string[] = [];
+				const started = now();
+				for (let i = 0; i < 20; i++) out.push(errorOf(() => store.GetAsync(`k${i}`, uncached())) ?? "ok");
+				out.push(string.format("%.6f", now() - started));
+				return out.join("|");
+			};
+			try {
+				const first = outcomes();
+				expect(first).to.equal(outcomes());
+				expect(first.find("ok")[0] !== undefined && first.find("50")[0] !== undefined).to.equal(true);
+			} finally {
+				configureFaultPlan(previous);
+			}
 		});
 
 		it("names the run seed when a randomized spec fails", () => {
