@@ -373,6 +373,16 @@ export = () => {
 			).to.equal(true);
 		});
 
+		it("keeps the removed value as a version even when removed within the hour it was written", () => {
+			const store = DataStoreService.GetDataStore("RemoveSameHour");
+			const version = store.SetAsync("k", "kept");
+			store.RemoveAsync("k");
+			const versions = storedVersions("RemoveSameHour", "k");
+			expect(versions.size()).to.equal(2);
+			expect(versions[1].deleted).to.equal(true);
+			expect(store.GetVersionAsync("k", version)[0]).to.equal("kept");
+		});
+
 		it("returns the removed value and leaves a tombstone version", () => {
 			const store = DataStoreService.GetDataStore("Remove");
 			store.SetAsync("k", "gone");
