@@ -121,6 +121,16 @@ export = () => {
 			expect(stored("Big", "k")!.json.size()).to.equal(4194304);
 		});
 
+		it("returns the written version from SetAsync and reports it in the key info", () => {
+			const store = DataStoreService.GetDataStore("Version");
+			const version = store.SetAsync("k", 1);
+			expect(typeIs(version, "string") && version.size() > 0).to.equal(true);
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			expect(store.GetAsync("k", options)[1].Version).to.equal(version);
+			expect(stored("Version", "k")!.version).to.equal(version);
+		});
+
 		it("records userIds and metadata in the key info", () => {
 			const store = DataStoreService.GetDataStore("Meta");
 			const options = new Instance("DataStoreSetOptions");

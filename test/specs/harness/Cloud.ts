@@ -26,7 +26,7 @@ export interface CloudConfig {
 	cacheSeconds?: number;
 	/** Requests each request type's throttle queue holds (Roblox: 30). */
 	queueLimit?: number;
-	/** The one-time start allotment, in minutes of each request type's base rate. */
+	/** The one-time start allotment, in minutes of each request type's base rate (servers attached afterwards). */
 	startAllotmentMinutes?: number;
 }
 
