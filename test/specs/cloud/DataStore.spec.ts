@@ -451,6 +451,27 @@ export = () => {
 		});
 	});
 
+	describe("Server crashes", () => {
+		it("loses a write still on its way to the backend when its server crashes", () => {
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
+			const server = newServer();
+			server.spawn(() => server.game.GetService("DataStoreService").GetDataStore("Crash").SetAsync("k", 1));
+			server.crash();
+			advance(1);
+			expect(storedValue("Crash", "k")).to.equal(undefined);
+		});
+
+		it("keeps a write that reached the backend before its server crashed", () => {
+			// Requests reach the backend after half their latency: 0.1 s here.
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
+			const server = newServer();
+			server.spawn(() => server.game.GetService("DataStoreService").GetDataStore("Crash").SetAsync("k", 1));
+			advance(0.15);
+			server.crash();
+			expect(storedValue("Crash", "k")).to.equal(1);
+		});
+	});
+
 	describe("Per-key throughput", () => {
 		it("holds a read back once a minute of reads of the key would pass 25 MB", () => {
 			const store = DataStoreService.GetDataStore("ReadThroughput");
