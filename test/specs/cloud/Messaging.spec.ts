@@ -1,4 +1,4 @@
-import { newServer, now, ServerHandle } from "../harness/World";
+import { newServer, now, ServerHandle, stopOtherServers } from "../harness/World";
 import { withFaults } from "../harness/Faults";
 
 type Message = { Data: unknown; Sent: number };
@@ -131,6 +131,7 @@ export = () => {
 		});
 
 		it("delivers at most 10 + 20 per server messages per topic per minute", () => {
+			stopOtherServers();
 			task.wait(61);
 			const publisher = newServer({ runScripts: false });
 			for (let i = 0; i < 5; i++) publisher.addPlayer({ userId: 7200 + i });
@@ -147,6 +148,7 @@ export = () => {
 		});
 
 		it("delivers at most 100 + 50 per server messages per minute across the whole game", () => {
+			stopOtherServers();
 			task.wait(61);
 			const hub = newServer({ runScripts: false });
 			for (let i = 0; i < 10; i++) hub.addPlayer({ userId: 7300 + i });

@@ -102,6 +102,7 @@ type RawServer = {
 	addClient(this: RawServer, player: Player): RawClient;
 	clientOf(this: RawServer, player: Player): RawClient | undefined;
 	teleport(this: RawServer, player: Player, target: RawServer, options?: TeleportOptions): Player | undefined;
+	stop(this: RawServer): void;
 	index: number;
 };
 
@@ -252,4 +253,14 @@ export function captureOutput(fn: () => void): Array<{ kind: string; message: st
 		stop();
 	}
 	return list;
+}
+
+/**
+ * Stops every server of the world except the one running the specs, so a spec whose numbers depend on
+ * how many servers are live (quotas that scale with servers) starts from a known world.
+ */
+export function stopOtherServers(): void {
+	for (const server of [...(__runtime.World.servers as Array<RawServer>)]) {
+		if (server.game !== game) server.stop();
+	}
 }
