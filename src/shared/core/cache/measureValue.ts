@@ -1,0 +1,78 @@
+/** Rough per-value costs in bytes, close to what the Luau VM allocates. */
+const TABLE_BYTES = 56;
+const SLOT_BYTES = 16;
+const STRING_BYTES = 24;
+
+function isPlainString(s: string) {
+	return utf8.len(s)[0] !== false;
+}
+
+function walk(value: unknown, onStack: Map<unknown, true>, result: { bytes: number; plain: boolean }) {
+	if (typeIs(value, "string")) {
+		result.bytes += STRING_BYTES + value.size();
+		if (result.plain && !isPlainString(value)) result.plain = false;
+		return;
+	}
+	if (typeIs(value, "number")) {
+		result.bytes += 8;
+		// NaN and the infinities do not survive JSON.
+		if (value !== value || value === math.huge || value === -math.huge) result.plain = false;
+		return;
+	}
+	if (typeIs(value, "boolean")) {
+		result.bytes += 1;
+		return;
+	}
+	if (!typeIs(value, "table")) {
+		result.bytes += SLOT_BYTES;
+		result.plain = false;
+		return;
+	}
+	if (onStack.has(value)) {
+		// A cycle: counted once, and never compressible.
+		result.plain = false;
+		return;
+	}
+	onStack.set(value, true);
+	result.bytes += TABLE_BYTES;
+	if (getmetatable(value) !== undefined) result.plain = false;
+	const length = (value as Array<unknown>).size();
+	let count = 0;
+	let indices = 0;
+	let strings = 0;
+	for (const [k, v] of pairs(value as Record<string | number, unknown>)) {
+		count += 1;
+		result.bytes += SLOT_BYTES;
+		if (typeIs(k, "string")) {
+			strings += 1;
+			result.bytes += STRING_BYTES + k.size();
+			if (result.plain && !isPlainString(k)) result.plain = false;
+		} else if (typeIs(k, "number") && k % 1 === 0 && k >= 1 && k <= length) {
+			indices += 1;
+		}
+		walk(v, onStack, result);
+	}
+	// JSON keeps exactly two shapes: an array with keys 1..n, or an object with string keys only.
+	if (!(indices === count && count === length) && strings !== count) result.plain = false;
+	onStack.delete(value);
+}
+
+/**
+ * Measures a value for the cache: its approximate size in bytes and whether it survives a JSON round trip
+ * unchanged (strings of valid UTF-8, finite numbers, booleans, and tables that are arrays 1..n or objects
+ * with string keys, without metatables or cycles). Time is proportional to the size of the value.
+ *
+ * @param value any value
+ * @returns `[bytes, plain]`
+ * @example
+ * ```ts
+ * const [bytes, plain] = measureValue({ coins: 10, items: ["sword"] });
+ * print(bytes > 0, plain); // true true
+ * ```
+ * @internal
+ */
+export function measureValue(value: unknown): [bytes: number, plain: boolean] {
+	const result = { bytes: 0, plain: true };
+	walk(value, new Map(), result);
+	return [result.bytes, result.plain];
+}
