@@ -44,11 +44,19 @@ function resolveLevel(name: CacheLevelName, override: unknown): CacheLevelConfig
 	if (!isPositive(ttl)) fail("InvalidConfig", `${name}.ttl must be a positive number of seconds, got ${tostring(ttl)}`);
 	const compressAbove = given.compressAbove ?? defaults.compressAbove;
 	if (!typeIs(compressAbove, "number") || compressAbove < 0 || compressAbove !== compressAbove) {
-		fail("InvalidConfig", `${name}.compressAbove must be a number of bytes, at least 0, got ${tostring(compressAbove)}`);
+		fail(
+			"InvalidConfig",
+			`${name}.compressAbove must be a number of bytes, at least 0, got ${tostring(compressAbove)}`,
+		);
 	}
 	const policy = given.policy ?? defaults.policy;
 	// Validated by createEvictionPolicy, which names the same option in its error.
-	return { capacity, ttl, compressAbove, policy: policy as CacheLevelConfig["policy"] };
+	return {
+		capacity,
+		ttl,
+		compressAbove,
+		policy: policy as CacheLevelConfig["policy"],
+	};
 }
 
 /**

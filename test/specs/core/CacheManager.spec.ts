@@ -52,14 +52,19 @@ export = () => {
 
 		it("rejects an unknown policy, naming the level", () => {
 			const err = catchCacheError(
-				() => new CacheManager({ levels: { L3: { policy: "MRU" as unknown as "LRU" } } }),
+				() =>
+					new CacheManager({
+						levels: { L3: { policy: "MRU" as unknown as "LRU" } },
+					}),
 			);
 			expect(err.kind).to.equal("InvalidConfig");
 			expect(err.message).to.equal('L3.policy must be "LRU", "LFU" or "FIFO", got MRU');
 		});
 
 		it("rejects an unknown level or level option", () => {
-			const levels = { L4: { capacity: 3 } } as unknown as CacheConfig["levels"];
+			const levels = {
+				L4: { capacity: 3 },
+			} as unknown as CacheConfig["levels"];
 			expect(catchCacheError(() => new CacheManager({ levels })).message).to.equal(
 				"levels has no level L4; the levels are L1, L2 and L3",
 			);
@@ -166,7 +171,11 @@ export = () => {
 
 		it("uses each level's own policy", () => {
 			const cache = new CacheManager<string>({
-				levels: { L1: { capacity: 1 }, L2: { capacity: 2, policy: "FIFO" }, L3: { capacity: 5 } },
+				levels: {
+					L1: { capacity: 1 },
+					L2: { capacity: 2, policy: "FIFO" },
+					L3: { capacity: 5 },
+				},
 			});
 			cache.set("a", "A");
 			cache.set("b", "B"); // a -> L2

@@ -44,7 +44,11 @@ function randomText(random: Random, length: number, alphabet: number) {
 
 /** A cache whose L1 holds one entry, so the second `set` demotes the first into L2. */
 function demotingCache(codec: Codec, onCorrupt?: (err: CacheError) => void) {
-	return new CacheManager({ levels: { L1: { capacity: 1 } }, codec, onCorrupt });
+	return new CacheManager({
+		levels: { L1: { capacity: 1 } },
+		codec,
+		onCorrupt,
+	});
 }
 
 export = () => {
@@ -157,10 +161,16 @@ export = () => {
 			const codec = new CountingCodec();
 			const text = string.rep("ab", 600);
 			const [bytes] = measureValue(text);
-			const at = new CacheManager({ levels: { L1: { compressAbove: bytes } }, codec });
+			const at = new CacheManager({
+				levels: { L1: { compressAbove: bytes } },
+				codec,
+			});
 			at.set("t", text);
 			expect(codec.compressions).to.equal(1);
-			const above = new CacheManager({ levels: { L1: { compressAbove: bytes + 1 } }, codec });
+			const above = new CacheManager({
+				levels: { L1: { compressAbove: bytes + 1 } },
+				codec,
+			});
 			above.set("t", text);
 			expect(codec.compressions).to.equal(1);
 			expect(at.get("t")).to.equal(text);
@@ -177,7 +187,10 @@ export = () => {
 				{ onChange: () => 1, filler: string.rep("f", 2000) },
 				{ score: 0 / 0, filler: string.rep("n", 2000) },
 			];
-			const cache = new CacheManager({ levels: { L1: { compressAbove: 0 } }, codec });
+			const cache = new CacheManager({
+				levels: { L1: { compressAbove: 0 } },
+				codec,
+			});
 			values.forEach((value, i) => {
 				expect(measureValue(value)[1]).to.equal(false);
 				cache.set(`v${i}`, value);
@@ -199,7 +212,10 @@ export = () => {
 					return error("never called");
 				},
 			};
-			const cache = new CacheManager({ levels: { L1: { compressAbove: 0 } }, codec: padded });
+			const cache = new CacheManager({
+				levels: { L1: { compressAbove: 0 } },
+				codec: padded,
+			});
 			const text = string.rep("ab", 600);
 			cache.set("t", text);
 			expect(cache.getStats().compressedEntries).to.equal(0);
@@ -209,7 +225,9 @@ export = () => {
 		it("reports a corrupt entry through onCorrupt and never returns it", () => {
 			const reported = new Array<CacheError>();
 			const cache = demotingCache(new DamagingCodec(-20), (err) => reported.push(err));
-			cache.set("profile:9", makeProfile(9, new Random(9)), { tags: ["player:9"] });
+			cache.set("profile:9", makeProfile(9, new Random(9)), {
+				tags: ["player:9"],
+			});
 			cache.set("other", 1);
 			expect(cache.get("profile:9")).to.equal(undefined);
 			expect(reported.size()).to.equal(1);
@@ -254,7 +272,9 @@ export = () => {
 
 		it("round-trips 50 random profiles through L3 compression", () => {
 			const random = new Random(2024);
-			const cache = new CacheManager({ levels: { L1: { capacity: 1 }, L2: { capacity: 1 } } });
+			const cache = new CacheManager({
+				levels: { L1: { capacity: 1 }, L2: { capacity: 1 } },
+			});
 			const profiles = new Array<ReturnType<typeof makeProfile>>();
 			for (let i = 1; i <= 50; i++) {
 				const profile = makeProfile(i, random, random.NextInteger(5, 80));

@@ -23,7 +23,13 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** A player profile shaped like the ones games store: currencies, an inventory, quests, settings. */
 export function makeProfile(userId: number, random: Random, items = 40) {
-	const inventory = new Array<{ id: string; kind: string; level: number; equipped: boolean; acquiredAt: number }>();
+	const inventory = new Array<{
+		id: string;
+		kind: string;
+		level: number;
+		equipped: boolean;
+		acquiredAt: number;
+	}>();
 	const kinds = ["sword", "shield", "potion", "helmet", "boots", "ring", "pet", "bow"];
 	for (let i = 1; i <= items; i++) {
 		inventory.push({
@@ -34,9 +40,17 @@ export function makeProfile(userId: number, random: Random, items = 40) {
 			acquiredAt: 1700000000 + random.NextInteger(0, 5000000),
 		});
 	}
-	const quests = new Array<{ questId: string; progress: number; completed: boolean }>();
+	const quests = new Array<{
+		questId: string;
+		progress: number;
+		completed: boolean;
+	}>();
 	for (let i = 1; i <= 12; i++) {
-		quests.push({ questId: `quest_${i}`, progress: random.NextInteger(0, 100), completed: random.NextInteger(0, 1) === 1 });
+		quests.push({
+			questId: `quest_${i}`,
+			progress: random.NextInteger(0, 100),
+			completed: random.NextInteger(0, 1) === 1,
+		});
 	}
 	return {
 		userId,
@@ -47,8 +61,17 @@ export function makeProfile(userId: number, random: Random, items = 40) {
 		experience: random.NextNumber() * 100000,
 		inventory,
 		quests,
-		settings: { music: true, sfx: random.NextInteger(0, 1) === 1, sensitivity: 0.5, language: "en-us" },
-		stats: { kills: random.NextInteger(0, 9999), deaths: random.NextInteger(0, 9999), playTime: random.NextInteger(0, 1e6) },
+		settings: {
+			music: true,
+			sfx: random.NextInteger(0, 1) === 1,
+			sensitivity: 0.5,
+			language: "en-us",
+		},
+		stats: {
+			kills: random.NextInteger(0, 9999),
+			deaths: random.NextInteger(0, 9999),
+			playTime: random.NextInteger(0, 1e6),
+		},
 		lastLogin: 1732000000 + random.NextInteger(0, 100000),
 	};
 }

@@ -65,7 +65,12 @@ export class LfuPolicy implements EvictionPolicy {
 	/** Creates a bucket after `prev` (at the head when undefined). */
 	private insertAfter(prev: LfuBucket | undefined, frequency: number): LfuBucket {
 		const nextBucket = prev ? prev.next : this.head;
-		const bucket: LfuBucket = { frequency, nodes: new NodeList(this.counter), prev, next: nextBucket };
+		const bucket: LfuBucket = {
+			frequency,
+			nodes: new NodeList(this.counter),
+			prev,
+			next: nextBucket,
+		};
 		if (prev) prev.next = bucket;
 		else this.head = bucket;
 		if (nextBucket) nextBucket.prev = bucket;
