@@ -93,6 +93,8 @@ export class CacheManager<V extends defined = defined> {
 	private readonly codec: Codec;
 	private readonly json: JsonService;
 	private readonly onCorrupt: (error: CacheError) => void;
+	/** Corrupt entries found during an operation, reported once the cache is consistent again. */
+	private pendingReports = new Array<CacheError>();
 	private entryCount = 0;
 	private hitCount = 0;
 	private missCount = 0;
@@ -180,6 +182,7 @@ export class CacheManager<V extends defined = defined> {
 		this.entryCount += 1;
 		if (tags) this.tags.add(key, tags);
 		this.admit(node, 0, this.clock());
+		this.flushReports();
 	}
 
 	/**
@@ -213,6 +216,7 @@ export class CacheManager<V extends defined = defined> {
 			if (value === undefined) {
 				this.drop(node, level);
 				this.missCount += 1;
+				this.flushReports();
 				return undefined;
 			}
 		}
@@ -220,7 +224,10 @@ export class CacheManager<V extends defined = defined> {
 		level.hits += 1;
 		node.hits += 1;
 		level.policy.touch(node);
-		if (node.level > 0 && node.hits >= this.promoteAfter) this.promote(node, level, value, now);
+		if (node.level > 0 && node.hits >= this.promoteAfter) {
+			this.promote(node, level, value, now);
+			this.flushReports();
+		}
 		return value as V;
 	}
 
@@ -286,7 +293,42 @@ export class CacheManager<V extends defined = defined> {
 		this.compressedEntries = 0;
 	}
 
-	/** How many entries are cached (expired ones not yet seen included). */
+	/**
+	 * Removes every expired entry now, instead of when it is next read or pushed out. This visits every
+	 * entry, so call it from a periodic task (e.g. once a minute), not per request.
+	 * @returns how many entries were removed
+	 * @example
+	 * ```ts
+	 * task.spawn(() => {
+	 * 	for (;;) {
+	 * 		task.wait(60);
+	 * 		cache.purgeExpired();
+	 * 	}
+	 * });
+	 * ```
+	 */
+	purgeExpired() {
+		const now = this.clock();
+		let removed = 0;
+		for (const [, node] of this.nodes) {
+			if (now >= node.expiresAt) {
+				const level = this.levels[node.level];
+				level.expirations += 1;
+				this.expirations += 1;
+				this.drop(node, level);
+				removed += 1;
+			}
+		}
+		return removed;
+	}
+
+	/**
+	 * How many entries are cached (expired ones not yet seen included).
+	 * @example
+	 * ```ts
+	 * print(`${cache.size()} entries cached`);
+	 * ```
+	 */
 	size() {
 		return this.entryCount;
 	}
@@ -441,7 +483,9 @@ export class CacheManager<V extends defined = defined> {
 	}
 
 	private compress(node: CacheNode) {
-		const payload = this.codec.compress(this.json.JSONEncode(node.raw));
+		const [ok, payload] = pcall(() => this.codec.compress(this.json.JSONEncode(node.raw)));
+		// A value the encoder refuses stays as it is; compression is an optimisation, never a requirement.
+		if (!ok || !typeIs(payload, "buffer")) return;
 		const bytes = buffer.len(payload);
 		// Keep the value as it is when compression would not save space.
 		if (bytes >= node.rawBytes) return;
@@ -451,14 +495,22 @@ export class CacheManager<V extends defined = defined> {
 		this.compressedEntries += 1;
 	}
 
-	/** The value of a compressed node, or undefined (reported) when it is damaged. */
+	/** The value of a compressed node, or undefined (queued for reporting) when it is damaged. */
 	private decode(node: CacheNode): defined | undefined {
 		const [ok, result] = pcall(() => this.json.JSONDecode(this.codec.decompress(node.payload!)));
 		if (ok && result !== undefined) return result as defined;
 		this.corruptions += 1;
 		const reason = result instanceof CacheError ? result.message : tostring(result);
-		this.onCorrupt(new CacheError("CorruptEntry", `entry ${node.key} was dropped: ${reason}`));
+		this.pendingReports.push(new CacheError("CorruptEntry", `entry ${node.key} was dropped: ${reason}`));
 		return undefined;
+	}
+
+	/** Tells onCorrupt about the entries dropped by the operation that just finished. */
+	private flushReports() {
+		if (this.pendingReports.size() === 0) return;
+		const reports = this.pendingReports;
+		this.pendingReports = [];
+		for (const report of reports) this.onCorrupt(report);
 	}
 
 	/** Unlinks `node` from `level` and forgets it. */

@@ -169,6 +169,20 @@ export = () => {
 			expect(cache.size()).to.equal(3);
 		});
 
+		it("LFU on L3 drops the least read entry when the cache is full", () => {
+			const cache = new CacheManager<string>({
+				promoteAfter: 5,
+				levels: { L1: { capacity: 1 }, L2: { capacity: 1 }, L3: { capacity: 2, policy: "LFU" } },
+			});
+			for (const key of ["a", "b", "c", "d"]) cache.set(key, key); // a, b in L3
+			cache.get("a");
+			cache.set("e", "e"); // c reaches L3, which drops b (never read) and keeps a
+			expect(cache.levelOf("b")).to.equal(undefined);
+			expect(cache.levelOf("a")).to.equal("L3");
+			expect(cache.levelOf("c")).to.equal("L3");
+			expect(cache.getStats().evictions).to.equal(1);
+		});
+
 		it("uses each level's own policy", () => {
 			const cache = new CacheManager<string>({
 				levels: {
@@ -270,6 +284,20 @@ export = () => {
 			now = 3600;
 			expect(cache.get("a")).to.equal(undefined);
 			expect(cache.getStats().levels[2].expirations).to.equal(1);
+		});
+	});
+
+	describe("purging expired entries", () => {
+		it("removes every expired entry at once and counts each as an expiration", () => {
+			const cache = small(2, 2, 10);
+			for (const key of ["a", "b", "c", "d", "e"]) cache.set(key, key, { tags: ["t"] }); // a in L3, b-c L2, d-e L1
+			task.wait(61); // past L1's TTL only
+			expect(cache.purgeExpired()).to.equal(2);
+			expect(cache.size()).to.equal(3);
+			expect(cache.levelOf("d")).to.equal(undefined);
+			expect(cache.getStats().levels[0].expirations).to.equal(2);
+			expect(cache.getStats().levels[0].bytes).to.equal(0);
+			expect(cache.invalidateTag("t")).to.equal(3);
 		});
 	});
 

@@ -242,6 +242,55 @@ export = () => {
 			expect(cache.size()).to.equal(1);
 		});
 
+		it("reports after the cache is consistent, so onCorrupt may use the cache", () => {
+			let cache: CacheManager | undefined;
+			let seen = -1;
+			cache = demotingCache(new DamagingCodec(-5), (err) => {
+				seen = cache!.size();
+				cache!.set("reloaded", "fresh");
+			});
+			cache.set("p", makeProfile(8, new Random(8)));
+			cache.set("other", 1);
+			expect(cache.get("p")).to.equal(undefined);
+			expect(seen).to.equal(1);
+			expect(cache.get("reloaded")).to.equal("fresh");
+			expect(cache.size()).to.equal(2);
+			const stats = cache.getStats();
+			expect(stats.levels[0].entries + stats.levels[1].entries + stats.levels[2].entries).to.equal(2);
+		});
+
+		it("finds damage when an entry is demoted into a level that stores it uncompressed", () => {
+			const reported = new Array<CacheError>();
+			const cache = new CacheManager({
+				codec: new DamagingCodec(15),
+				onCorrupt: (err) => reported.push(err),
+				levels: { L1: { capacity: 1 }, L2: { capacity: 1 }, L3: { compressAbove: math.huge } },
+			});
+			cache.set("p", makeProfile(4, new Random(4))); // L1, as is
+			cache.set("q", 1); // p -> L2, compressed (and damaged)
+			cache.set("r", 2); // p -> L3, which restores it: the damage shows
+			expect(reported.size()).to.equal(1);
+			expect(cache.levelOf("p")).to.equal(undefined);
+			expect(cache.size()).to.equal(2);
+			expect(cache.getStats().corruptions).to.equal(1);
+		});
+
+		it("keeps a value as it is when the JSON encoder refuses it", () => {
+			const refusing = {
+				JSONEncode(): string {
+					return error("Can't convert to JSON");
+				},
+				JSONDecode(text: string): unknown {
+					return HttpService.JSONDecode(text);
+				},
+			};
+			const cache = new CacheManager({ json: refusing, levels: { L1: { compressAbove: 0 } } });
+			const value = { name: string.rep("n", 2000) };
+			cache.set("v", value);
+			expect(cache.get("v")).to.equal(value);
+			expect(cache.getStats().compressedEntries).to.equal(0);
+		});
+
 		it("warns with the [CacheManager] prefix by default", () => {
 			const [messages, stop] = __runtime.Output.capture();
 			const cache = demotingCache(new DamagingCodec(12));
