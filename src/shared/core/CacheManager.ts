@@ -11,7 +11,14 @@ import { LzCodec } from "./cache/LzCodec";
 import { measureValue } from "./cache/measureValue";
 import { TagIndex } from "./cache/TagIndex";
 
-/** Options of one `set`. */
+/**
+ * Options of one `set`.
+ * @example
+ * ```ts
+ * const options: CacheSetOptions = { tags: ["player:123"], ttl: 30 };
+ * cache.set("profile:123", profile, options);
+ * ```
+ */
 export interface CacheSetOptions {
 	/** Tags for `invalidateTag`, e.g. `["player:123"]`. */
 	tags?: ReadonlyArray<string>;

@@ -2,10 +2,22 @@ import type { Codec } from "./Codec";
 import type { CacheError } from "./CacheError";
 import type { EvictionPolicyName } from "./EvictionPolicy";
 
-/** The names of the three levels, hottest first. */
+/**
+ * The names of the three levels, hottest first.
+ * @example
+ * ```ts
+ * const coldest: CacheLevelName = "L3";
+ * ```
+ */
 export type CacheLevelName = "L1" | "L2" | "L3";
 
-/** The settings of one level. */
+/**
+ * The settings of one level.
+ * @example
+ * ```ts
+ * const l2: CacheLevelConfig = { capacity: 500, ttl: 300, policy: "LRU", compressAbove: 1024 };
+ * ```
+ */
 export interface CacheLevelConfig {
 	/** Most entries the level holds (a whole number, at least 1). */
 	capacity: number;
@@ -20,13 +32,25 @@ export interface CacheLevelConfig {
 	compressAbove: number;
 }
 
-/** The JSON half of HttpService, which compression uses to turn values into text. */
+/**
+ * The JSON half of HttpService, which compression uses to turn values into text.
+ * @example
+ * ```ts
+ * const json: JsonService = HttpService;
+ * ```
+ */
 export interface JsonService {
 	JSONEncode(value: unknown): string;
 	JSONDecode(text: string): unknown;
 }
 
-/** Options of a CacheManager; every field is optional. */
+/**
+ * Options of a CacheManager; every field is optional.
+ * @example
+ * ```ts
+ * const config: CacheConfig = { levels: { L1: { capacity: 200 }, L3: { policy: "LFU" } }, promoteAfter: 3 };
+ * ```
+ */
 export interface CacheConfig {
 	/** Overrides per level, merged over the defaults (see DEFAULT_CACHE_LEVELS). */
 	levels?: Partial<Record<CacheLevelName, Partial<CacheLevelConfig>>>;
@@ -58,5 +82,12 @@ export const DEFAULT_CACHE_LEVELS: Readonly<Record<CacheLevelName, Readonly<Cach
 	L3: { capacity: 1000, ttl: 3600, policy: "LRU", compressAbove: 1024 },
 };
 
-/** The level names in order, hottest first. @internal */
+/**
+ * The level names in order, hottest first.
+ * @example
+ * ```ts
+ * CACHE_LEVEL_NAMES.forEach((name, index) => print(index, name)); // 0 L1, 1 L2, 2 L3
+ * ```
+ * @internal
+ */
 export const CACHE_LEVEL_NAMES: ReadonlyArray<CacheLevelName> = ["L1", "L2", "L3"];

@@ -2,6 +2,10 @@
  * What went wrong in the cache: `InvalidConfig` for a bad constructor option, `InvalidArgument` for a bad
  * call (a nil value, a non-string key, a bad TTL or tag), `CorruptEntry` for a compressed entry that failed
  * to decode and was dropped instead of returned.
+ * @example
+ * ```ts
+ * new CacheManager({ onCorrupt: (err) => { if (err.kind === "CorruptEntry") reportToAnalytics(err.message); } });
+ * ```
  */
 export type CacheErrorKind = "InvalidConfig" | "InvalidArgument" | "CorruptEntry";
 

@@ -4,6 +4,11 @@ import type { EvictionPolicy } from "./EvictionPolicy";
 
 /**
  * One level of the cache: its settings, its eviction policy and its running counts.
+ * @example
+ * ```ts
+ * const l1 = new CacheLevel(0, "L1", DEFAULT_CACHE_LEVELS.L1, new LruPolicy());
+ * if (!l1.isFull()) l1.insert(node);
+ * ```
  * @internal
  */
 export class CacheLevel {

@@ -3,6 +3,11 @@ import type { LfuBucket } from "./LfuPolicy";
 /**
  * One cached entry. Nodes are intrusive: the eviction policy links them through `prev`/`next` (and
  * `bucket` for LFU), so moving or evicting an entry never searches a level.
+ * @example
+ * ```ts
+ * const node: CacheNode = { key: "a", raw: 1, rawBytes: 8, plain: true, bytes: 8, level: 0, expiresAt: 60,
+ * 	deadline: math.huge, hits: 0 };
+ * ```
  * @internal
  */
 export interface CacheNode {

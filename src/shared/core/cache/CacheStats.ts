@@ -1,7 +1,14 @@
 import type { CacheLevelName } from "./CacheConfig";
 import type { EvictionPolicyName } from "./EvictionPolicy";
 
-/** Figures of one level. */
+/**
+ * Figures of one level.
+ * @example
+ * ```ts
+ * const l1: CacheLevelStats = cache.getStats().levels[0];
+ * print(`${l1.name}: ${l1.entries}/${l1.capacity}, ${l1.bytes} bytes`);
+ * ```
+ */
 export interface CacheLevelStats {
 	readonly name: CacheLevelName;
 	readonly policy: EvictionPolicyName;

@@ -1,10 +1,22 @@
 import type { CacheNode } from "./CacheNode";
 
-/** The eviction policies a level can use: least recently used, least frequently used, first in first out. */
+/**
+ * The eviction policies a level can use: least recently used, least frequently used, first in first out.
+ * @example
+ * ```ts
+ * const policy: EvictionPolicyName = "LFU";
+ * new CacheManager({ levels: { L3: { policy } } });
+ * ```
+ */
 export type EvictionPolicyName = "LRU" | "LFU" | "FIFO";
 
 /**
  * How a level orders its entries for eviction. Every method is O(1).
+ * @example
+ * ```ts
+ * const policy: EvictionPolicy = createEvictionPolicy("LRU", "L1.policy");
+ * const next = policy.victim();
+ * ```
  * @internal
  */
 export interface EvictionPolicy {

@@ -4,6 +4,12 @@ import { NodeList } from "./NodeList";
 
 /**
  * First in, first out: reads change nothing; the oldest arrival is evicted.
+ * @example
+ * ```ts
+ * const fifo = new FifoPolicy();
+ * fifo.add(a); fifo.add(b); fifo.touch(a);
+ * fifo.victim(); // a
+ * ```
  * @internal
  */
 export class FifoPolicy implements EvictionPolicy {

@@ -3,7 +3,11 @@ import type { EvictionPolicy } from "./EvictionPolicy";
 import { NodeList } from "./NodeList";
 
 /**
- * The nodes read exactly `frequency` times in their level, oldest first.
+ * The nodes read `frequency - 1` times in their level, in the order they reached that count.
+ * @example
+ * ```ts
+ * const lowest: LfuBucket | undefined = node.bucket; // node.bucket.frequency === 1 for a node never read
+ * ```
  * @internal
  */
 export interface LfuBucket {
@@ -18,6 +22,12 @@ export interface LfuBucket {
  * its nodes in arrival order. A read moves a node to the next bucket (creating it beside the current one
  * when missing); the victim is the oldest node of the lowest bucket, so ties go to the least recently
  * promoted node. A node entering the level starts at frequency 1.
+ * @example
+ * ```ts
+ * const lfu = new LfuPolicy();
+ * lfu.add(a); lfu.add(b); lfu.touch(a);
+ * lfu.victim(); // b
+ * ```
  * @internal
  */
 export class LfuPolicy implements EvictionPolicy {

@@ -4,6 +4,12 @@ import { NodeList } from "./NodeList";
 
 /**
  * Least recently used: a read moves the node to the tail; the head is evicted.
+ * @example
+ * ```ts
+ * const lru = new LruPolicy();
+ * lru.add(a); lru.add(b); lru.touch(a);
+ * lru.victim(); // b
+ * ```
  * @internal
  */
 export class LruPolicy implements EvictionPolicy {

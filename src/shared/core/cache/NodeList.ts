@@ -2,6 +2,11 @@ import type { CacheNode } from "./CacheNode";
 
 /**
  * Counts nodes whose links were written.
+ * @example
+ * ```ts
+ * const counter: TouchCounter = { touches: 0 };
+ * const a = new NodeList(counter), b = new NodeList(counter); // one count for both
+ * ```
  * @internal
  */
 export interface TouchCounter {
@@ -12,6 +17,12 @@ export interface TouchCounter {
  * An intrusive doubly linked list of cache nodes: append and unlink are O(1) and touch at most three
  * nodes. Every node write is counted in `counter`, which the specs use to prove eviction cost does not
  * grow with the size of a level.
+ * @example
+ * ```ts
+ * const list = new NodeList();
+ * list.push(node);
+ * list.unlink(node); // O(1), no search
+ * ```
  * @internal
  */
 export class NodeList {

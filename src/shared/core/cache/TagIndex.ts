@@ -1,5 +1,11 @@
 /**
  * Which keys carry which tag, so invalidating a tag costs time proportional to the keys it names.
+ * @example
+ * ```ts
+ * const index = new TagIndex();
+ * index.add("profile:1", ["player:1"]);
+ * index.take("player:1"); // Set { "profile:1" }
+ * ```
  * @internal
  */
 export class TagIndex {

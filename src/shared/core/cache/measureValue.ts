@@ -1,4 +1,4 @@
-/** Rough per-value costs in bytes, close to what the Luau VM allocates. */
+// Rough per-value costs in bytes, close to what the Luau VM allocates.
 const TABLE_BYTES = 56;
 const SLOT_BYTES = 16;
 const STRING_BYTES = 24;
