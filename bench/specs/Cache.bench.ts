@@ -170,6 +170,10 @@ export = (bench: Bench) => {
 	bench.record("set: Map (plain Luau table)", mapSetTime * 1e9, "ns/op");
 	bench.record("set: single-level LRU, evicting", lruSetTime * 1e9, "ns/op");
 	bench.record("set: CacheManager, demoting through 3 levels", cacheSetTime * 1e9, "ns/op");
+	const roomy = new CacheManager({ clock: () => 0, levels: { L1: { capacity: 10 } } });
+	const bigProfile = makeProfile(1, new Random(1), 40);
+	const profileSet = bench.time(() => roomy.set("p", bigProfile));
+	bench.record("set: 40-item profile into L1 (measures the value, no compression)", profileSet * 1e6, "us/op");
 	bench.ratio("set: CacheManager / Map", cacheSetTime, mapSetTime, "<= 20");
 	bench.ratio("set: CacheManager / single-level LRU", cacheSetTime, lruSetTime, "<= 4");
 

@@ -28,9 +28,15 @@ function checksum(data: buffer, length: number) {
 	let i = 0;
 	const words = length - (length % 4);
 	while (i < words) {
-		a = (a + buffer.readu32(data, i)) % 65521;
-		b = (b + a) % 65521;
-		i += 4;
+		// Reduce once per 1,024 words: a stays below 2^43 and b below 2^52, exact in a double.
+		const stop = math.min(words, i + 4096);
+		while (i < stop) {
+			a += buffer.readu32(data, i);
+			b += a;
+			i += 4;
+		}
+		a %= 65521;
+		b %= 65521;
 	}
 	while (i < length) {
 		a = (a + buffer.readu8(data, i)) % 65521;
