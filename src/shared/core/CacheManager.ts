@@ -26,6 +26,8 @@ export interface CacheSetOptions {
 	ttl?: number;
 }
 
+const CONFIG_OPTIONS = new Set(["levels", "promoteAfter", "clock", "codec", "json", "onCorrupt"]);
+
 function fail(kind: "InvalidConfig" | "InvalidArgument", message: string): never {
 	throw new CacheError(kind, message);
 }
@@ -119,6 +121,15 @@ export class CacheManager<V extends defined = defined> {
 	 */
 	constructor(config: CacheConfig = {}) {
 		if (!typeIs(config, "table")) fail("InvalidConfig", "config must be a table");
+		for (const [option] of pairs(config as Record<string, unknown>)) {
+			if (!CONFIG_OPTIONS.has(option as string)) fail("InvalidConfig", `config has no option ${tostring(option)}`);
+		}
+		for (const option of ["clock", "onCorrupt"] as const) {
+			const given = config[option];
+			if (given !== undefined && !typeIs(given, "function")) {
+				fail("InvalidConfig", `${option} must be a function, got ${typeOf(given)}`);
+			}
+		}
 		const levelOverrides = (config.levels ?? {}) as Partial<Record<string, unknown>>;
 		if (!typeIs(levelOverrides, "table")) fail("InvalidConfig", "levels must be a table");
 		for (const [name] of pairs(levelOverrides)) {

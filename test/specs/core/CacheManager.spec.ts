@@ -72,6 +72,15 @@ export = () => {
 			expect(catchCacheError(() => new CacheManager({ levels: option })).message).to.equal("L1 has no option size");
 		});
 
+		it("rejects a misspelt option and a clock that is not a function", () => {
+			const typo = { level: { L1: { capacity: 5 } } } as unknown as CacheConfig;
+			expect(catchCacheError(() => new CacheManager(typo)).message).to.equal("config has no option level");
+			const clock = 5 as unknown as () => number;
+			expect(catchCacheError(() => new CacheManager({ clock })).message).to.equal(
+				"clock must be a function, got number",
+			);
+		});
+
 		it("rejects promoteAfter below 1", () => {
 			expect(catchCacheError(() => new CacheManager({ promoteAfter: 0 })).message).to.equal(
 				"promoteAfter must be a whole number of at least 1, got 0",
