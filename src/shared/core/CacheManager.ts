@@ -502,11 +502,12 @@ export class CacheManager<V extends defined = defined> {
 
 	private compress(node: CacheNode) {
 		const [ok, payload] = pcall(() => this.codec.compress(this.json.JSONEncode(node.raw)));
-		// A value the encoder refuses stays as it is; compression is an optimisation, never a requirement.
-		if (!ok || !typeIs(payload, "buffer")) return;
+		// A value the encoder refuses, or that would not shrink, stays as it is and is not tried again.
+		if (!ok || !typeIs(payload, "buffer") || buffer.len(payload) >= node.rawBytes) {
+			node.plain = false;
+			return;
+		}
 		const bytes = buffer.len(payload);
-		// Keep the value as it is when compression would not save space.
-		if (bytes >= node.rawBytes) return;
 		node.payload = payload;
 		node.raw = undefined;
 		node.bytes = bytes;

@@ -212,14 +212,28 @@ export = () => {
 					return error("never called");
 				},
 			};
+			let tries = 0;
+			const counted: Codec = {
+				compress(text) {
+					tries += 1;
+					return padded.compress(text);
+				},
+				decompress(data) {
+					return padded.decompress(data);
+				},
+			};
 			const cache = new CacheManager({
-				levels: { L1: { compressAbove: 0 } },
-				codec: padded,
+				levels: { L1: { capacity: 1, compressAbove: 0 }, L2: { compressAbove: 0 } },
+				codec: counted,
 			});
 			const text = string.rep("ab", 600);
 			cache.set("t", text);
 			expect(cache.getStats().compressedEntries).to.equal(0);
 			expect(cache.get("t")).to.equal(text);
+			cache.set("u", 1); // t moves to L2, which would compress it too: it is not tried again
+			expect(cache.levelOf("t")).to.equal("L2");
+			expect(cache.get("t")).to.equal(text);
+			expect(tries).to.equal(2); // t once, u once
 		});
 
 		it("reports a corrupt entry through onCorrupt and never returns it", () => {

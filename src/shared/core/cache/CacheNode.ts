@@ -18,8 +18,11 @@ export interface CacheNode {
 	payload?: buffer;
 	/** Approximate size of the value uncompressed, in bytes. */
 	readonly rawBytes: number;
-	/** Whether the value survives a JSON round trip unchanged, and so may be compressed. */
-	readonly plain: boolean;
+	/**
+	 * Whether compression may be tried: the value survives a JSON round trip unchanged, and no earlier try
+	 * found that compression fails to shrink it.
+	 */
+	plain: boolean;
 	/** Approximate bytes this entry holds now (rawBytes, or the payload's length when compressed). */
 	bytes: number;
 	/** Index of the level holding the entry (0 = L1). */
