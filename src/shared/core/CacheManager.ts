@@ -169,6 +169,10 @@ export class CacheManager<V extends defined = defined> {
 		let deadline = math.huge;
 		let tags: ReadonlyArray<string> | undefined;
 		if (options !== undefined) {
+			if (!typeIs(options, "table")) fail("InvalidArgument", `options for ${key} must be a table`);
+			if (options.tags !== undefined && !typeIs(options.tags, "table")) {
+				fail("InvalidArgument", `tags for ${key} must be an array of strings`);
+			}
 			if (options.ttl !== undefined) {
 				if (!isPositive(options.ttl)) {
 					fail("InvalidArgument", `ttl for ${key} must be a positive number of seconds, got ${tostring(options.ttl)}`);

@@ -98,6 +98,10 @@ export = () => {
 			expect(catchCacheError(() => cache.set("a", 1, { tags: [7 as unknown as string] })).message).to.equal(
 				"tags for a must be strings",
 			);
+			const notArray = { tags: "player:1" as unknown as Array<string> };
+			expect(catchCacheError(() => cache.set("a", 1, notArray)).message).to.equal(
+				"tags for a must be an array of strings",
+			);
 			expect(cache.size()).to.equal(0);
 		});
 	});
