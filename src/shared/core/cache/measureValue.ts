@@ -71,12 +71,12 @@ function walk(value: unknown, onStack: Map<unknown, true>, result: { bytes: numb
  * ```
  * @internal
  */
-export function measureValue(value: unknown): [bytes: number, plain: boolean] {
-	// Strings, numbers and booleans are measured without allocating the walk's state.
-	if (typeIs(value, "number")) return [8, value === value && value !== math.huge && value !== -math.huge];
-	if (typeIs(value, "string")) return [STRING_BYTES + value.size(), isPlainString(value)];
-	if (typeIs(value, "boolean")) return [1, true];
+export function measureValue(value: unknown): LuaTuple<[bytes: number, plain: boolean]> {
+	// Strings, numbers and booleans are measured without allocating anything (a LuaTuple is two returns).
+	if (typeIs(value, "number")) return $tuple(8, value === value && value !== math.huge && value !== -math.huge);
+	if (typeIs(value, "string")) return $tuple(STRING_BYTES + value.size(), isPlainString(value));
+	if (typeIs(value, "boolean")) return $tuple(1, true);
 	const result = { bytes: 0, plain: true };
 	walk(value, new Map(), result);
-	return [result.bytes, result.plain];
+	return $tuple(result.bytes, result.plain);
 }
