@@ -247,5 +247,10 @@ export = (bench: Bench) => {
 	bench.record("  of which LzCodec.decompress", inflateTime * 1e6, "us/op");
 	bench.record("  of which HttpService:JSONDecode (the runtime's Luau emulation)", decodeTime * 1e6, "us/op");
 	const [storedStats, plainStats] = [stored.getStats(), plainL2.getStats()];
-	bench.ratio("L2 bytes: compressed / uncompressed", storedStats.levels[1].bytes, plainStats.levels[1].bytes, "<= 0.5");
+	bench.ratio(
+		"L2 bytes of a 40-item profile: compressed / in-memory estimate",
+		storedStats.levels[1].bytes,
+		plainStats.levels[1].bytes,
+		"<= 0.5",
+	);
 };
