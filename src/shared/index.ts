@@ -1,11 +1,14 @@
 export { assertServer } from "./core/assertServer";
-export { CacheManager } from "./core/CacheManager";
-export type { CacheSetOptions } from "./core/CacheManager";
-export { CacheError } from "./core/cache/CacheError";
-export type { CacheErrorKind } from "./core/cache/CacheError";
-export { DEFAULT_CACHE_LEVELS } from "./core/cache/CacheConfig";
-export type { CacheConfig, CacheLevelConfig, CacheLevelName, JsonService } from "./core/cache/CacheConfig";
-export type { CacheStats, CacheLevelStats } from "./core/cache/CacheStats";
-export type { EvictionPolicyName } from "./core/cache/EvictionPolicy";
-export type { Codec } from "./core/cache/Codec";
-export { LzCodec } from "./core/cache/LzCodec";
+export { CacheManager, CacheError, DEFAULT_CACHE_LEVELS, LzCodec } from "./core/CacheManager";
+export type {
+	CacheSetOptions,
+	CacheConfig,
+	CacheErrorKind,
+	CacheLevelConfig,
+	CacheLevelName,
+	CacheLevelStats,
+	CacheStats,
+	Codec,
+	EvictionPolicyName,
+	JsonService,
+} from "./core/CacheManager";

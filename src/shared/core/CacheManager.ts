@@ -11,6 +11,16 @@ import { LzCodec } from "./cache/LzCodec";
 import { measureValue } from "./cache/measureValue";
 import { TagIndex } from "./cache/TagIndex";
 
+// The cache's public names, so the realm index re-exports them from one module.
+export { CacheError } from "./cache/CacheError";
+export type { CacheErrorKind } from "./cache/CacheError";
+export { DEFAULT_CACHE_LEVELS } from "./cache/CacheConfig";
+export type { CacheConfig, CacheLevelConfig, CacheLevelName, JsonService } from "./cache/CacheConfig";
+export type { CacheStats, CacheLevelStats } from "./cache/CacheStats";
+export type { EvictionPolicyName } from "./cache/EvictionPolicy";
+export type { Codec } from "./cache/Codec";
+export { LzCodec } from "./cache/LzCodec";
+
 /**
  * Options of one `set`.
  * @example
