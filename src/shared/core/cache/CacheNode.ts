@@ -1,0 +1,40 @@
+import type { LfuBucket } from "./LfuPolicy";
+
+/**
+ * One cached entry. Nodes are intrusive: the eviction policy links them through `prev`/`next` (and
+ * `bucket` for LFU), so moving or evicting an entry never searches a level.
+ * @example
+ * ```ts
+ * const node: CacheNode = { key: "a", raw: 1, rawBytes: 8, plain: true, bytes: 8, level: 0, expiresAt: 60,
+ * 	deadline: math.huge, hits: 0 };
+ * ```
+ * @internal
+ */
+export interface CacheNode {
+	readonly key: string;
+	/** The value as given, when the entry is stored uncompressed. */
+	raw?: defined;
+	/** The compressed JSON text, when the entry is stored compressed. */
+	payload?: buffer;
+	/** Approximate size of the value uncompressed, in bytes. */
+	readonly rawBytes: number;
+	/**
+	 * Whether compression may be tried: the value survives a JSON round trip unchanged, and no earlier try
+	 * found that compression fails to shrink it.
+	 */
+	plain: boolean;
+	/** Approximate bytes this entry holds now (rawBytes, or the payload's length when compressed). */
+	bytes: number;
+	/** Index of the level holding the entry (0 = L1). */
+	level: number;
+	/** Clock reading at which the entry expires in its current level. */
+	expiresAt: number;
+	/** Clock reading past which the entry may never live, from a per-entry TTL (math.huge if none). */
+	readonly deadline: number;
+	/** Hits since the entry entered its current level. */
+	hits: number;
+	readonly tags?: ReadonlyArray<string>;
+	prev?: CacheNode;
+	next?: CacheNode;
+	bucket?: LfuBucket;
+}

@@ -1,0 +1,81 @@
+import type { CacheNode } from "./CacheNode";
+
+/**
+ * Counts nodes whose links were written.
+ * @example
+ * ```ts
+ * const counter: TouchCounter = { touches: 0 };
+ * const a = new NodeList(counter), b = new NodeList(counter); // one count for both
+ * ```
+ * @internal
+ */
+export interface TouchCounter {
+	touches: number;
+}
+
+/**
+ * An intrusive doubly linked list of cache nodes: append and unlink are O(1) and touch at most three
+ * nodes. Every node write is counted in `counter`, which the specs use to prove eviction cost does not
+ * grow with the size of a level.
+ * @example
+ * ```ts
+ * const list = new NodeList();
+ * list.push(node);
+ * list.unlink(node); // O(1), no search
+ * ```
+ * @internal
+ */
+export class NodeList {
+	head?: CacheNode;
+	tail?: CacheNode;
+	length = 0;
+
+	/**
+	 * @param counter where node writes are counted; lists of one policy share one counter
+	 */
+	constructor(readonly counter: TouchCounter = { touches: 0 }) {}
+
+	/**
+	 * Appends `node` at the tail (the most recent end).
+	 * @param node a node in no list
+	 */
+	push(node: CacheNode) {
+		const tail = this.tail;
+		node.prev = tail;
+		node.next = undefined;
+		if (tail) {
+			tail.next = node;
+			this.counter.touches += 2;
+		} else {
+			this.head = node;
+			this.counter.touches += 1;
+		}
+		this.tail = node;
+		this.length += 1;
+	}
+
+	/**
+	 * Removes `node`, which must be in this list.
+	 * @param node a node of this list
+	 */
+	unlink(node: CacheNode) {
+		const prev = node.prev;
+		const nextNode = node.next;
+		this.counter.touches += 1;
+		if (prev) {
+			prev.next = nextNode;
+			this.counter.touches += 1;
+		} else {
+			this.head = nextNode;
+		}
+		if (nextNode) {
+			nextNode.prev = prev;
+			this.counter.touches += 1;
+		} else {
+			this.tail = prev;
+		}
+		node.prev = undefined;
+		node.next = undefined;
+		this.length -= 1;
+	}
+}
