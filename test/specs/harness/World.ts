@@ -12,6 +12,8 @@ export interface ServerOptions {
 	clockSkew?: number;
 	/** Start enabled Scripts under ServerScriptService and Workspace (default true). */
 	runScripts?: boolean;
+	/** The fault plan never crashes this server. */
+	faultImmune?: boolean;
 }
 
 /** Options for {@link ServerHandle.addPlayer}. */
@@ -19,6 +21,70 @@ export interface PlayerOptions {
 	userId: number;
 	name?: string;
 	displayName?: string;
+	/** What Player:GetJoinData() returns. */
+	joinData?: object;
+	/** Also give the player a client environment (see {@link ServerHandle.addClient}). */
+	client?: boolean;
+}
+
+/** Options for {@link ServerHandle.teleport}. */
+export interface TeleportOptions {
+	/** Seconds between leaving and joining (default 3). */
+	delay?: number;
+	/** Arrives as GetJoinData().TeleportData on the target. */
+	teleportData?: unknown;
+}
+
+type RawClient = {
+	game: DataModel;
+	player: Player;
+	localPlayer: Player;
+	state: string;
+	run(this: RawClient, fn: () => unknown): unknown;
+	spawn(this: RawClient, fn: () => void): thread;
+	require(this: RawClient, path: string): unknown;
+	stop(this: RawClient): void;
+};
+
+/** A player's client: its own DataModel, module cache and LocalPlayer, talking to its server over remotes. */
+export class ClientHandle {
+	/** The client's DataModel (copies of the replicated containers). */
+	readonly game: DataModel;
+	/** The player as the server sees it. */
+	readonly player: Player;
+	/** Players.LocalPlayer inside the client. */
+	readonly localPlayer: Player;
+
+	constructor(private readonly raw: RawClient) {
+		this.game = raw.game;
+		this.player = raw.player;
+		this.localPlayer = raw.localPlayer;
+	}
+
+	/** "running" or "stopped". */
+	state(): string {
+		return this.raw.state;
+	}
+
+	/** Runs `fn` inside the client and waits for it; rethrows its error. */
+	run<T>(fn: () => T): T {
+		return this.raw.run(fn) as T;
+	}
+
+	/** Starts `fn` in a new thread inside the client and returns at once. */
+	spawn(fn: () => void): thread {
+		return this.raw.spawn(fn);
+	}
+
+	/** Requires a module of the client's own tree, e.g. "ReplicatedStorage/TS/protocol". */
+	require<T>(path: string): T {
+		return this.raw.require(path) as T;
+	}
+
+	/** Disconnects the client: its threads stop where they are. */
+	disconnect(): void {
+		this.raw.stop();
+	}
 }
 
 type RawServer = {
@@ -33,6 +99,9 @@ type RawServer = {
 	players(this: RawServer): Array<Player>;
 	shutdown(this: RawServer): string;
 	crash(this: RawServer): void;
+	addClient(this: RawServer, player: Player): RawClient;
+	teleport(this: RawServer, player: Player, target: RawServer, options?: TeleportOptions): Player | undefined;
+	index: number;
 };
 
 /** A server of the simulated world. */
@@ -41,9 +110,13 @@ export class ServerHandle {
 	readonly game: DataModel;
 	readonly jobId: string;
 
+	/** The server's number in this run (what fault plans name). */
+	readonly index: number;
+
 	constructor(private readonly raw: RawServer) {
 		this.game = raw.game;
 		this.jobId = raw.jobId;
+		this.index = raw.index;
 	}
 
 	/** "running", "closing", "stopped" or "crashed". */
@@ -90,6 +163,48 @@ export class ServerHandle {
 	crash(): void {
 		this.raw.crash();
 	}
+
+	/** Gives a player of this server a client environment (returns the existing one if it has one). */
+	addClient(player: Player): ClientHandle {
+		return new ClientHandle(this.raw.addClient(player));
+	}
+
+	/** Adds a player with a client environment; returns both. */
+	addPlayerWithClient(options: PlayerOptions): { player: Player; client: ClientHandle } {
+		const player = this.raw.addPlayer(options);
+		return { player, client: this.addClient(player) };
+	}
+
+	/**
+	 * Moves a player to `target`: it leaves here at once and joins there after the delay, as a new Player.
+	 * Yields until it joined; returns the new Player (undefined if the target stopped meanwhile).
+	 */
+	teleport(player: Player, target: ServerHandle, options?: TeleportOptions): Player | undefined {
+		return this.raw.teleport(player, target.raw, options);
+	}
+}
+
+type RawNetwork = {
+	fireServerAs(this: void, player: Player, remote: Instance, ...args: Array<unknown>): void;
+	invokeServerAs(this: void, player: Player, remote: Instance, ...args: Array<unknown>): unknown;
+};
+
+/**
+ * Acts as an exploiting client: fires the server's `remote` as `player` with any arguments, bypassing all
+ * client code. The arguments still cross the wire (remote copy rules, latency).
+ */
+export function fireServerAs(player: Player, remote: RemoteEvent | UnreliableRemoteEvent, ...args: Array<unknown>) {
+	(__runtime.Network as RawNetwork).fireServerAs(player, remote, ...args);
+}
+
+/** Invokes the server's RemoteFunction as `player` with any arguments; yields for the answer. */
+export function invokeServerAs(player: Player, remote: RemoteFunction, ...args: Array<unknown>): unknown {
+	return (__runtime.Network as RawNetwork).invokeServerAs(player, remote, ...args);
+}
+
+/** Waits `seconds` of virtual time. */
+export function advance(seconds: number): void {
+	task.wait(seconds);
 }
 
 /** Creates a server in the simulated world (its own DataModel, module cache, JobId and players). */

@@ -1,0 +1,287 @@
+import { newServer, now } from "../harness/World";
+import { advance, resetCloud, skipToNextHour, stored, storedValue, storedVersions } from "../harness/Cloud";
+import { errorOf, startsWith, waitAll } from "./util";
+
+const DataStoreService = game.GetService("DataStoreService");
+
+export = () => {
+	beforeEach(() => resetCloud());
+
+	describe("DataStore values", () => {
+		it("returns a copy of the stored value, never the table that was saved", () => {
+			const store = DataStoreService.GetDataStore("Copies");
+			const saved = { coins: 10, items: ["sword"] };
+			store.SetAsync("k", saved);
+			saved.coins = 99;
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			const [first] = store.GetAsync<typeof saved>("k", options);
+			const [second] = store.GetAsync<typeof saved>("k", options);
+			expect(first!.coins).to.equal(10);
+			expect(first!.items[0]).to.equal("sword");
+			expect(first).never.to.equal(saved);
+			expect(first).never.to.equal(second);
+		});
+
+		it("stores the value as JSON text in the cloud", () => {
+			DataStoreService.GetDataStore("Json").SetAsync("k", [1, "two", true]);
+			expect(stored("Json", "k")!.json).to.equal('[1,"two",true]');
+		});
+
+		it("returns nil and no key info for a key never written", () => {
+			const [value, info] = DataStoreService.GetDataStore("Empty").GetAsync("nobody");
+			expect(value).to.equal(undefined);
+			expect(info).to.equal(undefined);
+		});
+
+		it("rejects an empty key with 101 and a key over 50 characters with 102", () => {
+			const store = DataStoreService.GetDataStore("Keys");
+			expect(startsWith(errorOf(() => store.SetAsync("", 1)), "101:")).to.equal(true);
+			expect(startsWith(errorOf(() => store.SetAsync(string.rep("k", 51), 1)), "102:")).to.equal(true);
+			expect(errorOf(() => store.SetAsync(string.rep("k", 50), 1))).to.equal(undefined);
+		});
+
+		it("rejects data store names and scopes over 50 characters", () => {
+			expect(errorOf(() => DataStoreService.GetDataStore(string.rep("n", 51)))).to.be.ok();
+			expect(errorOf(() => DataStoreService.GetDataStore("ok", string.rep("s", 51)))).to.be.ok();
+			expect(errorOf(() => DataStoreService.GetDataStore(string.rep("n", 50), string.rep("s", 50)))).to.equal(
+				undefined,
+			);
+		});
+
+		it("rejects Instances and functions with 103", () => {
+			const store = DataStoreService.GetDataStore("Bad");
+			const message = errorOf(() => store.SetAsync("k", { part: new Instance("Folder") }));
+			expect(startsWith(message, "103:")).to.equal(true);
+			expect(message!.find("Instance")[0] !== undefined).to.equal(true);
+			expect(startsWith(errorOf(() => store.SetAsync("k", () => 1)), "103:")).to.equal(true);
+			expect(storedValue("Bad", "k")).to.equal(undefined);
+		});
+
+		it("rejects mixed and sparse tables with 104", () => {
+			const store = DataStoreService.GetDataStore("Bad");
+			const mixed = new Map<unknown, unknown>([
+				[1, "a"],
+				["b", 2],
+			]);
+			const sparse = new Map<number, string>([
+				[1, "a"],
+				[3, "c"],
+			]);
+			expect(startsWith(errorOf(() => store.SetAsync("k", mixed)), "104:")).to.equal(true);
+			expect(startsWith(errorOf(() => store.SetAsync("k", sparse)), "104:")).to.equal(true);
+		});
+
+		it("rejects a value over 4,194,304 characters once JSON-encoded with 105 and accepts one at the limit", () => {
+			const store = DataStoreService.GetDataStore("Big");
+			// A string encodes with two quotes around it.
+			expect(startsWith(errorOf(() => store.SetAsync("k", string.rep("a", 4194303))), "105:")).to.equal(true);
+			expect(errorOf(() => store.SetAsync("k", string.rep("a", 4194302)))).to.equal(undefined);
+			expect(stored("Big", "k")!.json.size()).to.equal(4194304);
+		});
+
+		it("records userIds and metadata in the key info", () => {
+			const store = DataStoreService.GetDataStore("Meta");
+			const options = new Instance("DataStoreSetOptions");
+			options.SetMetadata({ reason: "test", level: 3 });
+			store.SetAsync("k", "v", [101, 102], options);
+			const [, info] = store.GetAsync("k");
+			expect(info!.GetUserIds().size()).to.equal(2);
+			expect(info!.GetUserIds()[1]).to.equal(102);
+			expect((info!.GetMetadata() as { reason: string }).reason).to.equal("test");
+		});
+
+		it("rejects more than 4 userIds with 512, metadata over 300 characters with 511, bad formats with 513", () => {
+			const store = DataStoreService.GetDataStore("Meta");
+			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [1, 2, 3, 4, 5])), "512:")).to.equal(true);
+			const options = new Instance("DataStoreSetOptions");
+			options.SetMetadata({ a: string.rep("x", 200), b: string.rep("y", 200) });
+			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [], options)), "511:")).to.equal(true);
+			expect(startsWith(errorOf(() => store.SetAsync("k", 1, ["x"] as never)), "513:")).to.equal(true);
+			expect(storedValue("Meta", "k")).to.equal(undefined);
+		});
+
+		it("takes a seeded, nonzero amount of virtual time per request", () => {
+			const store = DataStoreService.GetDataStore("Latency");
+			const started = now();
+			store.SetAsync("k", 1);
+			const took = now() - started;
+			expect(took > 0).to.equal(true);
+			expect(took < 5).to.equal(true);
+		});
+	});
+
+	describe("GetAsync cache", () => {
+		it("serves another server's write only after the 4 second cache expires", () => {
+			const a = newServer();
+			const b = newServer();
+			const storeA = () => a.game.GetService("DataStoreService").GetDataStore("Cache");
+			const storeB = () => b.game.GetService("DataStoreService").GetDataStore("Cache");
+			a.run(() => storeA().SetAsync("k", 1));
+			expect(b.run(() => storeB().GetAsync<number>("k")[0])).to.equal(1);
+			a.run(() => storeA().SetAsync("k", 2));
+			expect(storedValue("Cache", "k")).to.equal(2);
+			expect(b.run(() => storeB().GetAsync<number>("k")[0])).to.equal(1);
+			advance(4.1);
+			expect(b.run(() => storeB().GetAsync<number>("k")[0])).to.equal(2);
+		});
+
+		it("bypasses the cache when DataStoreGetOptions.UseCache is false", () => {
+			const a = newServer();
+			const b = newServer();
+			a.run(() => a.game.GetService("DataStoreService").GetDataStore("Cache").SetAsync("k", 1));
+			const storeB = () => b.game.GetService("DataStoreService").GetDataStore("Cache");
+			expect(b.run(() => storeB().GetAsync<number>("k")[0])).to.equal(1);
+			a.run(() => a.game.GetService("DataStoreService").GetDataStore("Cache").SetAsync("k", 2));
+			const value = b.run(() => {
+				const options = new Instance("DataStoreGetOptions");
+				options.UseCache = false;
+				return storeB().GetAsync<number>("k", options)[0];
+			});
+			expect(value).to.equal(2);
+		});
+	});
+
+	describe("UpdateAsync", () => {
+		it("lands both increments when two servers race on one key, re-running a transform", () => {
+			const a = newServer();
+			const b = newServer();
+			DataStoreService.GetDataStore("Race").SetAsync("k", 0);
+			let calls = 0;
+			let finished = 0;
+			for (const server of [a, b]) {
+				server.spawn(() => {
+					server.game
+						.GetService("DataStoreService")
+						.GetDataStore("Race")
+						.UpdateAsync<number, number>("k", (old) => {
+							calls += 1;
+							return $tuple((old ?? 0) + 1);
+						});
+					finished += 1;
+				});
+			}
+			waitAll(() => finished === 2);
+			expect(storedValue("Race", "k")).to.equal(2);
+			expect(calls).to.equal(3);
+		});
+
+		it("passes the current value and key info to the transform", () => {
+			const store = DataStoreService.GetDataStore("Update");
+			store.SetAsync("k", 5, [7]);
+			let seenUserId: number | undefined;
+			const [value] = store.UpdateAsync<number, number>("k", (old, info) => {
+				seenUserId = info!.GetUserIds()[0] as number;
+				return $tuple(old! * 2);
+			});
+			expect(value).to.equal(10);
+			expect(seenUserId).to.equal(7);
+			expect(storedValue("Update", "k")).to.equal(10);
+		});
+
+		it("writes nothing and creates no version when the transform returns nil", () => {
+			const store = DataStoreService.GetDataStore("Cancel");
+			store.SetAsync("k", 1);
+			const before = stored("Cancel", "k")!;
+			const [value] = store.UpdateAsync("k", () => $tuple(undefined));
+			expect(value).to.equal(undefined);
+			const after = stored("Cancel", "k")!;
+			expect(after.value).to.equal(1);
+			expect(after.updated).to.equal(before.updated);
+			expect(storedVersions("Cancel", "k").size()).to.equal(1);
+		});
+
+		it("clears userIds and metadata unless the transform returns them", () => {
+			const store = DataStoreService.GetDataStore("Keep");
+			const options = new Instance("DataStoreSetOptions");
+			options.SetMetadata({ owner: "a" });
+			store.SetAsync("k", 1, [42], options);
+			store.UpdateAsync<number, number>("k", (old, info) =>
+				$tuple(old! + 1, info!.GetUserIds() as number[], info!.GetMetadata()),
+			);
+			expect(stored("Keep", "k")!.userIds[0]).to.equal(42);
+			expect((stored("Keep", "k")!.metadata as { owner: string }).owner).to.equal("a");
+			store.UpdateAsync<number, number>("k", (old) => $tuple(old! + 1));
+			expect(stored("Keep", "k")!.userIds.size()).to.equal(0);
+			expect(stored("Keep", "k")!.metadata.owner).to.equal(undefined);
+		});
+
+		it("errors when the transform yields, and writes nothing", () => {
+			const store = DataStoreService.GetDataStore("Yield");
+			store.SetAsync("k", 1);
+			const message = errorOf(() =>
+				store.UpdateAsync<number, number>("k", (old) => {
+					task.wait(1);
+					return $tuple(old! + 1);
+				}),
+			);
+			expect(message !== undefined && message.find("yield")[0] !== undefined).to.equal(true);
+			expect(storedValue("Yield", "k")).to.equal(1);
+		});
+	});
+
+	describe("IncrementAsync and RemoveAsync", () => {
+		it("increments from 0 for a new key and adds to an existing integer", () => {
+			const store = DataStoreService.GetDataStore("Count");
+			expect(store.IncrementAsync("k")[0]).to.equal(1);
+			expect(store.IncrementAsync("k", 5)[0]).to.equal(6);
+			store.SetAsync("s", "text");
+			expect(startsWith(errorOf(() => store.IncrementAsync("s", 1)), "103:")).to.equal(true);
+		});
+
+		it("returns the removed value and leaves a tombstone version", () => {
+			const store = DataStoreService.GetDataStore("Remove");
+			store.SetAsync("k", "gone");
+			skipToNextHour();
+			const [old, info] = store.RemoveAsync("k");
+			expect(old).to.equal("gone");
+			expect(info).to.be.ok();
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			expect(store.GetAsync("k", options)[0]).to.equal(undefined);
+			const versions = storedVersions("Remove", "k");
+			expect(versions.size()).to.equal(2);
+			expect(versions[1].deleted).to.equal(true);
+		});
+	});
+
+	describe("Listing", () => {
+		it("pages ListKeysAsync results with a prefix", () => {
+			const store = DataStoreService.GetDataStore("List");
+			for (const key of ["p_1", "p_2", "p_3", "other"]) store.SetAsync(key, 1);
+			const pages = store.ListKeysAsync("p_", 2);
+			const names: string[] = [];
+			for (const k of pages.GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			expect(pages.IsFinished).to.equal(false);
+			pages.AdvanceToNextPageAsync();
+			for (const k of pages.GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			expect(pages.IsFinished).to.equal(true);
+			expect(names.join(",")).to.equal("p_1,p_2,p_3");
+			expect(errorOf(() => pages.AdvanceToNextPageAsync())).to.be.ok();
+		});
+
+		it("lists data stores by prefix with ListDataStoresAsync", () => {
+			DataStoreService.GetDataStore("Alpha").SetAsync("k", 1);
+			DataStoreService.GetDataStore("Alps", "other").SetAsync("k", 1);
+			DataStoreService.GetDataStore("Beta").SetAsync("k", 1);
+			const pages = DataStoreService.ListDataStoresAsync("Al");
+			const names: string[] = [];
+			for (const info of pages.GetCurrentPage() as DataStoreInfo[]) names.push(info.DataStoreName);
+			expect(names.join(",")).to.equal("Alpha,Alps");
+		});
+	});
+
+	describe("Per-key throughput", () => {
+		it("holds a write back until the key's last minute of writes leaves room under 4 MB", () => {
+			const store = DataStoreService.GetDataStore("Throughput");
+			const big = string.rep("x", 3 * 1024 * 1024);
+			const t0 = now();
+			store.SetAsync("k", big);
+			const firstDone = now();
+			store.SetAsync("k", big);
+			expect(firstDone - t0 < 5).to.equal(true);
+			expect(now() - t0 >= 60).to.equal(true);
+			expect(stored("Throughput", "k")!.json.size()).to.equal(big.size() + 2);
+		});
+	});
+};
