@@ -104,6 +104,8 @@ export interface VersionedUpdateResult<T> {
 }
 
 const STORE_NAME_LIMIT = 50;
+/** Versions of a key kept as merge bases. */
+const SEEN_VERSIONS = 4;
 
 function checkName(what: string, value: string | undefined): void {
 	if (value === undefined) return;
@@ -142,7 +144,8 @@ export class DataAccessLayer {
 	private readonly scheduler: RequestScheduler;
 	private readonly audit?: (event: DataAuditEvent) => void;
 	private readonly stores = new Map<string, DataStoreLike>();
-	private readonly lastRead = new Map<string, Envelope>();
+	/** Recent versions of each key this layer saw, newest last: the bases of three-way merges. */
+	private readonly seen = new Map<string, Array<Envelope>>();
 	private readonly serverId: string;
 	private lockManager?: LockManager;
 	private readonly lockOptions: LockOptions;
@@ -200,6 +203,21 @@ export class DataAccessLayer {
 			this.stores.set(id, store);
 		}
 		return store;
+	}
+
+	private remember(where: string, envelope: Envelope): void {
+		let list = this.seen.get(where);
+		if (!list) {
+			list = [];
+			this.seen.set(where, list);
+		}
+		if (list.size() > 0 && list[list.size() - 1].n === envelope.n) list[list.size() - 1] = envelope;
+		else list.push(envelope);
+		if (list.size() > SEEN_VERSIONS) list.shift();
+	}
+
+	private seenVersion(where: string, version: number): Envelope | undefined {
+		return this.seen.get(where)?.find((e) => e.n === version);
 	}
 
 	private warn(message: string): void {
@@ -289,7 +307,7 @@ export class DataAccessLayer {
 				return value;
 			});
 			if (failure !== undefined) throw isDataError(failure) ? failure : toDataError(failure);
-			if (result) this.lastRead.set(where, result);
+			if (result) this.remember(where, result);
 			return result;
 		});
 	}
@@ -311,7 +329,7 @@ export class DataAccessLayer {
 				const priority = options.priority ?? "normal";
 				let envelope = this.readEnvelope(ref, priority, options.useCache ?? false);
 				envelope = this.resolvePending(ref, envelope, priority);
-				if (envelope) this.lastRead.set(describe(ref), envelope);
+				if (envelope) this.remember(describe(ref), envelope);
 				// A key that only ever held a rolled-back transaction's placeholder is empty.
 				if (envelope === undefined || (envelope.n === 0 && envelope.d === undefined)) return undefined;
 				return toDocument<T>(envelope);
@@ -398,7 +416,7 @@ export class DataAccessLayer {
 					throw dataError("InvalidArgument", "client_wins needs clientWritable: the fields a client may change");
 				}
 				canonicalJson(proposed, describe(ref));
-				const base = options.base ?? (this.lastRead.get(describe(ref))?.n === expectedVersion ? this.lastRead.get(describe(ref))!.d : undefined);
+				const base = options.base ?? this.seenVersion(describe(ref), expectedVersion)?.d;
 				let report: ConflictReport | undefined;
 				const doc = this.updateNow<T>(
 					ref,
@@ -433,7 +451,7 @@ export class DataAccessLayer {
 			const [ok, result] = pcall(() => {
 				const store = this.store(ref);
 				this.request(ref, Enum.DataStoreRequestType.SetIncrementAsync, options.priority ?? "normal", () => store.RemoveAsync(ref.key));
-				this.lastRead.delete(describe(ref));
+				this.seen.delete(describe(ref));
 			});
 			if (ok) resolve();
 			else reject(toDataError(result));
@@ -445,7 +463,8 @@ export class DataAccessLayer {
 		if (!this.lockManager) {
 			this.lockManager = new LockManager(
 				this.memoryStoreService.GetHashMap(this.lockMapName),
-				this.serverId,
+				// Unique per layer, not just per server: two layers in one server are different holders.
+				`${this.serverId}/${this.newId()}`,
 				this.clock,
 				this.random,
 				this.lockOptions,

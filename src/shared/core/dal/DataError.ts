@@ -43,8 +43,13 @@ export interface DataError {
  * ```
  */
 export function dataError(kind: DataErrorKind, message: string, code?: number): DataError {
-	return { kind, message: `[DataAccessLayer] ${message}`, code };
+	return setmetatable({ kind, message: `[DataAccessLayer] ${message}`, code }, DATA_ERROR_METATABLE) as DataError;
 }
+
+// Printable when thrown (tostring gives "Kind: message"), still a plain record to read.
+const DATA_ERROR_METATABLE = {
+	__tostring: (e: DataError) => `${e.kind}: ${e.message}`,
+} as LuaMetatable<DataError>;
 
 /** True when `value` is a {@link DataError}. */
 export function isDataError(value: unknown): value is DataError {
