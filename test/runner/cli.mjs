@@ -9,6 +9,8 @@
  *   npm test -- --timeout SECONDS     virtual-time limit of one test (default 1800)
  *   npm test -- --no-build            skip rbxtsc (use the last build)
  *   npm test -- --verbose             show print() output too
+ *   npm run chaos -- --seeds N        only the chaos specs, over N seeds each (default 1000)
+ *   npm test -- --seeds N             seeds per chaos spec in a normal run (default: each spec's own)
  *
  * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
  * on an error while loading a spec, or when no test ran.
@@ -34,9 +36,16 @@ function parseArgs(argv) {
 		else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
 		else if (arg === "--no-build") options.build = false;
 		else if (arg === "--verbose") options.verbose = true;
+		else if (arg === "--seeds") options.seeds = Number(next());
+		else if (arg === "--chaos") {
+			options.chaos = true;
+			options.filter ??= "chaos";
+		}
 		else throw new Error(`unknown option ${arg}`);
 	}
 	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
+	if (options.seeds !== undefined && !(options.seeds >= 1)) throw new Error("--seeds needs a positive count");
+	if (options.chaos) options.realTimeLimit = Math.max(options.realTimeLimit, 5000);
 	return options;
 }
 
@@ -50,7 +59,12 @@ async function main() {
 		seed: options.seed,
 		verbose: options.verbose,
 		realTimeLimit: options.realTimeLimit,
-		options: { roots: ["Specs"], filter: options.filter, timeout: options.timeout },
+		options: {
+			roots: ["Specs"],
+			filter: options.filter,
+			timeout: options.timeout,
+			seeds: options.seeds ?? (options.chaos ? 1000 : undefined),
+		},
 	});
 	for (const failure of summary.failures) {
 		console.log(`\nFAIL ${failure.name}\n${failure.message}`);

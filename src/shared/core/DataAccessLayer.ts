@@ -473,10 +473,13 @@ export class DataAccessLayer {
 		return this.lockManager;
 	}
 
-	/** Acquires a distributed lock (waits up to the acquire timeout, 30 s by default). */
-	acquireLock(name: string, timeout?: number): Promise<Lease> {
+	/**
+	 * Acquires a distributed lock (waits up to the acquire timeout, 30 s by default). The lease renews
+	 * itself while held unless `renew` is false.
+	 */
+	acquireLock(name: string, timeout?: number, renew = true): Promise<Lease> {
 		return new Promise((resolve, reject) => {
-			const [ok, result] = pcall(() => this.getLockManager().acquire(name, timeout));
+			const [ok, result] = pcall(() => this.getLockManager().acquire(name, timeout, renew));
 			if (ok) resolve(result);
 			else reject(toDataError(result));
 		});

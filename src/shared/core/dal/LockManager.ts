@@ -71,8 +71,11 @@ export class LockManager {
 		return taken;
 	}
 
-	/** Acquires one lock, yielding up to `timeout` seconds; throws a LockTimeout DataError. */
-	acquire(name: string, timeout = this.options.acquireTimeout): Lease {
+	/**
+	 * Acquires one lock, yielding up to `timeout` seconds; throws a LockTimeout DataError. With `renew`
+	 * false the lease is not kept alive: it runs out after the lease time unless the holder releases it.
+	 */
+	acquire(name: string, timeout = this.options.acquireTimeout, renew = true): Lease {
 		this.counter += 1;
 		const owner = `${this.ownerPrefix}:${this.counter}`;
 		const started = this.clock();
@@ -82,7 +85,7 @@ export class LockManager {
 			if (ok && stored) {
 				const lease: Lease = { name, owner, token: stored.k, expiresAt: stored.e, released: false };
 				this.held.add(lease);
-				this.keepAlive(lease);
+				if (renew) this.keepAlive(lease);
 				return lease;
 			}
 			if (this.clock() - started + wait > timeout) {
