@@ -1,8 +1,43 @@
 /** Compiles TypeScript to Luau with rbxtsc; throws (after printing rbxtsc's diagnostics) on failure. */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
+/** Newest modification time (ms) of the declaration files under `dir`, or 0. */
+function newestDeclaration(dir) {
+	let newest = 0;
+	if (!fs.existsSync(dir)) return newest;
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		const abs = path.join(dir, entry.name);
+		if (entry.isDirectory()) newest = Math.max(newest, newestDeclaration(abs));
+		else if (entry.name.endsWith(".d.ts")) newest = Math.max(newest, fs.statSync(abs).mtimeMs);
+	}
+	return newest;
+}
+
+/**
+ * rbxtsc's incremental build does not re-emit the files that use an ambient declaration (a global in a
+ * .d.ts) when only the declaration changed, so their Luau goes stale. Dropping the build info when a
+ * declaration under the project's `include` folders is newer forces a full build in that case.
+ */
+function dropStaleBuildInfo(root, tsconfig) {
+	let config;
+	try {
+		config = JSON.parse(fs.readFileSync(path.join(root, tsconfig), "utf8"));
+	} catch {
+		return; // tsconfig with comments: leave the incremental build as it is
+	}
+	const buildInfo = config.compilerOptions?.tsBuildInfoFile;
+	if (!buildInfo) return;
+	const buildInfoPath = path.join(root, buildInfo);
+	if (!fs.existsSync(buildInfoPath)) return;
+	const built = fs.statSync(buildInfoPath).mtimeMs;
+	const newest = Math.max(0, ...(config.include ?? []).map((dir) => newestDeclaration(path.join(root, dir))));
+	if (newest > built) fs.rmSync(buildInfoPath);
+}
+
 export function buildProject(root, tsconfig, project) {
+	dropStaleBuildInfo(root, tsconfig);
 	const rbxtsc = path.join(root, "node_modules", "roblox-ts", "out", "CLI", "cli.js");
 	const result = spawnSync(process.execPath, [rbxtsc, "build", "-p", tsconfig, "--rojo", project], {
 		cwd: root,

@@ -9,11 +9,17 @@
  *   npm test -- --timeout SECONDS     virtual-time limit of one test (default 1800)
  *   npm test -- --no-build            skip rbxtsc (use the last build)
  *   npm test -- --verbose             show print() output too
+ *   npm test -- --project FILE        run the specs of another Rojo project file (implies --no-build)
+ *   npm test -- --real-time-limit S   stop the run after S seconds of real time (default 540)
  *   npm run chaos -- --seeds N        only the chaos specs, over N seeds each (default 1000)
  *   npm test -- --seeds N             seeds per chaos spec in a normal run (default: each spec's own)
  *
  * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
- * on an error while loading a spec, or when no test ran.
+ * on an error while loading a spec or planning a describe block, or when no test ran.
+ *
+ * Each test runs in its own thread with a virtual-time limit (--timeout); a test that needs longer
+ * says so with __runtime.TestRunner.setTimeLimit(seconds). `node test/runner/selftest.mjs` proves
+ * these rules on throwaway fixture projects.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +29,14 @@ import { runSession } from "./session.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function parseArgs(argv) {
-	const options = { build: true, seed: 1, timeout: 1800, verbose: false, realTimeLimit: 540 };
+	const options = {
+		build: true,
+		seed: 1,
+		timeout: 1800,
+		verbose: false,
+		realTimeLimit: 540,
+		project: "test.project.json",
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const next = () => {
@@ -35,15 +48,19 @@ function parseArgs(argv) {
 		else if (arg === "--timeout") options.timeout = Number(next());
 		else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
 		else if (arg === "--no-build") options.build = false;
-		else if (arg === "--verbose") options.verbose = true;
+		else if (arg === "--project") {
+			options.project = path.resolve(next());
+			options.build = false;
+		} else if (arg === "--verbose") options.verbose = true;
 		else if (arg === "--seeds") options.seeds = Number(next());
 		else if (arg === "--chaos") {
 			options.chaos = true;
 			options.filter ??= "chaos";
-		}
-		else throw new Error(`unknown option ${arg}`);
+		} else throw new Error(`unknown option ${arg}`);
 	}
 	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
+	if (!(options.timeout > 0)) throw new Error("--timeout needs a positive number of seconds");
+	if (!(options.realTimeLimit > 0)) throw new Error("--real-time-limit needs a positive number of seconds");
 	if (options.seeds !== undefined && !(options.seeds >= 1)) throw new Error("--seeds needs a positive count");
 	if (options.chaos) options.realTimeLimit = Math.max(options.realTimeLimit, 5000);
 	return options;
@@ -54,7 +71,7 @@ async function main() {
 	const t0 = performance.now();
 	if (options.build) buildProject(root, "tsconfig.test.json", "test.project.json");
 	const summary = await runSession(root, {
-		project: "test.project.json",
+		project: options.project,
 		command: "test",
 		seed: options.seed,
 		verbose: options.verbose,

@@ -4,8 +4,8 @@
  * script, `.lua`/`.luau` files become ModuleScripts, `.server.*` Scripts, `.client.*` LocalScripts,
  * `.json` files ModuleScripts returning their data, `.txt` StringValues, `.model.json` their
  * instances, `.meta.json` sets properties on its sibling, and a nested `default.project.json` or a
- * `.project.json` file contributes its own tree. Nodes: { name, className, source?, properties?,
- * children? }.
+ * `.project.json` file contributes its own tree. Attributes come from `.meta.json` files, JSON models
+ * and `$attributes`. Nodes: { name, className, source?, properties?, attributes?, children? }.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -101,8 +101,17 @@ export function readProject(projectFile) {
 
 	function applyMeta(node, metaFile) {
 		const meta = JSON.parse(fs.readFileSync(metaFile, "utf8"));
-		if (meta.className && node.className === "Folder") node.className = meta.className;
+		if (meta.className) {
+			// Rojo refuses a className for a directory that an init script already turned into a script.
+			if (node.className !== "Folder") {
+				throw new Error(
+					`${metaFile}: className in init.meta.json can only be specified if the affected directory would turn into a Folder instance`,
+				);
+			}
+			node.className = meta.className;
+		}
 		if (meta.properties) node.properties = { ...node.properties, ...meta.properties };
+		if (meta.attributes) node.attributes = { ...node.attributes, ...meta.attributes };
 	}
 
 	function fromFile(abs, forcedName) {
@@ -135,12 +144,17 @@ export function readProject(projectFile) {
 		return null; // Rojo ignores files it has no rule for (.ts, .d.ts, .md, LICENSE, ...)
 	}
 
+	// A JSON model (camelCase keys, or the legacy PascalCase ones); an unnamed instance takes its class name,
+	// and the file's name always wins over a top-level name.
 	function fromModel(model, name) {
+		const className = model.className ?? model.ClassName;
+		if (typeof className !== "string") throw new Error(`JSON model ${name ?? ""}: className missing`);
 		return {
-			name: name ?? model.Name,
-			className: model.ClassName,
-			properties: model.Properties,
-			children: (model.Children ?? []).map((c) => fromModel(c)),
+			name: name ?? model.name ?? model.Name ?? className,
+			className,
+			properties: model.properties ?? model.Properties,
+			attributes: model.attributes,
+			children: (model.children ?? model.Children ?? []).map((c) => fromModel(c)),
 		};
 	}
 
@@ -161,6 +175,7 @@ export function readProject(projectFile) {
 		}
 		if (spec.$className) node.className = spec.$className;
 		if (spec.$properties) node.properties = { ...node.properties, ...spec.$properties };
+		if (spec.$attributes) node.attributes = { ...node.attributes, ...spec.$attributes };
 		for (const [key, value] of Object.entries(spec)) {
 			if (key.startsWith("$")) continue;
 			node.children = node.children.filter((c) => c.name !== key);

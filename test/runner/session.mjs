@@ -10,7 +10,7 @@ import { readProject } from "./rojo.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function runSession(root, { project, command, seed, verbose, realTimeLimit, options, onOutput }) {
-	const tree = readProject(path.join(root, project));
+	const tree = readProject(path.resolve(root, project));
 	return new Promise((resolve) => {
 		const worker = new Worker(path.join(here, "worker.mjs"), {
 			workerData: { treeJson: JSON.stringify(tree), seed, command, options, realTimeLimitSeconds: realTimeLimit },

@@ -13,6 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const engineDir = path.join(here, "..", "runtime", "engine");
 const { treeJson, seed, command, options, realTimeLimitSeconds } = workerData;
 const started = performance.now();
+/** Characters per slice of the project tree handed to Luau. */
+const TREE_SLICE = 65536;
 
 let state;
 const host = {
@@ -21,7 +23,10 @@ const host = {
 		const file = path.join(engineDir, `${name}.luau`);
 		return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 	},
-	tree: () => treeJson,
+	// luau-web copies a returned string through the WebAssembly stack, so a string of a few megabytes
+	// overflows it and traps ("memory access out of bounds"): hand the tree over in slices.
+	treeParts: () => Math.ceil(treeJson.length / TREE_SLICE),
+	treePart: (i) => treeJson.slice(i * TREE_SLICE, (i + 1) * TREE_SLICE),
 	seed: () => seed,
 	output: (kind, message) => parentPort.postMessage({ type: "output", kind, message }),
 	realtime: () => (performance.now() - started) / 1000,

@@ -1,11 +1,22 @@
 import { newServer, now } from "../harness/World";
-import { advance, resetCloud, skipToNextHour, stored, storedValue, storedVersions } from "../harness/Cloud";
-import { errorOf, startsWith, waitAll } from "./util";
+import {
+	advance,
+	configureDataStoreFaults,
+	resetCloud,
+	skipToNextHour,
+	stored,
+	storedValue,
+	storedVersions,
+	withSeed,
+} from "../harness/Cloud";
+import { errorOf, startsWith, transformed, waitAll } from "./util";
 
 const DataStoreService = game.GetService("DataStoreService");
 
 export = () => {
 	beforeEach(() => resetCloud());
+	// Leave no tunables, faults or data behind for the specs of other files.
+	afterEach(() => resetCloud());
 
 	describe("DataStore values", () => {
 		it("returns a copy of the stored value, never the table that was saved", () => {
@@ -36,8 +47,18 @@ export = () => {
 
 		it("rejects an empty key with 101 and a key over 50 characters with 102", () => {
 			const store = DataStoreService.GetDataStore("Keys");
-			expect(startsWith(errorOf(() => store.SetAsync("", 1)), "101:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync(string.rep("k", 51), 1)), "102:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("", 1)),
+					"101:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync(string.rep("k", 51), 1)),
+					"102:",
+				),
+			).to.equal(true);
 			expect(errorOf(() => store.SetAsync(string.rep("k", 50), 1))).to.equal(undefined);
 		});
 
@@ -54,7 +75,12 @@ export = () => {
 			const message = errorOf(() => store.SetAsync("k", { part: new Instance("Folder") }));
 			expect(startsWith(message, "103:")).to.equal(true);
 			expect(message!.find("Instance")[0] !== undefined).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", () => 1)), "103:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", () => 1)),
+					"103:",
+				),
+			).to.equal(true);
 			expect(storedValue("Bad", "k")).to.equal(undefined);
 		});
 
@@ -68,16 +94,41 @@ export = () => {
 				[1, "a"],
 				[3, "c"],
 			]);
-			expect(startsWith(errorOf(() => store.SetAsync("k", mixed)), "104:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", sparse)), "104:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", mixed)),
+					"104:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", sparse)),
+					"104:",
+				),
+			).to.equal(true);
 		});
 
 		it("rejects a value over 4,194,304 characters once JSON-encoded with 105 and accepts one at the limit", () => {
 			const store = DataStoreService.GetDataStore("Big");
 			// A string encodes with two quotes around it.
-			expect(startsWith(errorOf(() => store.SetAsync("k", string.rep("a", 4194303))), "105:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", string.rep("a", 4194303))),
+					"105:",
+				),
+			).to.equal(true);
 			expect(errorOf(() => store.SetAsync("k", string.rep("a", 4194302)))).to.equal(undefined);
 			expect(stored("Big", "k")!.json.size()).to.equal(4194304);
+		});
+
+		it("returns the written version from SetAsync and reports it in the key info", () => {
+			const store = DataStoreService.GetDataStore("Version");
+			const version = store.SetAsync("k", 1);
+			expect(typeIs(version, "string") && version.size() > 0).to.equal(true);
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			expect(store.GetAsync("k", options)[1].Version).to.equal(version);
+			expect(stored("Version", "k")!.version).to.equal(version);
 		});
 
 		it("records userIds and metadata in the key info", () => {
@@ -93,11 +144,26 @@ export = () => {
 
 		it("rejects more than 4 userIds with 512, metadata over 300 characters with 511, bad formats with 513", () => {
 			const store = DataStoreService.GetDataStore("Meta");
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [1, 2, 3, 4, 5])), "512:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, [1, 2, 3, 4, 5])),
+					"512:",
+				),
+			).to.equal(true);
 			const options = new Instance("DataStoreSetOptions");
 			options.SetMetadata({ a: string.rep("x", 200), b: string.rep("y", 200) });
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, [], options)), "511:")).to.equal(true);
-			expect(startsWith(errorOf(() => store.SetAsync("k", 1, ["x"] as never)), "513:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, [], options)),
+					"511:",
+				),
+			).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.SetAsync("k", 1, ["x"] as never)),
+					"513:",
+				),
+			).to.equal(true);
 			expect(storedValue("Meta", "k")).to.equal(undefined);
 		});
 
@@ -108,6 +174,56 @@ export = () => {
 			const took = now() - started;
 			expect(took > 0).to.equal(true);
 			expect(took < 5).to.equal(true);
+		});
+	});
+
+	describe("DataStoreService", () => {
+		it("returns the same DataStore object for the same name and scope", () => {
+			expect(DataStoreService.GetDataStore("Same", "s")).to.equal(DataStoreService.GetDataStore("Same", "s"));
+			expect(DataStoreService.GetDataStore("Same", "s")).never.to.equal(DataStoreService.GetDataStore("Same"));
+		});
+
+		it("keeps scopes of one data store name apart", () => {
+			DataStoreService.GetDataStore("Scoped", "a").SetAsync("k", "in a");
+			DataStoreService.GetDataStore("Scoped", "b").SetAsync("k", "in b");
+			expect(storedValue("Scoped", "k", "a")).to.equal("in a");
+			expect(storedValue("Scoped", "k", "b")).to.equal("in b");
+			expect(storedValue("Scoped", "k")).to.equal(undefined);
+		});
+
+		it("serves GetGlobalDataStore from the same cloud to every server", () => {
+			const other = newServer();
+			DataStoreService.GetGlobalDataStore().SetAsync("motd", "hello");
+			const seen = other.run(
+				() => other.game.GetService("DataStoreService").GetGlobalDataStore().GetAsync("motd")[0],
+			);
+			expect(seen).to.equal("hello");
+			expect(storedValue("global", "motd", "global", "global")).to.equal("hello");
+		});
+
+		it("fails with 401 once the owning server has stopped", () => {
+			const server = newServer();
+			const store = server.game.GetService("DataStoreService").GetDataStore("Gone");
+			server.crash();
+			expect(
+				startsWith(
+					errorOf(() => store.GetAsync("k")),
+					"401:",
+				),
+			).to.equal(true);
+		});
+
+		it("spends the budget of the server that owns the DataModel, whichever thread calls", () => {
+			const owner = newServer();
+			const ownerService = owner.game.GetService("DataStoreService");
+			const store = ownerService.GetDataStore("Owner");
+			const budgetOf = (service: DataStoreService) =>
+				service.GetRequestBudgetForRequestType(Enum.DataStoreRequestType.SetIncrementAsync);
+			const ownerBefore = budgetOf(ownerService);
+			const mineBefore = budgetOf(DataStoreService);
+			for (let i = 0; i < 10; i++) store.SetAsync(`k${i}`, i);
+			expect(ownerBefore - budgetOf(ownerService) >= 9).to.equal(true);
+			expect(budgetOf(DataStoreService) >= mineBefore).to.equal(true);
 		});
 	});
 
@@ -144,6 +260,8 @@ export = () => {
 
 	describe("UpdateAsync", () => {
 		it("lands both increments when two servers race on one key, re-running a transform", () => {
+			// A fixed latency makes both reads happen before either commit: a true race, every seed.
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
 			const a = newServer();
 			const b = newServer();
 			DataStoreService.GetDataStore("Race").SetAsync("k", 0);
@@ -156,7 +274,7 @@ export = () => {
 						.GetDataStore("Race")
 						.UpdateAsync<number, number>("k", (old) => {
 							calls += 1;
-							return $tuple((old ?? 0) + 1);
+							return transformed((old ?? 0) + 1);
 						});
 					finished += 1;
 				});
@@ -166,13 +284,36 @@ export = () => {
 			expect(calls).to.equal(3);
 		});
 
+		it("lands every increment when many servers race with random latency", () => {
+			withSeed(() => {
+				const servers = [newServer(), newServer(), newServer(), newServer()];
+				let calls = 0;
+				let finished = 0;
+				for (const server of servers) {
+					server.spawn(() => {
+						const store = server.game.GetService("DataStoreService").GetDataStore("Crowd");
+						for (let i = 0; i < 5; i++) {
+							store.UpdateAsync<number, number>("k", (old) => {
+								calls += 1;
+								return transformed((old ?? 0) + 1);
+							});
+						}
+						finished += 1;
+					});
+				}
+				waitAll(() => finished === servers.size());
+				expect(storedValue("Crowd", "k")).to.equal(20);
+				expect(calls >= 20).to.equal(true);
+			});
+		});
+
 		it("passes the current value and key info to the transform", () => {
 			const store = DataStoreService.GetDataStore("Update");
 			store.SetAsync("k", 5, [7]);
 			let seenUserId: number | undefined;
 			const [value] = store.UpdateAsync<number, number>("k", (old, info) => {
 				seenUserId = info!.GetUserIds()[0] as number;
-				return $tuple(old! * 2);
+				return transformed(old! * 2);
 			});
 			expect(value).to.equal(10);
 			expect(seenUserId).to.equal(7);
@@ -183,7 +324,7 @@ export = () => {
 			const store = DataStoreService.GetDataStore("Cancel");
 			store.SetAsync("k", 1);
 			const before = stored("Cancel", "k")!;
-			const [value] = store.UpdateAsync("k", () => $tuple(undefined));
+			const [value] = store.UpdateAsync("k", () => transformed(undefined));
 			expect(value).to.equal(undefined);
 			const after = stored("Cancel", "k")!;
 			expect(after.value).to.equal(1);
@@ -197,13 +338,21 @@ export = () => {
 			options.SetMetadata({ owner: "a" });
 			store.SetAsync("k", 1, [42], options);
 			store.UpdateAsync<number, number>("k", (old, info) =>
-				$tuple(old! + 1, info!.GetUserIds() as number[], info!.GetMetadata()),
+				transformed(old! + 1, info!.GetUserIds() as number[], info!.GetMetadata()),
 			);
 			expect(stored("Keep", "k")!.userIds[0]).to.equal(42);
 			expect((stored("Keep", "k")!.metadata as { owner: string }).owner).to.equal("a");
-			store.UpdateAsync<number, number>("k", (old) => $tuple(old! + 1));
+			store.UpdateAsync<number, number>("k", (old) => transformed(old! + 1));
 			expect(stored("Keep", "k")!.userIds.size()).to.equal(0);
 			expect(stored("Keep", "k")!.metadata.owner).to.equal(undefined);
+		});
+
+		it("raises the transform's own error and writes nothing", () => {
+			const store = DataStoreService.GetDataStore("Throw");
+			store.SetAsync("k", 1);
+			const message = errorOf(() => store.UpdateAsync("k", () => error("no thanks", 0)));
+			expect(message).to.equal("no thanks");
+			expect(storedValue("Throw", "k")).to.equal(1);
 		});
 
 		it("errors when the transform yields, and writes nothing", () => {
@@ -212,7 +361,7 @@ export = () => {
 			const message = errorOf(() =>
 				store.UpdateAsync<number, number>("k", (old) => {
 					task.wait(1);
-					return $tuple(old! + 1);
+					return transformed(old! + 1);
 				}),
 			);
 			expect(message !== undefined && message.find("yield")[0] !== undefined).to.equal(true);
@@ -226,7 +375,22 @@ export = () => {
 			expect(store.IncrementAsync("k")[0]).to.equal(1);
 			expect(store.IncrementAsync("k", 5)[0]).to.equal(6);
 			store.SetAsync("s", "text");
-			expect(startsWith(errorOf(() => store.IncrementAsync("s", 1)), "103:")).to.equal(true);
+			expect(
+				startsWith(
+					errorOf(() => store.IncrementAsync("s", 1)),
+					"103:",
+				),
+			).to.equal(true);
+		});
+
+		it("keeps the removed value as a version even when removed within the hour it was written", () => {
+			const store = DataStoreService.GetDataStore("RemoveSameHour");
+			const version = store.SetAsync("k", "kept");
+			store.RemoveAsync("k");
+			const versions = storedVersions("RemoveSameHour", "k");
+			expect(versions.size()).to.equal(2);
+			expect(versions[1].deleted).to.equal(true);
+			expect(store.GetVersionAsync("k", version)[0]).to.equal("kept");
 		});
 
 		it("returns the removed value and leaves a tombstone version", () => {
@@ -260,6 +424,22 @@ export = () => {
 			expect(errorOf(() => pages.AdvanceToNextPageAsync())).to.be.ok();
 		});
 
+		it("addresses keys of every scope as scope/key with DataStoreOptions.AllScopes", () => {
+			DataStoreService.GetDataStore("Multi", "a").SetAsync("k", 1);
+			DataStoreService.GetDataStore("Multi", "b").SetAsync("j", 2);
+			const options = new Instance("DataStoreOptions");
+			options.AllScopes = true;
+			const all = DataStoreService.GetDataStore("Multi", "", options);
+			const names: string[] = [];
+			for (const k of all.ListKeysAsync().GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			expect(names.join(",")).to.equal("a/k,b/j");
+			expect(all.GetAsync("b/j")[0]).to.equal(2);
+			all.SetAsync("c/x", 3);
+			expect(storedValue("Multi", "x", "c")).to.equal(3);
+			expect(errorOf(() => all.GetAsync("no-scope"))).to.be.ok();
+			expect(errorOf(() => DataStoreService.GetDataStore("Multi", "a", options))).to.be.ok();
+		});
+
 		it("lists data stores by prefix with ListDataStoresAsync", () => {
 			DataStoreService.GetDataStore("Alpha").SetAsync("k", 1);
 			DataStoreService.GetDataStore("Alps", "other").SetAsync("k", 1);
@@ -271,7 +451,41 @@ export = () => {
 		});
 	});
 
+	describe("Server crashes", () => {
+		it("loses a write still on its way to the backend when its server crashes", () => {
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
+			const server = newServer();
+			server.spawn(() => server.game.GetService("DataStoreService").GetDataStore("Crash").SetAsync("k", 1));
+			server.crash();
+			advance(1);
+			expect(storedValue("Crash", "k")).to.equal(undefined);
+		});
+
+		it("keeps a write that reached the backend before its server crashed", () => {
+			// Requests reach the backend after half their latency: 0.1 s here.
+			configureDataStoreFaults({ latency: { min: 0.2, max: 0.2 } });
+			const server = newServer();
+			server.spawn(() => server.game.GetService("DataStoreService").GetDataStore("Crash").SetAsync("k", 1));
+			advance(0.15);
+			server.crash();
+			expect(storedValue("Crash", "k")).to.equal(1);
+		});
+	});
+
 	describe("Per-key throughput", () => {
+		it("holds a read back once a minute of reads of the key would pass 25 MB", () => {
+			const store = DataStoreService.GetDataStore("ReadThroughput");
+			store.SetAsync("k", string.rep("x", 3 * 1024 * 1024));
+			const options = new Instance("DataStoreGetOptions");
+			options.UseCache = false;
+			const t0 = now();
+			// Eight reads of 3 MB (24 MB) fit in a minute; the ninth would make 27 MB.
+			for (let i = 0; i < 8; i++) store.GetAsync("k", options);
+			expect(now() - t0 < 10).to.equal(true);
+			store.GetAsync("k", options);
+			expect(now() - t0 >= 60).to.equal(true);
+		});
+
 		it("holds a write back until the key's last minute of writes leaves room under 4 MB", () => {
 			const store = DataStoreService.GetDataStore("Throughput");
 			const big = string.rep("x", 3 * 1024 * 1024);

@@ -47,8 +47,18 @@ export = () => {
 
 		it("rejects an expiration above 3,888,000 seconds or below 0 with InvalidExpirationTime", () => {
 			const map = MemoryStoreService.GetHashMap("hm-expiration-limit");
-			expect(contains(errorOf(() => map.SetAsync("k", 1, 3888001)), "InvalidExpirationTime")).to.equal(true);
-			expect(contains(errorOf(() => map.SetAsync("k", 1, -1)), "InvalidExpirationTime")).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => map.SetAsync("k", 1, 3888001)),
+					"InvalidExpirationTime",
+				),
+			).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => map.SetAsync("k", 1, -1)),
+					"InvalidExpirationTime",
+				),
+			).to.equal(true);
 			expect(map.SetAsync("k", 1, 3888000)).to.equal(true);
 			map.RemoveAsync("k");
 		});
@@ -57,7 +67,12 @@ export = () => {
 			const map = MemoryStoreService.GetHashMap("hm-size");
 			// A string of n characters is n + 2 bytes of JSON.
 			const tooBig = string.rep("x", 32 * 1024 - 1);
-			expect(contains(errorOf(() => map.SetAsync("k", tooBig, 60)), "ItemValueSizeTooLarge")).to.equal(true);
+			expect(
+				contains(
+					errorOf(() => map.SetAsync("k", tooBig, 60)),
+					"ItemValueSizeTooLarge",
+				),
+			).to.equal(true);
 			const atLimit = string.rep("x", 32 * 1024 - 2);
 			expect(map.SetAsync("k", atLimit, 60)).to.equal(true);
 			expect(map.GetAsync("k")).to.equal(atLimit);
@@ -66,9 +81,12 @@ export = () => {
 
 		it("rejects keys longer than 128 characters", () => {
 			const map = MemoryStoreService.GetHashMap("hm-key");
-			expect(contains(errorOf(() => map.SetAsync(string.rep("k", 129), 1, 60)), "InvalidRequest")).to.equal(
-				true,
-			);
+			expect(
+				contains(
+					errorOf(() => map.SetAsync(string.rep("k", 129), 1, 60)),
+					"InvalidRequest",
+				),
+			).to.equal(true);
 			expect(map.SetAsync(string.rep("k", 128), 1, 60)).to.equal(true);
 		});
 
@@ -214,7 +232,12 @@ export = () => {
 		it("fails requests with InternalError at the plan's error rate", () => {
 			withFaults({ memoryStore: { errorRate: 1 } }, () => {
 				const map = MemoryStoreService.GetHashMap("hm-faults");
-				expect(contains(errorOf(() => map.SetAsync("k", 1, 60)), "InternalError")).to.equal(true);
+				expect(
+					contains(
+						errorOf(() => map.SetAsync("k", 1, 60)),
+						"InternalError",
+					),
+				).to.equal(true);
 			});
 			expect(MemoryStoreService.GetHashMap("hm-faults").GetAsync("k")).to.equal(undefined);
 		});

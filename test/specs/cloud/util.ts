@@ -21,3 +21,17 @@ export function waitAll(done: () => boolean, limitSeconds = 600): void {
 		waited += task.wait(0.05);
 	}
 }
+
+/**
+ * What an UpdateAsync transform returns: (newValue, userIds?, metadata?). The @rbxts/types signature of
+ * GlobalDataStore.UpdateAsync asks for a LuaTuple, so this is the one place the specs build one.
+ */
+/* eslint-disable roblox-ts/no-user-defined-lua-tuple */
+export function transformed<R>(
+	value: R | undefined,
+	userIds?: Array<number>,
+	metadata?: object,
+): LuaTuple<[R | undefined, Array<number>?, object?]> {
+	return $tuple(value, userIds, metadata);
+}
+/* eslint-enable roblox-ts/no-user-defined-lua-tuple */

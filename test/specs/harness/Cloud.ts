@@ -26,7 +26,7 @@ export interface CloudConfig {
 	cacheSeconds?: number;
 	/** Requests each request type's throttle queue holds (Roblox: 30). */
 	queueLimit?: number;
-	/** The one-time start allotment, in minutes of each request type's base rate. */
+	/** The one-time start allotment, in minutes of each request type's base rate (servers attached afterwards). */
 	startAllotmentMinutes?: number;
 }
 
@@ -71,7 +71,16 @@ interface RawDataStore {
 		kind: StoreKind | undefined,
 	) => StoredEntry | undefined;
 }
+/** The world's whole fault plan: `seed` seeds its random stream; each service reads its own section. */
+export interface FaultPlan {
+	seed?: number;
+	dataStore?: DataStoreFaults;
+	[section: string]: unknown;
+}
+
 interface RawFaults {
+	configure: (plan: FaultPlan) => void;
+	plan: () => FaultPlan;
 	configureSection: (name: string, section: object | undefined) => void;
 	runSeed: () => number;
 	dataStoreLatency: () => number;
@@ -95,6 +104,19 @@ export function configureCloud(options: CloudConfig): void {
 /** Replaces the data store faults of the world's fault plan (other services' faults are kept). */
 export function configureDataStoreFaults(section: DataStoreFaults): void {
 	faults().configureSection("dataStore", section);
+}
+
+/**
+ * Replaces the world's whole fault plan (every service's section) and reseeds its random stream from
+ * `plan.seed`: the same seed and the same requests replay the same faults.
+ */
+export function configureFaultPlan(plan: FaultPlan): void {
+	faults().configure(plan);
+}
+
+/** The world's current fault plan. */
+export function faultPlan(): FaultPlan {
+	return faults().plan();
 }
 
 /** Removes every data store fault: requests then only take the default latency. */

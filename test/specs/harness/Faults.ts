@@ -18,7 +18,7 @@ export interface FaultPlan {
 	remotes?: { latency?: Range; unreliableLossRate?: number };
 	/** Crash server number `server` `at` seconds after it started. */
 	crashes?: Array<{ server: number; at: number }>;
-	/** Crash probability per server per minute. */
+	/** Expected crashes per server per minute (exponential waiting times; servers marked faultImmune are spared). */
 	crashRate?: number;
 	/** Clock skew (seconds) of servers created afterwards, by server number. */
 	clockSkew?: Record<number, number>;

@@ -100,7 +100,9 @@ type RawServer = {
 	shutdown(this: RawServer): string;
 	crash(this: RawServer): void;
 	addClient(this: RawServer, player: Player): RawClient;
+	clientOf(this: RawServer, player: Player): RawClient | undefined;
 	teleport(this: RawServer, player: Player, target: RawServer, options?: TeleportOptions): Player | undefined;
+	stop(this: RawServer): void;
 	index: number;
 };
 
@@ -169,6 +171,12 @@ export class ServerHandle {
 		return new ClientHandle(this.raw.addClient(player));
 	}
 
+	/** The client of one of this server's players, if it has one (e.g. after addPlayer({ client: true })). */
+	clientOf(player: Player): ClientHandle | undefined {
+		const raw = this.raw.clientOf(player);
+		return raw !== undefined ? new ClientHandle(raw) : undefined;
+	}
+
 	/** Adds a player with a client environment; returns both. */
 	addPlayerWithClient(options: PlayerOptions): { player: Player; client: ClientHandle } {
 		const player = this.raw.addPlayer(options);
@@ -202,6 +210,15 @@ export function invokeServerAs(player: Player, remote: RemoteFunction, ...args: 
 	return (__runtime.Network as RawNetwork).invokeServerAs(player, remote, ...args);
 }
 
+/**
+ * Sets the source of a Script or LocalScript (scripts cannot set Source themselves; the runtime reads it
+ * from the instance's internal state, as it does for code that came from the Rojo project).
+ */
+export function setScriptSource(target: LuaSourceContainer, source: string): void {
+	const internals = __runtime.Instance as { state(this: void, instance: Instance): { source?: string } };
+	internals.state(target).source = source;
+}
+
 /** Waits `seconds` of virtual time. */
 export function advance(seconds: number): void {
 	task.wait(seconds);
@@ -209,7 +226,10 @@ export function advance(seconds: number): void {
 
 /** Creates a server in the simulated world (its own DataModel, module cache, JobId and players). */
 export function newServer(options: ServerOptions = {}): ServerHandle {
-	return new ServerHandle(__runtime.World.newServer(options) as RawServer);
+	// runtime.d.ts declares newServer as a method, which would compile to World:newServer(options) and pass
+	// the World table as the options; the engine function takes its options first.
+	const world = __runtime.World as unknown as { newServer(this: void, options: ServerOptions): RawServer };
+	return new ServerHandle(world.newServer(options));
 }
 
 /** Virtual seconds since the run began. */
@@ -233,4 +253,14 @@ export function captureOutput(fn: () => void): Array<{ kind: string; message: st
 		stop();
 	}
 	return list;
+}
+
+/**
+ * Stops every server of the world except the one running the specs, so a spec whose numbers depend on
+ * how many servers are live (quotas that scale with servers) starts from a known world.
+ */
+export function stopOtherServers(): void {
+	for (const server of [...(__runtime.World.servers as Array<RawServer>)]) {
+		if (server.game !== game) server.stop();
+	}
 }
