@@ -22,7 +22,10 @@ export interface DataStoreLike {
 	GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, DataStoreKeyInfo | undefined]>;
 	UpdateAsync(
 		key: string,
-		transform: (value: unknown, keyInfo: DataStoreKeyInfo | undefined) => LuaTuple<[unknown, Array<number>?, object?]> | unknown,
+		transform: (
+			value: unknown,
+			keyInfo: DataStoreKeyInfo | undefined,
+		) => LuaTuple<[unknown, Array<number>?, object?]> | unknown,
 	): LuaTuple<[unknown, DataStoreKeyInfo | undefined]>;
 	RemoveAsync(key: string): LuaTuple<[unknown, DataStoreKeyInfo | undefined]>;
 }
@@ -110,7 +113,11 @@ const SEEN_VERSIONS = 4;
 function checkName(what: string, value: string | undefined): void {
 	if (value === undefined) return;
 	if (!typeIs(value, "string") || value.size() === 0 || value.size() > STORE_NAME_LIMIT) {
-		throw dataError("InvalidArgument", `${what} must be a string of 1 to ${STORE_NAME_LIMIT} characters, got ${tostring(value)}`, 101);
+		throw dataError(
+			"InvalidArgument",
+			`${what} must be a string of 1 to ${STORE_NAME_LIMIT} characters, got ${tostring(value)}`,
+			101,
+		);
 	}
 }
 
@@ -158,7 +165,8 @@ export class DataAccessLayer {
 	constructor(config: DataAccessLayerConfig = {}) {
 		assertServer("DataAccessLayer");
 		this.dataStoreService = config.dataStoreService ?? (DataStoreService as unknown as DataStoreServiceLike);
-		this.memoryStoreService = config.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
+		this.memoryStoreService =
+			config.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		this.clock = config.clock ?? (() => DateTime.now().UnixTimestampMillis / 1000);
 		this.random = config.random ?? new Random();
 		this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
@@ -235,7 +243,7 @@ export class DataAccessLayer {
 	private withRetry<T>(ref: KeyRef, requestType: Enum.DataStoreRequestType, priority: Priority, attempt: () => T): T {
 		const started = this.clock();
 		let tries = 0;
-		while (true) {
+		for (;;) {
 			this.scheduler.waitForBudget(requestType, priority);
 			tries += 1;
 			this.requestCount += 1;
@@ -250,7 +258,11 @@ export class DataAccessLayer {
 			}
 			const delay = backoffDelay(this.retryPolicy, tries, this.random);
 			if (this.clock() - started + delay > this.retryPolicy.deadline) {
-				throw dataError("DeadlineExceeded", `${describe(ref)}: gave up after ${tries} tries (${err.message})`, err.code);
+				throw dataError(
+					"DeadlineExceeded",
+					`${describe(ref)}: gave up after ${tries} tries (${err.message})`,
+					err.code,
+				);
 			}
 			task.wait(delay);
 		}
@@ -300,7 +312,10 @@ export class DataAccessLayer {
 				if (value === undefined) return undefined;
 				const encoded = HttpService.JSONEncode(value);
 				if (encoded.size() > MAX_VALUE_LENGTH) {
-					failure = dataError("TooLarge", `${where} would be ${encoded.size()} characters (limit ${MAX_VALUE_LENGTH})`);
+					failure = dataError(
+						"TooLarge",
+						`${where} would be ${encoded.size()} characters (limit ${MAX_VALUE_LENGTH})`,
+					);
 					return undefined;
 				}
 				result = value as Envelope;
@@ -345,7 +360,10 @@ export class DataAccessLayer {
 			throw dataError("LockLost", `${describe(ref)}: the lease on ${lease.name} ran out before the write`);
 		}
 		if (current?.f !== undefined && lease.token < current.f) {
-			throw dataError("LockLost", `${describe(ref)}: a newer lock holder (token ${current.f}) has written; this holder has ${lease.token}`);
+			throw dataError(
+				"LockLost",
+				`${describe(ref)}: a newer lock holder (token ${current.f}) has written; this holder has ${lease.token}`,
+			);
 		}
 	}
 
@@ -355,7 +373,11 @@ export class DataAccessLayer {
 	 * (UpdateAsync re-runs it when another server wrote meanwhile) and must not yield. A retried write
 	 * never applies twice: each write carries an id the envelope remembers.
 	 */
-	update<T>(ref: KeyRef, change: (current: T | undefined, document?: DataDocument<T>) => T | undefined, options: WriteOptions = {}): Promise<DataDocument<T>> {
+	update<T>(
+		ref: KeyRef,
+		change: (current: T | undefined, document?: DataDocument<T>) => T | undefined,
+		options: WriteOptions = {},
+	): Promise<DataDocument<T>> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => this.updateNow(ref, change, options));
 			if (ok) resolve(result);
@@ -364,7 +386,11 @@ export class DataAccessLayer {
 	}
 
 	/** @internal The yielding form of {@link update}. */
-	updateNow<T>(ref: KeyRef, change: (current: T | undefined, document?: DataDocument<T>) => T | undefined, options: WriteOptions = {}): DataDocument<T> {
+	updateNow<T>(
+		ref: KeyRef,
+		change: (current: T | undefined, document?: DataDocument<T>) => T | undefined,
+		options: WriteOptions = {},
+	): DataDocument<T> {
 		const writeId = this.newId();
 		const priority = options.priority ?? "normal";
 		const where = describe(ref);
@@ -375,7 +401,14 @@ export class DataAccessLayer {
 			const nextData = change(current?.d as T | undefined, current ? toDocument<T>(current) : undefined);
 			if (nextData === undefined) return undefined;
 			canonicalJson(nextData, where);
-			return seal(nextData, current, writeId, options.schemaVersion ?? current?.s ?? 1, this.clock(), options.lease?.token);
+			return seal(
+				nextData,
+				current,
+				writeId,
+				options.schemaVersion ?? current?.s ?? 1,
+				this.clock(),
+				options.lease?.token,
+			);
 		});
 		if (envelope?.x !== undefined) {
 			envelope = this.transactions.settle(ref, priority);
@@ -394,7 +427,10 @@ export class DataAccessLayer {
 			const [ok, result] = pcall(() => {
 				const encoded = canonicalJson(data, describe(ref));
 				if (encoded.size() > MAX_VALUE_LENGTH) {
-					throw dataError("TooLarge", `${describe(ref)} is ${encoded.size()} characters (limit ${MAX_VALUE_LENGTH})`);
+					throw dataError(
+						"TooLarge",
+						`${describe(ref)} is ${encoded.size()} characters (limit ${MAX_VALUE_LENGTH})`,
+					);
 				}
 				return this.updateNow<T>(ref, () => data, options);
 			});
@@ -408,12 +444,20 @@ export class DataAccessLayer {
 	 * `expectedVersion`. If nobody wrote since, it is written. Otherwise the conflict is resolved by
 	 * `options.strategy` (default "server_wins"), reported to the audit hook, and returned.
 	 */
-	updateVersioned<T>(ref: KeyRef, expectedVersion: number, proposed: T, options: VersionedUpdateOptions = {}): Promise<VersionedUpdateResult<T>> {
+	updateVersioned<T>(
+		ref: KeyRef,
+		expectedVersion: number,
+		proposed: T,
+		options: VersionedUpdateOptions = {},
+	): Promise<VersionedUpdateResult<T>> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => {
 				const strategy = options.strategy ?? "server_wins";
 				if (strategy === "client_wins" && options.clientWritable === undefined) {
-					throw dataError("InvalidArgument", "client_wins needs clientWritable: the fields a client may change");
+					throw dataError(
+						"InvalidArgument",
+						"client_wins needs clientWritable: the fields a client may change",
+					);
 				}
 				canonicalJson(proposed, describe(ref));
 				const base = options.base ?? this.seenVersion(describe(ref), expectedVersion)?.d;
@@ -450,7 +494,9 @@ export class DataAccessLayer {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => {
 				const store = this.store(ref);
-				this.request(ref, Enum.DataStoreRequestType.SetIncrementAsync, options.priority ?? "normal", () => store.RemoveAsync(ref.key));
+				this.request(ref, Enum.DataStoreRequestType.SetIncrementAsync, options.priority ?? "normal", () =>
+					store.RemoveAsync(ref.key),
+				);
 				this.seen.delete(describe(ref));
 			});
 			if (ok) resolve();
@@ -529,7 +575,9 @@ export class DataAccessLayer {
 		options: RequestOptions & { attempts?: number } = {},
 	): Promise<TransactionResult> {
 		return new Promise((resolve, reject) => {
-			const [ok, result] = pcall(() => this.transactions.run(keys, fn, options.priority ?? "normal", options.attempts ?? 5));
+			const [ok, result] = pcall(() =>
+				this.transactions.run(keys, fn, options.priority ?? "normal", options.attempts ?? 5),
+			);
 			if (ok) resolve(result);
 			else reject(toDataError(result));
 		});

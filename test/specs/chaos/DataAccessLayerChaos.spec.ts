@@ -1,6 +1,6 @@
 import { DataAccessLayer, DataError, Lease } from "shared/core/DataAccessLayer";
 import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
-import { resetCloud } from "../harness/Cloud";
+import { resetCloud, storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle } from "../harness/World";
 
@@ -23,7 +23,12 @@ function chaosFaults(seed: number, rng: Random) {
 			spikes: [{ start: rng.NextNumber(0, 20), stop: rng.NextNumber(20, 30), extra: 1 }],
 		},
 		memoryStore: { errorRate: 0.05 },
-		clockSkew: { 1: rng.NextNumber(-1, 1), 2: rng.NextNumber(-1, 1), 3: rng.NextNumber(-1, 1), 4: rng.NextNumber(-1, 1) },
+		clockSkew: {
+			1: rng.NextNumber(-1, 1),
+			2: rng.NextNumber(-1, 1),
+			3: rng.NextNumber(-1, 1),
+			4: rng.NextNumber(-1, 1),
+		},
 	});
 }
 
@@ -49,7 +54,10 @@ function maybeCrash(list: Array<ServerHandle>, rng: Random, window: number): Ser
 type DalModule = typeof import("shared/core/DataAccessLayer");
 
 /** A layer built from `server`'s own copy of the module, so it uses that server's services and budgets. */
-function dalFor(server: ServerHandle, config: ConstructorParameters<DalModule["DataAccessLayer"]>[0] = {}): DataAccessLayer {
+function dalFor(
+	server: ServerHandle,
+	config: ConstructorParameters<DalModule["DataAccessLayer"]>[0] = {},
+): DataAccessLayer {
 	const module = server.require<DalModule>("ReplicatedStorage/TS/core/DataAccessLayer");
 	return new module.DataAccessLayer({ warnings: false, ...config });
 }
@@ -61,7 +69,8 @@ function waitFor(condition: () => boolean, limit: number) {
 
 function cleanRead<T>(ref: { store: string; key: string }): T | undefined {
 	configureFaults({});
-	return new DataAccessLayer({ warnings: false }).read<T>(ref).expect()?.data;
+	const doc = new DataAccessLayer({ warnings: false }).read<T>(ref).expect();
+	return doc?.data;
 }
 
 type Counter = { n: number; ids: Array<string> };
@@ -76,6 +85,8 @@ function counterScenario(seed: number) {
 	const crashed = maybeCrash(list, rng, 15);
 	const acknowledged = new Set<string>();
 	const attempted = new Map<string, ServerHandle>();
+	const rejections = new Map<string, string>();
+	const finishedBy = new Set<ServerHandle>();
 	let finished = 0;
 	for (const server of list) {
 		server.spawn(() => {
@@ -83,18 +94,23 @@ function counterScenario(seed: number) {
 			for (let i = 0; i < 8; i++) {
 				const id = `${server.jobId}:${i}`;
 				attempted.set(id, server);
-				const [ok] = dal
+				const [ok, err] = dal
 					.update<Counter>({ store: "Chaos", key: "counter" }, (c) => ({
 						n: (c?.n ?? 0) + 1,
 						ids: [...(c?.ids ?? []), id],
 					}))
 					.await();
 				if (ok) acknowledged.add(id);
+				else rejections.set(id, tostring(err));
 			}
 			finished += 1;
+			finishedBy.add(server);
 		});
 	}
-	waitFor(() => finished + (crashed ? 1 : 0) >= list.size(), 600);
+	waitFor(
+		() => finished + (crashed && crashed.state() === "crashed" && !finishedBy.has(crashed) ? 1 : 0) >= list.size(),
+		600,
+	);
 	const counter = cleanRead<Counter>({ store: "Chaos", key: "counter" }) ?? { n: 0, ids: [] };
 	const applied = new Set(counter.ids);
 	invariant(applied.size() === counter.ids.size(), "an increment was applied twice");
@@ -105,7 +121,10 @@ function counterScenario(seed: number) {
 		if (!acknowledged.has(id)) {
 			unacknowledgedApplied += 1;
 			// An increment applied without an ack can only be one whose server crashed with it in flight.
-			invariant(attempted.get(id) === crashed, `increment ${id} applied without an ack on a server that did not crash`);
+			invariant(
+				attempted.get(id) === crashed,
+				`increment ${id} applied without an ack on a server that did not crash (${rejections.get(id) ?? "no answer"})`,
+			);
 		}
 	}
 	invariant(unacknowledgedApplied <= 1, `${unacknowledgedApplied} increments applied without an ack`);
@@ -117,7 +136,8 @@ function transferScenario(seed: number, accounts: number, transfers: number) {
 	resetCloud();
 	const rng = new Random(seed);
 	const setup = new DataAccessLayer({ warnings: false });
-	for (let i = 1; i <= accounts; i++) setup.write({ store: "ChaosBank", key: `a${i}` }, { balance: 100, log: [] }).expect();
+	for (let i = 1; i <= accounts; i++)
+		setup.write({ store: "ChaosBank", key: `a${i}` }, { balance: 100, log: [] }).expect();
 	chaosFaults(seed, rng);
 	const list = servers(rng.NextInteger(2, 4), transfers > 100 ? 50 : 10);
 	const crashed = maybeCrash(list, rng, 30);
@@ -126,7 +146,7 @@ function transferScenario(seed: number, accounts: number, transfers: number) {
 	const workersPerServer = transfers > 100 ? 4 : 1;
 	const perWorker = math.ceil(transfers / (list.size() * workersPerServer));
 	let finished = 0;
-	let crashedWorkers = 0;
+	const finishedOn = new Map<ServerHandle, number>();
 	for (const server of list) {
 		for (let w = 0; w < workersPerServer; w++) {
 			const plan = new Array<[string, string, number, string]>();
@@ -136,28 +156,37 @@ function transferScenario(seed: number, accounts: number, transfers: number) {
 				if (to >= from) to += 1;
 				plan.push([`a${from}`, `a${to}`, rng.NextInteger(1, 60), `${server.jobId}:${w}:${i}`]);
 			}
-			if (server === crashed) crashedWorkers += 1;
 			server.spawn(() => {
 				const dal = dalFor(server);
 				for (const [from, to, amount, id] of plan) {
 					const [ok, result] = dal
-						.transaction([{ store: "ChaosBank", key: from }, { store: "ChaosBank", key: to }], (slots) => {
-							const a = slots[0].data as Account;
-							const b = slots[1].data as Account;
-							if (a.balance < amount) return undefined;
-							return [
-								{ balance: a.balance - amount, log: [...a.log, id] },
-								{ balance: b.balance + amount, log: [...b.log, id] },
-							];
-						})
+						.transaction(
+							[
+								{ store: "ChaosBank", key: from },
+								{ store: "ChaosBank", key: to },
+							],
+							(slots) => {
+								const a = slots[0].data as Account;
+								const b = slots[1].data as Account;
+								if (a.balance < amount) return undefined;
+								return [
+									{ balance: a.balance - amount, log: [...a.log, id] },
+									{ balance: b.balance + amount, log: [...b.log, id] },
+								];
+							},
+						)
 						.await();
 					if (ok && (result as { committed: boolean }).committed) acknowledged.add(id);
 				}
 				finished += 1;
+				finishedOn.set(server, (finishedOn.get(server) ?? 0) + 1);
 			});
 		}
 	}
-	waitFor(() => finished + crashedWorkers >= list.size() * workersPerServer, 1700);
+	// Workers of a crashed server that had not finished never will.
+	const stranded = () =>
+		crashed && crashed.state() === "crashed" ? workersPerServer - (finishedOn.get(crashed) ?? 0) : 0;
+	waitFor(() => finished + stranded() >= list.size() * workersPerServer, 1700);
 	let total = 0;
 	const seen = new Map<string, number>();
 	for (let i = 1; i <= accounts; i++) {
@@ -181,11 +210,16 @@ function fencingScenario(seed: number) {
 	let staleResult: DataError | undefined;
 	let staleWrote = false;
 	let newWrote = false;
+	let firstWrote = false;
+	let firstToken = 0;
+	let secondToken = 0;
 	let done = 0;
 	first.spawn(() => {
 		const dal = dalFor(first, { locks: { leaseTime: 5 } });
 		const lease = dal.acquireLock("fence", 60, false).expect();
-		dal.write(ref, "first:before-pause", { lease }).await();
+		firstToken = lease.token;
+		const [wroteBefore] = dal.write(ref, "first:before-pause", { lease }).await();
+		firstWrote = wroteBefore;
 		task.wait(rng.NextNumber(6, 15)); // paused past its lease, renewal included
 		const [ok, err] = dal.write(ref, "first:after-pause", { lease }).await();
 		staleWrote = ok;
@@ -196,19 +230,29 @@ function fencingScenario(seed: number) {
 		task.wait(0.5);
 		const dal = dalFor(second, { locks: { leaseTime: 5 } });
 		const lease: Lease = dal.acquireLock("fence", 60).expect();
+		secondToken = lease.token;
 		const [ok] = dal.write(ref, "second", { lease }).await();
 		newWrote = ok;
 		dal.releaseLock(lease);
 		done += 1;
 	});
 	waitFor(() => done >= 2, 300);
+	invariant(done >= 2, "the fencing scenario did not finish");
 	const stored = cleanRead<string>(ref);
 	invariant(!staleWrote, "the paused holder wrote after its lease ran out");
 	invariant(
-		staleResult === undefined || staleResult.kind === "LockLost" || staleResult.kind === "Unavailable" || staleResult.kind === "Throttled",
+		staleResult === undefined ||
+			staleResult.kind === "LockLost" ||
+			staleResult.kind === "Unavailable" ||
+			staleResult.kind === "Throttled",
 		`the stale write failed with ${staleResult?.kind}`,
 	);
-	if (newWrote) invariant(stored === "second", `the new holder wrote but the key holds ${stored}`);
+	// Whoever acquired last holds the larger token; its write must be what stays.
+	if (secondToken > firstToken && newWrote)
+		invariant(stored === "second", `the newer holder wrote but the key holds ${stored}`);
+	if (firstToken > secondToken && firstWrote) {
+		invariant(stored === "first:before-pause", `the newer holder wrote but the key holds ${stored}`);
+	}
 }
 
 export = () => {
@@ -224,7 +268,8 @@ export = () => {
 			it(`never lets a paused lock holder overwrite the new holder (seed ${seed})`, () => fencingScenario(seed));
 		}
 		for (const seed of chaosSeeds(isChaosRun() ? 20 : 1)) {
-			it(`conserves money over 2,000 transfers between 50 accounts (seed ${seed})`, () => transferScenario(seed, 50, 2000));
+			it(`conserves money over 2,000 transfers between 50 accounts (seed ${seed})`, () =>
+				transferScenario(seed, 50, 2000));
 		}
 	});
 };

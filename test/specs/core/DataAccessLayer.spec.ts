@@ -62,7 +62,11 @@ export = () => {
 			expect(doc.version).to.equal(0);
 			expect(doc.schemaVersion).to.equal(0);
 			expect(doc.data.gold).to.equal(3);
-			expect(dal.update<{ gold: number }>({ store: "Players", key: "legacy" }, (d) => ({ gold: d!.gold + 1 })).expect().version).to.equal(1);
+			expect(
+				dal
+					.update<{ gold: number }>({ store: "Players", key: "legacy" }, (d) => ({ gold: d!.gold + 1 }))
+					.expect().version,
+			).to.equal(1);
 		});
 
 		it("refuses unstorable values before sending any request", () => {
@@ -70,7 +74,9 @@ export = () => {
 			const before = dal.getRequestCount();
 			expect(failure(dal.write({ store: "P", key: "k" }, { f: () => 1 })).kind).to.equal("NotStorable");
 			expect(failure(dal.write({ store: "P", key: "k" }, { n: 0 / 0 })).kind).to.equal("NotStorable");
-			expect(failure(dal.write({ store: "P", key: "k" }, { i: new Instance("Folder") })).kind).to.equal("NotStorable");
+			expect(failure(dal.write({ store: "P", key: "k" }, { i: new Instance("Folder") })).kind).to.equal(
+				"NotStorable",
+			);
 			const mixed = [1, 2] as unknown as Record<string, unknown>;
 			mixed.x = 1;
 			expect(failure(dal.write({ store: "P", key: "k" }, mixed)).kind).to.equal("NotStorable");
@@ -170,10 +176,17 @@ export = () => {
 			const dal = new DataAccessLayer();
 			dal.write(ref, { settings: "old", coins: 1 }).expect();
 			dal.write(ref, { settings: "old", coins: 7 }).expect();
-			const result = dal.updateVersioned(ref, 1, { settings: "new", coins: 1000000 }, {
-				strategy: "client_wins",
-				clientWritable: ["settings"],
-			}).expect();
+			const result = dal
+				.updateVersioned(
+					ref,
+					1,
+					{ settings: "new", coins: 1000000 },
+					{
+						strategy: "client_wins",
+						clientWritable: ["settings"],
+					},
+				)
+				.expect();
 			const data = result.document.data as { settings: string; coins: number };
 			expect(data.settings).to.equal("new");
 			expect(data.coins).to.equal(7);
@@ -198,15 +211,26 @@ export = () => {
 			const dal = new DataAccessLayer();
 			dal.write(ref, { n: 1 }).expect();
 			dal.write(ref, { n: 5 }).expect();
-			const result = dal.updateVersioned(ref, 1, { n: 3 }, {
-				strategy: (_base, theirs, mine) => ({ n: (theirs as { n: number }).n + (mine as { n: number }).n }),
-			}).expect();
+			const result = dal
+				.updateVersioned(
+					ref,
+					1,
+					{ n: 3 },
+					{
+						strategy: (_base, theirs, mine) => ({
+							n: (theirs as { n: number }).n + (mine as { n: number }).n,
+						}),
+					},
+				)
+				.expect();
 			expect((result.document.data as { n: number }).n).to.equal(8);
 		});
 
 		it("refuses client_wins without declared client-writable fields", () => {
 			const dal = new DataAccessLayer();
-			expect(failure(dal.updateVersioned(ref, 0, {}, { strategy: "client_wins" })).kind).to.equal("InvalidArgument");
+			expect(failure(dal.updateVersioned(ref, 0, {}, { strategy: "client_wins" })).kind).to.equal(
+				"InvalidArgument",
+			);
 		});
 	});
 };

@@ -11,12 +11,18 @@ function failure(promise: Promise<unknown>): DataError {
 }
 
 function transfer(dal: DataAccessLayer, from: string, to: string, amount: number) {
-	return dal.transaction([{ store: "Bank", key: from }, { store: "Bank", key: to }], (slots) => {
-		const a = slots[0].data as Account;
-		const b = slots[1].data as Account;
-		if (a.balance < amount) return undefined;
-		return [{ balance: a.balance - amount }, { balance: b.balance + amount }];
-	});
+	return dal.transaction(
+		[
+			{ store: "Bank", key: from },
+			{ store: "Bank", key: to },
+		],
+		(slots) => {
+			const a = slots[0].data as Account;
+			const b = slots[1].data as Account;
+			if (a.balance < amount) return undefined;
+			return [{ balance: a.balance - amount }, { balance: b.balance + amount }];
+		},
+	);
 }
 
 export = () => {
@@ -47,11 +53,17 @@ export = () => {
 	it("creates keys that were empty", () => {
 		const dal = new DataAccessLayer();
 		const result = dal
-			.transaction([{ store: "Bank", key: "new1" }, { store: "Bank", key: "new2" }], (slots) => {
-				expect(slots[0].data).to.equal(undefined);
-				expect(slots[0].version).to.equal(0);
-				return [{ balance: 1 }, { balance: 2 }];
-			})
+			.transaction(
+				[
+					{ store: "Bank", key: "new1" },
+					{ store: "Bank", key: "new2" },
+				],
+				(slots) => {
+					expect(slots[0].data).to.equal(undefined);
+					expect(slots[0].version).to.equal(0);
+					return [{ balance: 1 }, { balance: 2 }];
+				},
+			)
 			.expect();
 		expect(result.committed).to.equal(true);
 		expect(dal.read<Account>({ store: "Bank", key: "new2" }).expect()!.data.balance).to.equal(2);

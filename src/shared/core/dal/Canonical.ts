@@ -16,7 +16,11 @@ const ESCAPES: Record<string, string> = {
 };
 
 function escapeString(s: string): string {
-	const [escaped] = string.gsub(s, '[%c"\\]', (c: string) => ESCAPES[c] ?? string.format("\\u%04x", string.byte(c)[0]));
+	const [escaped] = string.gsub(
+		s,
+		'[%c"\\]',
+		(c: string) => ESCAPES[c] ?? string.format("\\u%04x", string.byte(c)[0]),
+	);
 	return `"${escaped}"`;
 }
 

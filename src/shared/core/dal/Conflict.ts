@@ -95,7 +95,11 @@ export function resolveConflict(
 				dropped.push(field);
 			}
 		}
-		return { data: changed ? result : undefined, conflictingFields: dropped, resolution: changed ? "applied_client" : "kept_server" };
+		return {
+			data: changed ? result : undefined,
+			conflictingFields: dropped,
+			resolution: changed ? "applied_client" : "kept_server",
+		};
 	}
 	// merge
 	if (!objects) return { data: undefined, conflictingFields: ["(document)"], resolution: "kept_server" };
@@ -115,5 +119,9 @@ export function resolveConflict(
 			conflicts.push(field);
 		}
 	}
-	return { data: changed ? result : undefined, conflictingFields: conflicts, resolution: changed ? "merged" : "kept_server" };
+	return {
+		data: changed ? result : undefined,
+		conflictingFields: conflicts,
+		resolution: changed ? "merged" : "kept_server",
+	};
 }

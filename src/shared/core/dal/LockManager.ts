@@ -80,7 +80,7 @@ export class LockManager {
 		const owner = `${this.ownerPrefix}:${this.counter}`;
 		const started = this.clock();
 		let wait = 0.1;
-		while (true) {
+		for (;;) {
 			const [ok, stored] = pcall(() => this.tryTake(name, owner));
 			if (ok && stored) {
 				const lease: Lease = { name, owner, token: stored.k, expiresAt: stored.e, released: false };
@@ -135,7 +135,8 @@ export class LockManager {
 						(value) => {
 							const current = value as StoredLease | undefined;
 							result = undefined;
-							if (current === undefined || current.o !== lease.owner || current.k !== lease.token) return undefined;
+							if (current === undefined || current.o !== lease.owner || current.k !== lease.token)
+								return undefined;
 							result = { o: lease.owner, k: lease.token, e: now + this.options.leaseTime };
 							return result;
 						},

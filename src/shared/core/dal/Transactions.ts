@@ -84,7 +84,14 @@ export class TransactionEngine {
 		return (envelope?.d as TransactionRecord | undefined)?.st;
 	}
 
-	private prepare(ref: KeyRef, expectedVersion: number, id: string, data: unknown, expires: number, priority: Priority): boolean {
+	private prepare(
+		ref: KeyRef,
+		expectedVersion: number,
+		id: string,
+		data: unknown,
+		expires: number,
+		priority: Priority,
+	): boolean {
 		let prepared = false;
 		this.dal.updateEnvelope(ref, priority, (current) => {
 			prepared = false;
@@ -157,7 +164,8 @@ export class TransactionEngine {
 		const seen = new Set<string>();
 		for (const key of keys) {
 			this.dal.store(key);
-			if (seen.has(describe(key))) throw dataError("InvalidArgument", `${describe(key)} appears twice in one transaction`);
+			if (seen.has(describe(key)))
+				throw dataError("InvalidArgument", `${describe(key)} appears twice in one transaction`);
 			seen.add(describe(key));
 		}
 		const order = keys.map((_, i) => i);
@@ -173,7 +181,10 @@ export class TransactionEngine {
 			const nextData = fn(slots);
 			if (nextData === undefined) return { committed: false, values: [] };
 			if (nextData.size() !== keys.size()) {
-				throw dataError("InvalidArgument", `the transaction returned ${nextData.size()} values for ${keys.size()} keys`);
+				throw dataError(
+					"InvalidArgument",
+					`the transaction returned ${nextData.size()} values for ${keys.size()} keys`,
+				);
 			}
 			keys.forEach((key, i) => canonicalJson(nextData[i], describe(key)));
 
@@ -181,7 +192,9 @@ export class TransactionEngine {
 			const expires = this.dal.now() + TRANSACTION_TIMEOUT;
 			const writeId = this.dal.newId();
 			this.dal.updateEnvelope(this.recordRef(id), priority, (current) =>
-				current === undefined ? seal({ st: "pending", n: keys.size(), e: expires }, undefined, writeId, 1, this.dal.now()) : undefined,
+				current === undefined
+					? seal({ st: "pending", n: keys.size(), e: expires }, undefined, writeId, 1, this.dal.now())
+					: undefined,
 			);
 
 			const prepared = new Array<number>();
@@ -193,7 +206,9 @@ export class TransactionEngine {
 				}
 				prepared.push(i);
 			}
-			const finalState = ok ? this.transition(id, "pending", "committed", priority) : this.transition(id, "pending", "aborted", priority);
+			const finalState = ok
+				? this.transition(id, "pending", "committed", priority)
+				: this.transition(id, "pending", "aborted", priority);
 			if (finalState === "committed") {
 				for (const i of order) this.apply(keys[i], id, priority);
 				return { committed: true, values: nextData };
@@ -201,6 +216,9 @@ export class TransactionEngine {
 			for (const i of prepared) this.rollback(keys[i], id, priority);
 			task.wait(math.random() * 0.5 * attempt);
 		}
-		throw dataError("TransactionAborted", `the transaction on ${keys.size()} keys kept conflicting after ${attempts} attempts`);
+		throw dataError(
+			"TransactionAborted",
+			`the transaction on ${keys.size()} keys kept conflicting after ${attempts} attempts`,
+		);
 	}
 }
