@@ -377,7 +377,7 @@ export class DataAccessLayer {
 		ref: KeyRef,
 		change: (current: T | undefined, document?: DataDocument<T>) => T | undefined,
 		options: WriteOptions = {},
-	): Promise<DataDocument<T>> {
+	): Promise<DataDocument<T> | undefined> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => this.updateNow(ref, change, options));
 			if (ok) resolve(result);
@@ -385,37 +385,47 @@ export class DataAccessLayer {
 		});
 	}
 
-	/** @internal The yielding form of {@link update}. */
+	/**
+	 * @internal The yielding form of {@link update}. Returns the key's document afterwards, or undefined
+	 * when the key is empty and `change` wrote nothing.
+	 */
 	updateNow<T>(
 		ref: KeyRef,
 		change: (current: T | undefined, document?: DataDocument<T>) => T | undefined,
 		options: WriteOptions = {},
-	): DataDocument<T> {
+	): DataDocument<T> | undefined {
 		const writeId = this.newId();
 		const priority = options.priority ?? "normal";
 		const where = describe(ref);
-		let envelope = this.updateEnvelope(ref, priority, (current) => {
-			if (current?.w.includes(writeId)) return undefined; // an earlier try landed
-			if (current?.x !== undefined) throw dataError("Conflict", `${where} is part of a pending transaction`);
-			this.fenceCheck(ref, options.lease, current);
-			const nextData = change(current?.d as T | undefined, current ? toDocument<T>(current) : undefined);
-			if (nextData === undefined) return undefined;
-			canonicalJson(nextData, where);
-			return seal(
-				nextData,
-				current,
-				writeId,
-				options.schemaVersion ?? current?.s ?? 1,
-				this.clock(),
-				options.lease?.token,
-			);
-		});
-		if (envelope?.x !== undefined) {
-			envelope = this.transactions.settle(ref, priority);
-			return this.updateNow(ref, change, options);
+		for (;;) {
+			let pending = false;
+			const envelope = this.updateEnvelope(ref, priority, (current) => {
+				pending = false;
+				if (current?.w.includes(writeId)) return undefined; // an earlier try landed
+				if (current?.x !== undefined) {
+					pending = true; // settle the transaction first, then write
+					return undefined;
+				}
+				this.fenceCheck(ref, options.lease, current);
+				const nextData = change(current?.d as T | undefined, current ? toDocument<T>(current) : undefined);
+				if (nextData === undefined) return undefined;
+				canonicalJson(nextData, where);
+				return seal(
+					nextData,
+					current,
+					writeId,
+					options.schemaVersion ?? current?.s ?? 1,
+					this.clock(),
+					options.lease?.token,
+				);
+			});
+			if (pending) {
+				this.transactions.settle(ref, priority);
+				continue;
+			}
+			if (envelope === undefined || (envelope.n === 0 && envelope.d === undefined)) return undefined;
+			return toDocument<T>(envelope);
 		}
-		if (!envelope) throw dataError("InvalidArgument", `${where}: nothing was written and the key is empty`);
-		return toDocument<T>(envelope);
 	}
 
 	/**
@@ -432,7 +442,7 @@ export class DataAccessLayer {
 						`${describe(ref)} is ${encoded.size()} characters (limit ${MAX_VALUE_LENGTH})`,
 					);
 				}
-				return this.updateNow<T>(ref, () => data, options);
+				return this.updateNow<T>(ref, () => data, options)!;
 			});
 			if (ok) resolve(result);
 			else reject(toDataError(result));
@@ -482,6 +492,12 @@ export class DataAccessLayer {
 					options,
 				);
 				if (report) this.audit?.({ type: "conflict", report });
+				if (doc === undefined) {
+					throw dataError(
+						"Conflict",
+						`${describe(ref)}: the key is empty and the conflict resolution wrote nothing`,
+					);
+				}
 				return { document: doc, conflict: report };
 			});
 			if (ok) resolve(result as VersionedUpdateResult<T>);
@@ -567,7 +583,8 @@ export class DataAccessLayer {
 	 * server crashes between two writes. Returning undefined from `fn` aborts without writing. Retries
 	 * from the start (up to `attempts`, default 5) when a key changed under it.
 	 *
-	 * Cost: k reads, then 2k + 2 UpdateAsync calls (record, k prepares, commit, k applies); see README.
+	 * Cost: one UpdateAsync for a single key; for k > 1 keys, k reads then 2k + 2 UpdateAsync calls
+	 * (record, k prepares, commit, k applies).
 	 */
 	transaction(
 		keys: ReadonlyArray<TransactionKey>,

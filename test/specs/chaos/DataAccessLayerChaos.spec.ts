@@ -1,6 +1,6 @@
 import { DataAccessLayer, DataError, Lease } from "shared/core/DataAccessLayer";
 import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
-import { resetCloud, storedValue } from "../harness/Cloud";
+import { resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle } from "../harness/World";
 

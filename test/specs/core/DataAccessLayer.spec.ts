@@ -34,10 +34,29 @@ export = () => {
 			const dal = new DataAccessLayer();
 			const ref = { store: "Players", key: "2" };
 			for (let i = 1; i <= 5; i++) {
-				const doc = dal.update<number>(ref, (n) => (n ?? 0) + 1).expect();
+				const doc = dal.update<number>(ref, (n) => (n ?? 0) + 1).expect()!;
 				expect(doc.version).to.equal(i);
 				expect(doc.data).to.equal(i);
 			}
+		});
+
+		it("resolves an update that writes nothing to an empty key with undefined", () => {
+			const dal = new DataAccessLayer();
+			expect(dal.update({ store: "Players", key: "still-empty" }, () => undefined).expect()).to.equal(undefined);
+		});
+
+		it("settles a transaction left on a key before writing to it", () => {
+			const dal = new DataAccessLayer();
+			dal.write({ store: "Players", key: "tx1" }, 1).expect();
+			dal.write({ store: "Players", key: "tx2" }, 1).expect();
+			dal.transaction(
+				[
+					{ store: "Players", key: "tx1" },
+					{ store: "Players", key: "tx2" },
+				],
+				() => [10, 20],
+			).expect();
+			expect(dal.update<number>({ store: "Players", key: "tx1" }, (n) => n! + 1).expect()!.data).to.equal(11);
 		});
 
 		it("resolves to undefined for a key that holds nothing", () => {
@@ -65,7 +84,7 @@ export = () => {
 			expect(
 				dal
 					.update<{ gold: number }>({ store: "Players", key: "legacy" }, (d) => ({ gold: d!.gold + 1 }))
-					.expect().version,
+					.expect()!.version,
 			).to.equal(1);
 		});
 

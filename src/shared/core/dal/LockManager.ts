@@ -88,10 +88,12 @@ export class LockManager {
 				if (renew) this.keepAlive(lease);
 				return lease;
 			}
-			if (this.clock() - started + wait > timeout) {
+			const remaining = timeout - (this.clock() - started);
+			if (remaining <= 0) {
 				throw dataError("LockTimeout", `could not acquire lock ${name} within ${timeout} s`);
 			}
-			task.wait(this.random.NextNumber(wait / 2, wait));
+			// The last try happens at the deadline, so a lock freed just before it is still taken.
+			task.wait(math.min(this.random.NextNumber(wait / 2, wait), remaining));
 			wait = math.min(wait * 2, 2);
 		}
 	}

@@ -154,6 +154,30 @@ export class TransactionEngine {
 		}
 	}
 
+	/** One key is atomic on its own: a single UpdateAsync, no record, no prepare. */
+	private runSingle(
+		key: TransactionKey,
+		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
+		priority: Priority,
+	): TransactionResult {
+		let committed = false;
+		let written: unknown;
+		this.dal.updateNow(
+			key,
+			(current: unknown, document) => {
+				const out = fn([{ data: current, version: document?.version ?? 0 }]);
+				committed = out !== undefined;
+				if (out === undefined) return undefined;
+				if (out.size() !== 1)
+					throw dataError("InvalidArgument", `the transaction returned ${out.size()} values for 1 key`);
+				written = out[0];
+				return out[0];
+			},
+			{ priority },
+		);
+		return { committed, values: committed ? [written as defined] : [] };
+	}
+
 	run(
 		keys: ReadonlyArray<TransactionKey>,
 		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
@@ -168,6 +192,7 @@ export class TransactionEngine {
 				throw dataError("InvalidArgument", `${describe(key)} appears twice in one transaction`);
 			seen.add(describe(key));
 		}
+		if (keys.size() === 1) return this.runSingle(keys[0], fn, priority);
 		const order = keys.map((_, i) => i);
 		table.sort(order, (a, b) => describe(keys[a]) < describe(keys[b]));
 		for (let attempt = 1; attempt <= attempts; attempt++) {
