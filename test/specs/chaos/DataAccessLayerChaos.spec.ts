@@ -2,7 +2,7 @@ import { DataAccessLayer, DataError, Lease } from "shared/core/DataAccessLayer";
 import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
 import { resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
-import { newServer, ServerHandle } from "../harness/World";
+import { newServer, ServerHandle, stopOtherServers } from "../harness/World";
 
 /** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
 function invariant(condition: boolean, message: string): void {
@@ -34,6 +34,8 @@ function chaosFaults(seed: number, rng: Random) {
 
 /** Servers with `players` players each: DataStore budgets grow with players (60 + 10 per player a minute). */
 function servers(count: number, players = 10): Array<ServerHandle> {
+	// Servers of earlier scenarios would otherwise pile up (and every frame visits every live server).
+	stopOtherServers();
 	const list = new Array<ServerHandle>();
 	for (let i = 0; i < count; i++) {
 		const server = newServer({ runScripts: false });
@@ -256,7 +258,14 @@ function fencingScenario(seed: number) {
 }
 
 export = () => {
-	afterAll(() => configureFaults({}));
+	afterAll(() => {
+		// Leave the world as the next spec files expect it: no fault plan, no servers of ours, an empty
+		// cloud, and MemoryStore/Messaging quota windows (one minute) that have forgotten our requests.
+		configureFaults({});
+		stopOtherServers();
+		resetCloud();
+		task.wait(61);
+	});
 	describe("DataAccessLayer chaos", () => {
 		for (const seed of chaosSeeds(isChaosRun() ? 1000 : 200)) {
 			it(`counts every acknowledged increment exactly once (seed ${seed})`, () => counterScenario(seed));
