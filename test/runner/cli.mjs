@@ -11,6 +11,8 @@
  *   npm test -- --verbose             show print() output too
  *   npm test -- --project FILE        run the specs of another Rojo project file (implies --no-build)
  *   npm test -- --real-time-limit S   stop the run after S seconds of real time (default 540)
+ *   npm run chaos -- --seeds N        only the chaos specs, over N seeds each (default 1000)
+ *   npm test -- --seeds N             seeds per chaos spec in a normal run (default: each spec's own)
  *
  * The last line is exactly "N passed, N failed, N skipped". The exit status is non-zero on any failure,
  * on an error while loading a spec or planning a describe block, or when no test ran.
@@ -50,11 +52,17 @@ function parseArgs(argv) {
 			options.project = path.resolve(next());
 			options.build = false;
 		} else if (arg === "--verbose") options.verbose = true;
-		else throw new Error(`unknown option ${arg}`);
+		else if (arg === "--seeds") options.seeds = Number(next());
+		else if (arg === "--chaos") {
+			options.chaos = true;
+			options.filter ??= "chaos";
+		} else throw new Error(`unknown option ${arg}`);
 	}
 	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
 	if (!(options.timeout > 0)) throw new Error("--timeout needs a positive number of seconds");
 	if (!(options.realTimeLimit > 0)) throw new Error("--real-time-limit needs a positive number of seconds");
+	if (options.seeds !== undefined && !(options.seeds >= 1)) throw new Error("--seeds needs a positive count");
+	if (options.chaos) options.realTimeLimit = Math.max(options.realTimeLimit, 5000);
 	return options;
 }
 
@@ -68,7 +76,12 @@ async function main() {
 		seed: options.seed,
 		verbose: options.verbose,
 		realTimeLimit: options.realTimeLimit,
-		options: { roots: ["Specs"], filter: options.filter, timeout: options.timeout },
+		options: {
+			roots: ["Specs"],
+			filter: options.filter,
+			timeout: options.timeout,
+			seeds: options.seeds ?? (options.chaos ? 1000 : undefined),
+		},
 	});
 	for (const failure of summary.failures) {
 		console.log(`\nFAIL ${failure.name}\n${failure.message}`);

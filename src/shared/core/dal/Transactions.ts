@@ -1,0 +1,249 @@
+import type { DataAccessLayer, KeyRef } from "../DataAccessLayer";
+import { canonicalJson, checksum } from "./Canonical";
+import { dataError } from "./DataError";
+import { Envelope, seal } from "./Envelope";
+import { Priority } from "./RequestScheduler";
+
+/** A key taking part in a transaction. */
+export type TransactionKey = KeyRef;
+
+/** What a transaction function sees of one key. */
+export interface TransactionSlot {
+	/** The key's data, undefined when the key is empty. */
+	readonly data?: unknown;
+	/** The key's version (0 when empty). */
+	readonly version: number;
+}
+
+/** How a transaction ended. */
+export interface TransactionResult {
+	/** False when the function returned undefined (nothing was written). */
+	readonly committed: boolean;
+	/** The data now stored under each key (what the function returned), in key order; empty if not committed. */
+	readonly values: ReadonlyArray<unknown>;
+}
+
+/** How long a transaction may stay pending before any reader may roll it back (seconds). */
+export const TRANSACTION_TIMEOUT = 30;
+
+type RecordState = "pending" | "committed" | "aborted";
+
+interface TransactionRecord {
+	st: RecordState;
+	/** Number of keys. */
+	n: number;
+	/** Unix seconds after which a pending record may be aborted by anyone. */
+	e: number;
+}
+
+function describe(ref: KeyRef): string {
+	return ref.scope !== undefined ? `${ref.store}/${ref.scope}/${ref.key}` : `${ref.store}/${ref.key}`;
+}
+
+function withoutPending(current: Envelope): Envelope {
+	return { s: current.s, n: current.n, t: current.t, c: current.c, d: current.d, w: current.w, f: current.f };
+}
+
+/**
+ * Multi-key transactions on DataStores, crash-safe at every step, in the classic shape of two-phase
+ * commit with a single commit point:
+ * 1. read every key (settling any transaction left on it);
+ * 2. create the transaction record, state "pending";
+ * 3. prepare each key in sorted order: one UpdateAsync that parks the new data on the key as a pending
+ *    change, only if the key's version is still the one read and no other transaction holds it;
+ * 4. commit: flip the record from "pending" to "committed" — the single atomic step that decides;
+ * 5. apply each key: replace the data with its pending change and bump the version.
+ * A reader that meets a pending change looks at the record: committed, it rolls the key forward;
+ * aborted, it rolls it back; pending past its deadline, it aborts the record first (UpdateAsync makes
+ * the commit and the abort mutually exclusive). Applying is keyed by the transaction id, so it happens
+ * once. Cost for k keys: k reads and 2k + 2 UpdateAsync calls.
+ */
+export class TransactionEngine {
+	constructor(
+		private readonly dal: DataAccessLayer,
+		private readonly recordStore: string,
+	) {}
+
+	private recordRef(id: string): KeyRef {
+		return { store: this.recordStore, key: id };
+	}
+
+	private readRecord(id: string, priority: Priority): TransactionRecord | undefined {
+		const envelope = this.dal.readEnvelope(this.recordRef(id), priority, false);
+		return envelope?.d as TransactionRecord | undefined;
+	}
+
+	/** Moves a record from `from` to `to`; returns the state it ends in. */
+	private transition(id: string, from: RecordState, to: RecordState, priority: Priority): RecordState | undefined {
+		const writeId = this.dal.newId();
+		const envelope = this.dal.updateEnvelope(this.recordRef(id), priority, (current) => {
+			const record = current?.d as TransactionRecord | undefined;
+			if (record === undefined || record.st !== from) return undefined;
+			return seal({ st: to, n: record.n, e: record.e }, current, writeId, 1, this.dal.now());
+		});
+		return (envelope?.d as TransactionRecord | undefined)?.st;
+	}
+
+	private prepare(
+		ref: KeyRef,
+		expectedVersion: number,
+		id: string,
+		data: unknown,
+		expires: number,
+		priority: Priority,
+	): boolean {
+		let prepared = false;
+		this.dal.updateEnvelope(ref, priority, (current) => {
+			prepared = false;
+			if (current?.x?.id === id) {
+				prepared = true; // an earlier try landed
+				return undefined;
+			}
+			if ((current?.n ?? 0) !== expectedVersion || current?.x !== undefined) return undefined;
+			prepared = true;
+			const pending = { id, d: data, c: checksum(canonicalJson(data, describe(ref))), e: expires };
+			if (current === undefined) {
+				return { s: 1, n: 0, t: this.dal.now(), c: checksum("null"), d: undefined, w: [], x: pending };
+			}
+			return { ...withoutPending(current), x: pending };
+		});
+		return prepared;
+	}
+
+	/** Replaces a key's data with transaction `id`'s pending change, if it is still there. */
+	private apply(ref: KeyRef, id: string, priority: Priority): Envelope | undefined {
+		return this.dal.updateEnvelope(ref, priority, (current) => {
+			if (current?.x === undefined || current.x.id !== id) return undefined;
+			if (checksum(canonicalJson(current.x.d, describe(ref))) !== current.x.c) {
+				throw dataError("ChecksumMismatch", `${describe(ref)}: pending change of transaction ${id} is corrupt`);
+			}
+			return seal(current.x.d, withoutPending(current), id, current.s === 0 ? 1 : current.s, this.dal.now());
+		});
+	}
+
+	/** Removes transaction `id`'s pending change from a key, if it is still there. */
+	private rollback(ref: KeyRef, id: string, priority: Priority): Envelope | undefined {
+		return this.dal.updateEnvelope(ref, priority, (current) => {
+			if (current?.x === undefined || current.x.id !== id) return undefined;
+			return withoutPending(current);
+		});
+	}
+
+	/**
+	 * Settles a key that holds a pending change: rolls it forward or back according to its transaction
+	 * record, aborting a record that outlived its deadline. Returns the key's envelope afterwards.
+	 */
+	settle(ref: KeyRef, priority: Priority): Envelope | undefined {
+		for (;;) {
+			const envelope = this.dal.readEnvelope(ref, priority, false);
+			const pending = envelope?.x;
+			if (pending === undefined) return envelope;
+			const record = this.readRecord(pending.id, priority);
+			if (record?.st === "committed") {
+				return this.apply(ref, pending.id, priority) ?? this.dal.readEnvelope(ref, priority, false);
+			}
+			if (record === undefined || record.st === "aborted") {
+				this.rollback(ref, pending.id, priority);
+				continue;
+			}
+			if (this.dal.now() > record.e) {
+				this.transition(pending.id, "pending", "aborted", priority);
+				continue;
+			}
+			task.wait(math.clamp(record.e - this.dal.now(), 0.1, 1));
+		}
+	}
+
+	/** One key is atomic on its own: a single UpdateAsync, no record, no prepare. */
+	private runSingle(
+		key: TransactionKey,
+		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
+		priority: Priority,
+	): TransactionResult {
+		let committed = false;
+		let written: unknown;
+		this.dal.updateNow(
+			key,
+			(current: unknown, document) => {
+				const out = fn([{ data: current, version: document?.version ?? 0 }]);
+				committed = out !== undefined;
+				if (out === undefined) return undefined;
+				if (out.size() !== 1)
+					throw dataError("InvalidArgument", `the transaction returned ${out.size()} values for 1 key`);
+				written = out[0];
+				return out[0];
+			},
+			{ priority },
+		);
+		return { committed, values: committed ? [written as defined] : [] };
+	}
+
+	run(
+		keys: ReadonlyArray<TransactionKey>,
+		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
+		priority: Priority,
+		attempts: number,
+	): TransactionResult {
+		if (keys.size() === 0) throw dataError("InvalidArgument", "a transaction needs at least one key");
+		const seen = new Set<string>();
+		for (const key of keys) {
+			this.dal.store(key);
+			if (seen.has(describe(key)))
+				throw dataError("InvalidArgument", `${describe(key)} appears twice in one transaction`);
+			seen.add(describe(key));
+		}
+		if (keys.size() === 1) return this.runSingle(keys[0], fn, priority);
+		const order = keys.map((_, i) => i);
+		table.sort(order, (a, b) => describe(keys[a]) < describe(keys[b]));
+		for (let attempt = 1; attempt <= attempts; attempt++) {
+			const versions = new Array<number>();
+			const slots = new Array<TransactionSlot>();
+			for (const key of keys) {
+				const envelope = this.settle(key, priority);
+				versions.push(envelope?.n ?? 0);
+				slots.push({ data: envelope?.d, version: envelope?.n ?? 0 });
+			}
+			const nextData = fn(slots);
+			if (nextData === undefined) return { committed: false, values: [] };
+			if (nextData.size() !== keys.size()) {
+				throw dataError(
+					"InvalidArgument",
+					`the transaction returned ${nextData.size()} values for ${keys.size()} keys`,
+				);
+			}
+			keys.forEach((key, i) => canonicalJson(nextData[i], describe(key)));
+
+			const id = this.dal.newId();
+			const expires = this.dal.now() + TRANSACTION_TIMEOUT;
+			const writeId = this.dal.newId();
+			this.dal.updateEnvelope(this.recordRef(id), priority, (current) =>
+				current === undefined
+					? seal({ st: "pending", n: keys.size(), e: expires }, undefined, writeId, 1, this.dal.now())
+					: undefined,
+			);
+
+			const prepared = new Array<number>();
+			let ok = true;
+			for (const i of order) {
+				if (!this.prepare(keys[i], versions[i], id, nextData[i], expires, priority)) {
+					ok = false;
+					break;
+				}
+				prepared.push(i);
+			}
+			const finalState = ok
+				? this.transition(id, "pending", "committed", priority)
+				: this.transition(id, "pending", "aborted", priority);
+			if (finalState === "committed") {
+				for (const i of order) this.apply(keys[i], id, priority);
+				return { committed: true, values: nextData };
+			}
+			for (const i of prepared) this.rollback(keys[i], id, priority);
+			task.wait(math.random() * 0.5 * attempt);
+		}
+		throw dataError(
+			"TransactionAborted",
+			`the transaction on ${keys.size()} keys kept conflicting after ${attempts} attempts`,
+		);
+	}
+}

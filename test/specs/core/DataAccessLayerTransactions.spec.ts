@@ -1,0 +1,134 @@
+import { DataAccessLayer, DataError } from "shared/core/DataAccessLayer";
+import { resetCloud, storedValue } from "../harness/Cloud";
+import { newServer } from "../harness/World";
+
+type Account = { balance: number };
+
+function failure(promise: Promise<unknown>): DataError {
+	const [ok, err] = promise.await();
+	if (ok) error("expected the promise to reject");
+	return err as DataError;
+}
+
+function transfer(dal: DataAccessLayer, from: string, to: string, amount: number) {
+	return dal.transaction(
+		[
+			{ store: "Bank", key: from },
+			{ store: "Bank", key: to },
+		],
+		(slots) => {
+			const a = slots[0].data as Account;
+			const b = slots[1].data as Account;
+			if (a.balance < amount) return undefined;
+			return [{ balance: a.balance - amount }, { balance: b.balance + amount }];
+		},
+	);
+}
+
+export = () => {
+	beforeEach(() => resetCloud());
+
+	it("commits a transfer between two keys and bumps both versions", () => {
+		const dal = new DataAccessLayer();
+		dal.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		dal.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		const result = transfer(dal, "a", "b", 30).expect();
+		expect(result.committed).to.equal(true);
+		const a = dal.read<Account>({ store: "Bank", key: "a" }).expect()!;
+		const b = dal.read<Account>({ store: "Bank", key: "b" }).expect()!;
+		expect(a.data.balance).to.equal(70);
+		expect(b.data.balance).to.equal(30);
+		expect(a.version).to.equal(2);
+		expect(b.version).to.equal(2);
+	});
+
+	it("writes nothing when the function returns undefined", () => {
+		const dal = new DataAccessLayer();
+		dal.write({ store: "Bank", key: "a" }, { balance: 10 }).expect();
+		dal.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		expect(transfer(dal, "a", "b", 50).expect().committed).to.equal(false);
+		expect(dal.read<Account>({ store: "Bank", key: "a" }).expect()!.version).to.equal(1);
+	});
+
+	it("creates keys that were empty", () => {
+		const dal = new DataAccessLayer();
+		const result = dal
+			.transaction(
+				[
+					{ store: "Bank", key: "new1" },
+					{ store: "Bank", key: "new2" },
+				],
+				(slots) => {
+					expect(slots[0].data).to.equal(undefined);
+					expect(slots[0].version).to.equal(0);
+					return [{ balance: 1 }, { balance: 2 }];
+				},
+			)
+			.expect();
+		expect(result.committed).to.equal(true);
+		expect(dal.read<Account>({ store: "Bank", key: "new2" }).expect()!.data.balance).to.equal(2);
+	});
+
+	it("refuses the same key twice and an empty key list", () => {
+		const dal = new DataAccessLayer();
+		expect(failure(dal.transaction([], () => [])).kind).to.equal("InvalidArgument");
+		const k = { store: "Bank", key: "a" };
+		expect(failure(dal.transaction([k, k], () => [1, 2])).kind).to.equal("InvalidArgument");
+	});
+
+	it("keeps money conserved when two servers transfer between the same accounts at once", () => {
+		const dal = new DataAccessLayer();
+		dal.write({ store: "Bank", key: "a" }, { balance: 1000 }).expect();
+		dal.write({ store: "Bank", key: "b" }, { balance: 1000 }).expect();
+		const s1 = newServer();
+		const s2 = newServer();
+		let done = 0;
+		for (const [server, from, to] of [
+			[s1, "a", "b"],
+			[s2, "b", "a"],
+		] as Array<[typeof s1, string, string]>) {
+			server.spawn(() => {
+				const serverDal = new DataAccessLayer();
+				for (let i = 0; i < 5; i++) transfer(serverDal, from, to, 10).expect();
+				done += 1;
+			});
+		}
+		while (done < 2) task.wait(1);
+		const a = dal.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance;
+		const b = dal.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance;
+		expect(a + b).to.equal(2000);
+		expect(a).to.equal(1000);
+	});
+
+	it("leaves both keys wholly before or wholly after when the server crashes at any step", () => {
+		// Crash the coordinating server after 0, 0.1, 0.2, ... seconds: every phase gets hit.
+		let sawBefore = false;
+		let sawAfter = false;
+		for (let step = 0; step < 40; step++) {
+			resetCloud();
+			const setup = new DataAccessLayer();
+			setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+			setup.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+			const coordinator = newServer();
+			coordinator.spawn(() => {
+				transfer(new DataAccessLayer(), "a", "b", 40).await();
+			});
+			task.wait(step * 0.1);
+			coordinator.crash();
+			const reader = new DataAccessLayer();
+			const a = reader.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance;
+			const b = reader.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance;
+			expect(a + b).to.equal(100);
+			expect(a === 100 || a === 60).to.equal(true);
+			if (a === 100) sawBefore = true;
+			else sawAfter = true;
+			// Reading again, from any server, gives the same answer.
+			const again = new DataAccessLayer().read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance;
+			expect(again).to.equal(a);
+			const raw = storedValue("Bank", "a") as { x?: unknown };
+			expect(raw.x).to.equal(undefined);
+		}
+		expect(sawBefore).to.equal(true);
+		expect(sawAfter).to.equal(true);
+	});
+};
