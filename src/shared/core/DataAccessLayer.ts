@@ -4,6 +4,7 @@ import { canonicalJson, MAX_VALUE_LENGTH } from "./dal/Canonical";
 import { ConflictReport, ConflictStrategy, resolveConflict } from "./dal/Conflict";
 import { DataError, dataError, isDataError } from "./dal/DataError";
 import { DataDocument, Envelope, open, seal, toDocument } from "./dal/Envelope";
+import { describeKey as describe, KeyRef } from "./dal/KeyRef";
 import { DEFAULT_LOCK_OPTIONS, Lease, LeaseMap, LockManager, LockOptions } from "./dal/LockManager";
 import { BudgetSource, Priority, RequestScheduler } from "./dal/RequestScheduler";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableCode, RetryPolicy, toDataError } from "./dal/Retry";
@@ -11,6 +12,7 @@ import { TransactionEngine, TransactionKey, TransactionResult, TransactionSlot }
 
 export type { DataError, DataErrorKind } from "./dal/DataError";
 export type { DataDocument } from "./dal/Envelope";
+export type { KeyRef } from "./dal/KeyRef";
 export type { ConflictReport, ConflictStrategy } from "./dal/Conflict";
 export type { Lease } from "./dal/LockManager";
 export type { Priority } from "./dal/RequestScheduler";
@@ -69,13 +71,6 @@ export interface DataAccessLayerConfig {
 	readonly warnings?: boolean;
 }
 
-/** Where a document lives. */
-export interface KeyRef {
-	readonly store: string;
-	readonly key: string;
-	readonly scope?: string;
-}
-
 /** Options common to reads and writes. */
 export interface RequestOptions {
 	/** Default "normal"; player saves should use "critical", backups and audit "background". */
@@ -119,10 +114,6 @@ function checkName(what: string, value: string | undefined): void {
 			101,
 		);
 	}
-}
-
-function describe(ref: KeyRef): string {
-	return ref.scope !== undefined ? `${ref.store}/${ref.scope}/${ref.key}` : `${ref.store}/${ref.key}`;
 }
 
 /**

@@ -1,12 +1,9 @@
 import { DataStoreService } from "@rbxts/services";
+import { rejection } from "../harness/Promises";
 import { DataAccessLayer, DataAuditEvent, DataError } from "shared/core/DataAccessLayer";
 import { configureDataStoreFaults, clearDataStoreFaults, resetCloud, stored, storedValue } from "../harness/Cloud";
 
-function failure(promise: Promise<unknown>): DataError {
-	const [ok, err] = promise.await();
-	if (ok) error("expected the promise to reject");
-	return err as DataError;
-}
+const failure = (promise: Promise<unknown>) => rejection<DataError>(promise);
 
 export = () => {
 	beforeEach(() => {

@@ -1,12 +1,9 @@
 import { DataAccessLayer, DataError, Lease } from "shared/core/DataAccessLayer";
+import { rejection } from "../harness/Promises";
 import { resetCloud } from "../harness/Cloud";
 import { newServer } from "../harness/World";
 
-function failure(promise: Promise<unknown>): DataError {
-	const [ok, err] = promise.await();
-	if (ok) error("expected the promise to reject");
-	return err as DataError;
-}
+const failure = (promise: Promise<unknown>) => rejection<DataError>(promise);
 
 export = () => {
 	beforeEach(() => resetCloud());

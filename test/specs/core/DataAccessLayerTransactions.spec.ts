@@ -1,14 +1,11 @@
 import { DataAccessLayer, DataError } from "shared/core/DataAccessLayer";
+import { rejection } from "../harness/Promises";
 import { resetCloud, storedValue } from "../harness/Cloud";
 import { newServer } from "../harness/World";
 
 type Account = { balance: number };
 
-function failure(promise: Promise<unknown>): DataError {
-	const [ok, err] = promise.await();
-	if (ok) error("expected the promise to reject");
-	return err as DataError;
-}
+const failure = (promise: Promise<unknown>) => rejection<DataError>(promise);
 
 function transfer(dal: DataAccessLayer, from: string, to: string, amount: number) {
 	return dal.transaction(

@@ -1,4 +1,5 @@
-import type { DataAccessLayer, KeyRef } from "../DataAccessLayer";
+import type { DataAccessLayer } from "../DataAccessLayer";
+import { describeKey as describe, KeyRef } from "./KeyRef";
 import { canonicalJson, checksum } from "./Canonical";
 import { dataError } from "./DataError";
 import { Envelope, seal } from "./Envelope";
@@ -34,10 +35,6 @@ interface TransactionRecord {
 	n: number;
 	/** Unix seconds after which a pending record may be aborted by anyone. */
 	e: number;
-}
-
-function describe(ref: KeyRef): string {
-	return ref.scope !== undefined ? `${ref.store}/${ref.scope}/${ref.key}` : `${ref.store}/${ref.key}`;
 }
 
 function withoutPending(current: Envelope): Envelope {
