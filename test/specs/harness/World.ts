@@ -46,8 +46,41 @@ type RawClient = {
 	stop(this: RawClient): void;
 };
 
+/** What servers and clients have in common: a context that runs code and has its own module cache. */
+type RawContext = {
+	state: string;
+	run(this: RawContext, fn: () => unknown): unknown;
+	spawn(this: RawContext, fn: () => void): thread;
+	require(this: RawContext, path: string): unknown;
+};
+
+/** A server or a client of the simulated world: run code inside it and reach its own modules. */
+abstract class ContextHandle {
+	constructor(private readonly context: RawContext) {}
+
+	/** "running", "closing", "stopped" or "crashed" for servers; "running" or "stopped" for clients. */
+	state(): string {
+		return this.context.state;
+	}
+
+	/** Runs `fn` inside this context and waits for it; rethrows its error. */
+	run<T>(fn: () => T): T {
+		return this.context.run(fn) as T;
+	}
+
+	/** Starts `fn` in a new thread inside this context and returns at once. */
+	spawn(fn: () => void): thread {
+		return this.context.spawn(fn);
+	}
+
+	/** Requires a module of this context's own tree, e.g. "ReplicatedStorage/TS/core/DataAccessLayer". */
+	require<T>(path: string): T {
+		return this.context.require(path) as T;
+	}
+}
+
 /** A player's client: its own DataModel, module cache and LocalPlayer, talking to its server over remotes. */
-export class ClientHandle {
+export class ClientHandle extends ContextHandle {
 	/** The client's DataModel (copies of the replicated containers). */
 	readonly game: DataModel;
 	/** The player as the server sees it. */
@@ -56,29 +89,10 @@ export class ClientHandle {
 	readonly localPlayer: Player;
 
 	constructor(private readonly raw: RawClient) {
+		super(raw as unknown as RawContext);
 		this.game = raw.game;
 		this.player = raw.player;
 		this.localPlayer = raw.localPlayer;
-	}
-
-	/** "running" or "stopped". */
-	state(): string {
-		return this.raw.state;
-	}
-
-	/** Runs `fn` inside the client and waits for it; rethrows its error. */
-	run<T>(fn: () => T): T {
-		return this.raw.run(fn) as T;
-	}
-
-	/** Starts `fn` in a new thread inside the client and returns at once. */
-	spawn(fn: () => void): thread {
-		return this.raw.spawn(fn);
-	}
-
-	/** Requires a module of the client's own tree, e.g. "ReplicatedStorage/TS/protocol". */
-	require<T>(path: string): T {
-		return this.raw.require(path) as T;
 	}
 
 	/** Disconnects the client: its threads stop where they are. */
@@ -107,7 +121,7 @@ type RawServer = {
 };
 
 /** A server of the simulated world. */
-export class ServerHandle {
+export class ServerHandle extends ContextHandle {
 	/** This server's DataModel. */
 	readonly game: DataModel;
 	readonly jobId: string;
@@ -116,29 +130,10 @@ export class ServerHandle {
 	readonly index: number;
 
 	constructor(private readonly raw: RawServer) {
+		super(raw as unknown as RawContext);
 		this.game = raw.game;
 		this.jobId = raw.jobId;
 		this.index = raw.index;
-	}
-
-	/** "running", "closing", "stopped" or "crashed". */
-	state(): string {
-		return this.raw.state;
-	}
-
-	/** Runs `fn` inside this server and waits for it; rethrows its error. */
-	run<T>(fn: () => T): T {
-		return this.raw.run(fn) as T;
-	}
-
-	/** Starts `fn` in a new thread inside this server and returns at once. */
-	spawn(fn: () => void): thread {
-		return this.raw.spawn(fn);
-	}
-
-	/** Requires a module of this server's own tree, e.g. "ReplicatedStorage/TS/core/DataAccessLayer". */
-	require<T>(path: string): T {
-		return this.raw.require(path) as T;
 	}
 
 	/** Adds a player (fires PlayerAdded) and returns it. */
