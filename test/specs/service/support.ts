@@ -1,0 +1,63 @@
+import type { DataService, DataServiceConfig, DataServiceError } from "server/services/DataService";
+import { resetCloud, storedValue } from "../harness/Cloud";
+import { configureFaults } from "../harness/Faults";
+import { newServer, ServerHandle, stopOtherServers } from "../harness/World";
+
+type ServiceModule = typeof import("server/services/DataService");
+
+/** The default game data. */
+export type GameData = { coins: number; gems: number; level: number; inventory: Record<string, number> };
+
+/** A server of its own (no scripts) and the DataService built from that server's module copy. */
+export interface ServiceServer {
+	readonly server: ServerHandle;
+	readonly service: DataService<GameData>;
+}
+
+/** A fresh world: other servers stopped, the cloud empty, no faults. */
+export function freshWorld(): void {
+	stopOtherServers();
+	configureFaults({});
+	resetCloud();
+}
+
+/** A new server running a DataService (warnings off) from its own module copy. */
+export function serviceServer(config: DataServiceConfig = {}): ServiceServer {
+	const server = newServer({ runScripts: false, faultImmune: true });
+	const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
+	const service = server.run(() => new module.DataService<GameData>({ warnings: false, ...config }));
+	// Let the subscription to the release topic settle.
+	task.wait(0.5);
+	return { server, service };
+}
+
+/** The error a rejected promise carries; errors when it resolves. */
+export function rejection(promise: Promise<unknown>): DataServiceError {
+	const [ok, err] = promise.await();
+	if (ok) error("expected the promise to reject", 2);
+	return err as DataServiceError;
+}
+
+/** The game data ProfileService stored for a player (read without spending budget), or undefined. */
+export function savedData(userId: number, store = "PlayerData"): GameData | undefined {
+	const raw = storedValue(store, `Player_${userId}`) as { Data?: { data?: GameData } } | undefined;
+	return raw?.Data?.data;
+}
+
+/** The session lock ProfileService stored for a player: [placeId, jobId] or undefined. */
+export function savedSession(userId: number, store = "PlayerData"): [number, string] | undefined {
+	const raw = storedValue(store, `Player_${userId}`) as
+		| { MetaData?: { ActiveSession?: [number, string] } }
+		| undefined;
+	return raw?.MetaData?.ActiveSession;
+}
+
+/** Yields until `condition` holds or `limit` virtual seconds pass; returns whether it held. */
+export function waitUntil(condition: () => boolean, limit: number): boolean {
+	const started = os.clock();
+	while (!condition()) {
+		if (os.clock() - started > limit) return false;
+		task.wait(0.25);
+	}
+	return true;
+}
