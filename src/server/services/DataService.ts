@@ -194,6 +194,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly sessions = new Map<number, Session>();
 	private readonly mutex = new KeyedMutex();
 	private readonly acks = new Set<number>();
+	/** Profiles whose release save is still in flight: a release request for them is answered. */
+	private readonly releasing = new Set<number>();
 	private readonly schemaVersion: number;
 	private readonly jobId: string;
 	private readonly connections = new Array<RBXScriptConnection>();
@@ -901,39 +903,36 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	private load(playerId: number): Session {
 		const started = os.clock();
-		let firstCall = true;
 		let requests = 0;
-		let askedAt = 0;
 		let acked = false;
 		const profile = this.store.LoadProfileAsync(`Player_${playerId}`, (_placeId, jobId) => {
 			// Called each time the profile is found locked by another session.
-			if (firstCall || (!acked && os.clock() - askedAt >= this.config.ackTimeout)) {
-				if (!firstCall && requests >= this.config.releaseRequests) {
-					// Nobody answered: the holder crashed (or is unreachable); its lock is taken over.
-					this.stats.takeovers += 1;
-					this.warn(`player ${playerId}: holder ${jobId} did not answer; taking its session over`);
-					return "Steal";
-				}
-				firstCall = false;
+			while (!acked && requests < this.config.releaseRequests) {
 				this.acks.delete(playerId);
 				this.publish({ t: "release", u: playerId, j: this.jobId });
 				this.stats.releaseRequestsSent += 1;
 				requests += 1;
-				askedAt = os.clock();
-			}
-			while (!acked && os.clock() - askedAt < this.config.ackTimeout) {
-				if (this.acks.has(playerId)) {
-					acked = true;
-					this.stats.releaseRequestsAnswered += 1;
-					break;
+				const askedAt = os.clock();
+				while (os.clock() - askedAt < this.config.ackTimeout) {
+					if (this.acks.has(playerId)) {
+						acked = true;
+						this.stats.releaseRequestsAnswered += 1;
+						break;
+					}
+					task.wait(0.1);
 				}
-				task.wait(0.1);
 			}
-			if (acked && os.clock() - started > this.config.releaseTimeout) {
+			if (!acked) {
+				// Nobody answered any request: the holder crashed (or is unreachable); take its session over.
+				this.stats.takeovers += 1;
+				this.warn(`player ${playerId}: holder ${jobId} did not answer; taking its session over`);
+				return "Steal";
+			}
+			if (os.clock() - started > this.config.releaseTimeout) {
 				this.stats.takeovers += 1;
 				return "ForceLoad";
 			}
-			if (acked) task.wait(0.5);
+			task.wait(0.5);
 			return "Repeat";
 		}) as Profile<StoredProfile, unknown> | undefined;
 		if (profile === undefined) {
@@ -973,6 +972,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		if (session === undefined) return;
 		this.sessions.delete(playerId);
 		this.cache.delete(tostring(playerId));
+		this.releasing.add(playerId);
+		session.profile.ListenToHopReady(() => {
+			if (!this.sessions.has(playerId)) this.releasing.delete(playerId);
+		});
 		session.profile.Release();
 	}
 
@@ -989,7 +992,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const userId = message.u;
 		if (!typeIs(userId, "number") || !typeIs(message.j, "string")) return;
 		if (message.t === "release") {
-			if (message.j === this.jobId || !this.sessions.has(userId)) return;
+			if (message.j === this.jobId) return;
+			if (!this.sessions.has(userId)) {
+				// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
+				if (this.releasing.has(userId)) this.publish({ t: "ack", u: userId, j: message.j });
+				return;
+			}
 			this.stats.releasesForOthers += 1;
 			this.publish({ t: "ack", u: userId, j: message.j });
 			task.spawn(() => {
