@@ -112,6 +112,8 @@ export interface ServiceStatistics {
 	consistencyChecks: number;
 	consistencyIssues: number;
 	averageLoadSeconds: number;
+	/** Most operations that ran at once (at most maxConcurrentOperations). */
+	peakConcurrentOperations: number;
 }
 
 /** What {@link DataService.GetStatistics} returns: one table per module. */
@@ -218,6 +220,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		consistencyChecks: 0,
 		consistencyIssues: 0,
 		averageLoadSeconds: 0,
+		peakConcurrentOperations: 0,
 	};
 	private validated = 0;
 	private running = 0;
@@ -655,6 +658,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private enter(): void {
 		if (this.running < this.config.maxConcurrentOperations) {
 			this.running += 1;
+			this.stats.peakConcurrentOperations = math.max(this.stats.peakConcurrentOperations, this.running);
 			return;
 		}
 		this.waiting.push(coroutine.running());
