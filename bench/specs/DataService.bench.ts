@@ -1,4 +1,3 @@
-import type { DataService } from "server/services/DataService";
 import { resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../../test/specs/harness/World";
