@@ -33,7 +33,10 @@ interface PlayerState {
 	readonly id: number;
 	/** Server index, or undefined while offline / moving. */
 	at?: number;
+	/** Server index a join is in flight to. */
+	joining?: number;
 	busy: boolean;
+	op?: string;
 	/** Coins this player was ever offered (earnings and gifts received cannot exceed it in total). */
 	earned: number;
 	/** Gems of purchases the service acknowledged (durable). */
@@ -92,11 +95,16 @@ export = (options: SimOptions) => {
 	const players = new Array<PlayerState>();
 	const relics = new Array<string>();
 	let failures = 0;
-	const join = (p: PlayerState, index: number) => {
+	const join = (p: PlayerState, wanted: number) => {
+		// A server that crashed meanwhile takes nobody: go to a live one.
+		const index = nodes[wanted].alive ? wanted : nodes.findIndex((n) => n.alive);
 		const node = nodes[index];
 		p.busy = true;
+		p.op = `join at ${now()}`;
+		p.joining = index;
 		node.server.spawn(() => {
 			const [ok] = node.service.LoadPlayerData(p.id).await();
+			p.joining = undefined;
 			if (ok) p.at = index;
 			else failures += 1;
 			p.busy = false;
@@ -136,7 +144,8 @@ export = (options: SimOptions) => {
 				`server 1 crashed with ${players.filter((p) => p.at === 0).size()} players; they rejoin elsewhere`,
 			);
 			for (const p of players) {
-				if (p.at === 0) {
+				if (p.at === 0 || p.joining === 0) {
+					p.joining = undefined;
 					p.at = undefined;
 					p.busy = false;
 					const target = 1 + rng.NextInteger(0, serverCount - 2);
@@ -150,6 +159,7 @@ export = (options: SimOptions) => {
 			const node = nodes[index];
 			const roll = rng.NextNumber();
 			p.busy = true;
+			p.op = `roll ${roll} at ${now()}`;
 			if (roll < 0.55) {
 				const amount = rng.NextInteger(1, 20);
 				p.earned += amount;
@@ -187,6 +197,7 @@ export = (options: SimOptions) => {
 					continue;
 				}
 				partner.busy = true;
+				partner.op = `partner of ${p.id} at ${now()}`;
 				node.server.spawn(() => {
 					// p buys any relic partner holds for 15 coins.
 					const [ok] = node.service
@@ -246,7 +257,10 @@ export = (options: SimOptions) => {
 	configureFaults({});
 	progress("play over; waiting for work in flight");
 	const settleStart = now();
-	while (players.some((p) => p.busy) && now() - settleStart < 60) task.wait(0.5);
+	while (players.some((p) => p.busy) && now() - settleStart < 300) task.wait(0.5);
+	for (const p of players) {
+		if (p.busy) progress(`player ${p.id} still busy (server ${p.at ?? p.joining ?? "none"}) ${p.op}`);
+	}
 
 	// Health and statistics of the live servers, before they close.
 	const live = nodes.filter((n) => n.alive);
