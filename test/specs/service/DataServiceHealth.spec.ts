@@ -1,10 +1,10 @@
 import { configureDataStoreFaults } from "../harness/Cloud";
-import { now, stopOtherServers } from "../harness/World";
-import { freshWorld, rejection, serviceServer } from "./support";
+import { now } from "../harness/World";
+import { freshWorld, stopServers, rejection, serviceServer } from "./support";
 
 export = () => {
 	beforeEach(() => freshWorld());
-	afterEach(() => stopOtherServers());
+	afterEach(() => stopServers());
 	afterAll(() => freshWorld());
 
 	it("reports a healthy service with score 100 and no issues", () => {

@@ -1,10 +1,9 @@
-import { stopOtherServers } from "../harness/World";
-import { freshWorld, rejection, savedData, serviceServer } from "./support";
+import { freshWorld, stopServers, rejection, savedData, serviceServer } from "./support";
 
 export = () => {
 	beforeEach(() => freshWorld());
 	afterAll(() => freshWorld());
-	afterEach(() => stopOtherServers());
+	afterEach(() => stopServers());
 
 	it("loads a new player with the template and records the schema version", () => {
 		const { service } = serviceServer();

@@ -1,9 +1,8 @@
-import { stopOtherServers } from "../harness/World";
-import { freshWorld, savedData, savedSession, serviceServer, waitUntil } from "./support";
+import { freshWorld, stopServers, savedData, savedSession, serviceServer, waitUntil } from "./support";
 
 export = () => {
 	beforeEach(() => freshWorld());
-	afterEach(() => stopOtherServers());
+	afterEach(() => stopServers());
 	afterAll(() => freshWorld());
 
 	it("locks a profile to the server that loaded it", () => {

@@ -1,6 +1,5 @@
 import { storedValue } from "../harness/Cloud";
-import { stopOtherServers } from "../harness/World";
-import { freshWorld, GameData, rejection, savedData, serviceServer, waitUntil } from "./support";
+import { freshWorld, stopServers, GameData, rejection, savedData, serviceServer, waitUntil } from "./support";
 
 function inboxSize(userId: number): number {
 	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
@@ -21,7 +20,7 @@ function swordForCoins(a: GameData, b: GameData): [GameData, GameData] {
 
 export = () => {
 	beforeEach(() => freshWorld());
-	afterEach(() => stopOtherServers());
+	afterEach(() => stopServers());
 	afterAll(() => freshWorld());
 
 	it("trades between two players of one server, saves both and empties both inboxes", () => {
@@ -95,7 +94,7 @@ export = () => {
 			expect(third.service.LoadPlayerData(b).expect().coins).to.equal(db.coins);
 			expect(inboxSize(a)).to.equal(0);
 			expect(inboxSize(b)).to.equal(0);
-			stopOtherServers();
+			stopServers();
 		});
 		// The moments cover both outcomes: crashes before the commit and after it.
 		expect(outcomes.get("none") !== undefined).to.equal(true);

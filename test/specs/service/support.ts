@@ -16,14 +16,27 @@ export interface ServiceServer {
 
 /** A fresh world: other servers stopped, the cloud empty, no faults. */
 export function freshWorld(): void {
-	stopOtherServers();
+	stopServers();
 	configureFaults({});
 	resetCloud();
+}
+
+const created = new Array<ServerHandle>();
+
+/**
+ * Crashes every server the specs of this folder created, then stops any other: a stopped server's
+ * ProfileService threads would otherwise keep retrying saves (401, shutting down) into later spec files.
+ */
+export function stopServers(): void {
+	for (const server of created) if (server.state() === "running" || server.state() === "closing") server.crash();
+	created.clear();
+	stopOtherServers();
 }
 
 /** A new server running a DataService (warnings off) from its own module copy. */
 export function serviceServer(config: DataServiceConfig = {}): ServiceServer {
 	const server = newServer({ runScripts: false, faultImmune: true });
+	created.push(server);
 	const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
 	const service = server.run(() => new module.DataService<GameData>({ warnings: false, ...config }));
 	// Let the subscription to the release topic settle.
