@@ -107,7 +107,9 @@ export = () => {
 	it("refuses loads once the server is closing", () => {
 		const a = serviceServer();
 		a.service.LoadPlayerData(330).expect();
-		a.server.shutdown();
+		task.spawn(() => a.server.shutdown());
+		task.wait(0.1);
+		expect(a.server.state()).to.equal("closing");
 		const [ok, err] = a.service.LoadPlayerData(331).await();
 		expect(ok).to.equal(false);
 		expect((err as { kind: string }).kind).to.equal("ShuttingDown");

@@ -41,7 +41,34 @@ export function serviceServer(config: DataServiceConfig = {}): ServiceServer {
 	const service = server.run(() => new module.DataService<GameData>({ warnings: false, ...config }));
 	// Let the subscription to the release topic settle.
 	task.wait(0.5);
-	return { server, service };
+	return { server, service: insideServer(server, service) };
+}
+
+type Method = (this: void, self: unknown, ...args: Array<unknown>) => unknown;
+const METHODS = [
+	"LoadPlayerData",
+	"GetPlayerData",
+	"UpdatePlayerData",
+	"Trade",
+	"SendGift",
+	"ReleasePlayer",
+	"RunConsistencyCheck",
+	"GetHealthStatus",
+	"GetStatistics",
+	"closeAll",
+];
+
+/**
+ * The service with every method called inside `server`: threads it starts (ProfileService's saves) then
+ * belong to that server and stop with it, instead of outliving it in the spec runner's context.
+ */
+function insideServer(server: ServerHandle, service: DataService<GameData>): DataService<GameData> {
+	const raw = service as unknown as Record<string, Method>;
+	const wrapped: Record<string, Method> = {};
+	for (const name of METHODS) {
+		wrapped[name] = (_self, ...args) => server.run(() => raw[name](service, ...args));
+	}
+	return wrapped as unknown as DataService<GameData>;
 }
 
 /** The error a rejected promise carries; errors when it resolves. */
