@@ -35,6 +35,8 @@ interface PlayerState {
 	at?: number;
 	/** Server index a join is in flight to. */
 	joining?: number;
+	/** The Player instance on its current server (budgets grow with players). */
+	player?: Player;
 	busy: boolean;
 	op?: string;
 	/** Coins this player was ever offered (earnings and gifts received cannot exceed it in total). */
@@ -102,6 +104,7 @@ export = (options: SimOptions) => {
 		p.busy = true;
 		p.op = `join at ${now()}`;
 		p.joining = index;
+		p.player = node.server.addPlayer({ userId: p.id });
 		node.server.spawn(() => {
 			const [ok] = node.service.LoadPlayerData(p.id).await();
 			p.joining = undefined;
@@ -238,9 +241,9 @@ export = (options: SimOptions) => {
 				const target = targets[rng.NextInteger(0, targets.size() - 1)];
 				p.at = undefined;
 				teleports += 1;
-				node.server.spawn(() => {
-					node.service.ReleasePlayer(p.id).await();
-				});
+				// Leaving fires PlayerRemoving: the service saves and releases the profile.
+				if (p.player !== undefined) node.server.removePlayer(p.player);
+				p.player = undefined;
 				task.delay(rng.NextNumber(1, 3), () => join(p, target));
 			} else {
 				p.busy = false;
