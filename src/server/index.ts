@@ -1,1 +1,18 @@
 export { assertServer } from "shared/core/assertServer";
+export { DataService, DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./services/DataService";
+export type {
+	ConsistencyIssue,
+	ConsistencyReport,
+	DataServiceConfig,
+	DataServiceError,
+	DataServiceErrorKind,
+	DataServiceServices,
+	DataServiceStatistics,
+	HealthStatus,
+	MessagingServiceLike,
+	ProfileServiceLike,
+	ServiceStatistics,
+	TransferResult,
+	UpdateContext,
+	UpdateResult,
+} from "./services/DataService";

@@ -1,0 +1,123 @@
+/**
+ * Per-player inboxes for gifts and trades, stored through the DataAccessLayer (one key per player, one
+ * entry per transfer id), so a transfer commits with the DataAccessLayer's crash-safe transaction and is
+ * claimed exactly once: the claimed id is saved in the profile with the change itself, and only then is
+ * the entry removed.
+ */
+
+/** The full data of a profile right after a transfer, with the transfer ids applied up to that moment. */
+export interface SnapshotEntry {
+	readonly k: "s";
+	/** The profile's transfer sequence number: the newest snapshot wins. */
+	readonly n: number;
+	readonly d: object;
+	/** Transfer ids the snapshot already contains. */
+	readonly a: Array<string>;
+}
+
+/** Amounts added to top-level numeric fields of the recipient. */
+export interface DeltaEntry {
+	readonly k: "d";
+	readonly d: Record<string, number>;
+	/** Sender's user id. */
+	readonly f: number;
+}
+
+/** One inbox entry. */
+export type InboxEntry = SnapshotEntry | DeltaEntry;
+
+/** The stored inbox of one player. */
+export interface InboxDocument {
+	readonly e: Record<string, InboxEntry>;
+}
+
+/**
+ * The inbox with `entry` added under `id` (a copy; the input is not changed).
+ * @example
+ * ```ts
+ * const next = withEntry(current, "gift-1", { k: "d", d: { coins: 10 }, f: 7 });
+ * ```
+ */
+export function withEntry(inbox: InboxDocument | undefined, id: string, entry: InboxEntry): InboxDocument {
+	const e: Record<string, InboxEntry> = {};
+	if (inbox !== undefined) for (const [key, value] of pairs(inbox.e)) e[key] = value;
+	e[id] = entry;
+	return { e };
+}
+
+/**
+ * The inbox without the entries `ids`, or undefined when nothing changes (so no write is made).
+ * @example
+ * ```ts
+ * const next = withoutEntries(current, new Set(["gift-1"]));
+ * ```
+ */
+export function withoutEntries(inbox: InboxDocument | undefined, ids: ReadonlySet<string>): InboxDocument | undefined {
+	if (inbox === undefined) return undefined;
+	let removed = false;
+	const e: Record<string, InboxEntry> = {};
+	for (const [key, value] of pairs(inbox.e)) {
+		if (ids.has(key)) removed = true;
+		else e[key] = value;
+	}
+	return removed ? { e } : undefined;
+}
+
+/** What claiming an inbox does to a profile. */
+export interface ClaimPlan {
+	/** Replacement data from the newest unapplied snapshot, if any. */
+	readonly snapshot?: SnapshotEntry;
+	/** Deltas to add, in id order. */
+	readonly deltas: Array<[string, DeltaEntry]>;
+	/** Ids that become applied by this claim. */
+	readonly newlyApplied: Array<string>;
+	/** Every id that may be removed from the inbox once the profile is saved. */
+	readonly removable: Array<string>;
+}
+
+/**
+ * Decides what an inbox changes in a profile whose saved state already applied `applied`: the newest
+ * snapshot not applied replaces the data (it contains every transfer listed in its `a`), then every delta
+ * not applied by then is added.
+ * @example
+ * ```ts
+ * const plan = planClaim(inbox, new Set(Object.keys(stored.applied)));
+ * ```
+ */
+export function planClaim(inbox: InboxDocument | undefined, applied: ReadonlySet<string>): ClaimPlan {
+	const plan: ClaimPlan = { deltas: [], newlyApplied: [], removable: [] };
+	if (inbox === undefined) return plan;
+	let snapshot: SnapshotEntry | undefined;
+	let snapshotId: string | undefined;
+	for (const [id, entry] of pairs(inbox.e)) {
+		if (entry.k === "s" && !applied.has(id) && (snapshot === undefined || entry.n > snapshot.n)) {
+			snapshot = entry;
+			snapshotId = id;
+		}
+	}
+	const covered = new Set<string>();
+	for (const id of applied) covered.add(id);
+	if (snapshot !== undefined && snapshotId !== undefined) {
+		for (const id of snapshot.a) covered.add(id);
+		covered.add(snapshotId);
+		for (const id of snapshot.a) if (!applied.has(id)) plan.newlyApplied.push(id);
+		if (!applied.has(snapshotId) && !snapshot.a.includes(snapshotId)) plan.newlyApplied.push(snapshotId);
+	}
+	const ids = new Array<string>();
+	for (const [id] of pairs(inbox.e)) ids.push(id as string);
+	ids.sort();
+	for (const id of ids) {
+		const entry = inbox.e[id];
+		if (entry.k === "d" && !covered.has(id)) {
+			plan.deltas.push([id, entry]);
+			plan.newlyApplied.push(id);
+			covered.add(id);
+		} else if (entry.k === "s" && !covered.has(id)) {
+			// An older snapshot the newest one does not list cannot exist (snapshots are taken in order).
+			covered.add(id);
+			plan.newlyApplied.push(id);
+		}
+		plan.removable.push(id);
+	}
+	return { ...plan, snapshot: snapshot !== undefined && !applied.has(snapshotId!) ? snapshot : undefined };
+}
