@@ -3,8 +3,8 @@ import { StateManager, StateManagerOptions } from "./StateManager";
 
 /** Options for {@link startStateSync}: the manager's options without `send`, and where the remote is. */
 export interface StateSyncClientOptions extends Omit<StateManagerOptions, "send"> {
-	/** The RemoteEvent; default: `name` under `parent`, waited for. */
-	readonly remote?: RemoteEvent;
+	/** The remote (a RemoteEvent or UnreliableRemoteEvent); default: `name` under `parent`, waited for. */
+	readonly remote?: RemoteEvent | UnreliableRemoteEvent;
 	/** Default `ReplicatedStorage`. */
 	readonly parent?: Instance;
 	/** Default `"StateSync"`. */
@@ -31,9 +31,9 @@ export interface StateSyncClient {
  */
 export function startStateSync(options: StateSyncClientOptions = {}): StateSyncClient {
 	if (!RunService.IsClient()) error("[StateManager] startStateSync runs on the client (it fires the server)", 2);
-	const remote =
-		options.remote ??
-		((options.parent ?? ReplicatedStorage).WaitForChild(options.name ?? "StateSync") as RemoteEvent);
+	// Both remote classes share FireServer/OnClientEvent; one cast keeps the calls monomorphic.
+	const remote = (options.remote ??
+		(options.parent ?? ReplicatedStorage).WaitForChild(options.name ?? "StateSync")) as RemoteEvent;
 	const manager = new StateManager({ ...options, send: (message) => remote.FireServer(message) });
 	const received = remote.OnClientEvent.Connect((message: unknown) => manager.receive(message));
 	const stepping = RunService.Heartbeat.Connect(() => manager.update());

@@ -3,8 +3,11 @@ import { ServerStateSync, ServerStateSyncOptions } from "./ServerStateSync";
 
 /** Options for {@link bindStateSync}: the sync's options without `send`, and where the remote lives. */
 export interface RemoteAdapterOptions extends Omit<ServerStateSyncOptions, "send"> {
-	/** The RemoteEvent to use; default: one named `name` under `parent`, created if missing. */
-	readonly remote?: RemoteEvent;
+	/**
+	 * The remote to use; default: a RemoteEvent named `name` under `parent`, created if missing. An
+	 * UnreliableRemoteEvent works too (messages may be lost; the client retries), for payloads under 900 bytes.
+	 */
+	readonly remote?: RemoteEvent | UnreliableRemoteEvent;
 	/** Default `ReplicatedStorage`. */
 	readonly parent?: Instance;
 	/** Default `"StateSync"`. */
@@ -16,7 +19,7 @@ export interface RemoteAdapterOptions extends Omit<ServerStateSyncOptions, "send
 /** What {@link bindStateSync} returns. */
 export interface BoundStateSync {
 	readonly sync: ServerStateSync;
-	readonly remote: RemoteEvent;
+	readonly remote: RemoteEvent | UnreliableRemoteEvent;
 	/** Disconnects the remote and stops the sync (the remote instance stays). */
 	destroy(): void;
 }
@@ -35,7 +38,8 @@ export interface BoundStateSync {
 export function bindStateSync(options: RemoteAdapterOptions): BoundStateSync {
 	const parent = options.parent ?? ReplicatedStorage;
 	const name = options.name ?? "StateSync";
-	let remote = options.remote ?? (parent.FindFirstChild(name) as RemoteEvent | undefined);
+	let remote =
+		(options.remote as RemoteEvent | undefined) ?? (parent.FindFirstChild(name) as RemoteEvent | undefined);
 	if (remote === undefined) {
 		remote = new Instance("RemoteEvent");
 		remote.Name = name;
