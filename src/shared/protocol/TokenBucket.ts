@@ -33,9 +33,13 @@ export class TokenBucket {
 	 * @returns true when the action may go ahead
 	 */
 	take(now: number): boolean {
-		const elapsed = math.max(0, now - this.last);
-		this.last = now;
-		this.tokens = math.min(this.burst, this.tokens + elapsed * this.rate);
+		const elapsed = now - this.last;
+		// Only time moving forward refills (0 × an infinite rate would be NaN, and a clock that steps back must
+		// not earn the same seconds twice).
+		if (elapsed > 0) {
+			this.tokens = math.min(this.burst, this.tokens + elapsed * this.rate);
+			this.last = now;
+		}
 		if (this.tokens >= 1) {
 			this.tokens -= 1;
 			return true;

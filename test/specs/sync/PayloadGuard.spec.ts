@@ -132,5 +132,21 @@ export = () => {
 			for (let i = 0; i < 10; i++) if (bucket.take(10)) allowed++;
 			expect(allowed).to.equal(5);
 		});
+
+		it("never refuses with an infinite rate and burst, even twice at the same instant", () => {
+			const bucket = new TokenBucket(math.huge, math.huge, 0);
+			let allowed = 0;
+			for (let i = 0; i < 100; i++) if (bucket.take(0)) allowed++;
+			expect(allowed).to.equal(100);
+		});
+
+		it("does not count seconds twice when the clock steps back", () => {
+			const bucket = new TokenBucket(1, 1, 10);
+			expect(bucket.take(10)).to.equal(true);
+			expect(bucket.take(5)).to.equal(false);
+			expect(bucket.take(6.5)).to.equal(false);
+			expect(bucket.take(10.5)).to.equal(false);
+			expect(bucket.take(11)).to.equal(true);
+		});
 	});
 };
