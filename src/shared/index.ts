@@ -40,6 +40,7 @@ export {
 export type {
 	AckMessage,
 	ClientMessage,
+	ConflictStrategy,
 	GuardLimits,
 	GuardResult,
 	HelloMessage,

@@ -5,8 +5,6 @@ import { ApplyContext, ApplyResult, AuthorityListener, StateAuthority, Versioned
 export interface MemoryStateAuthorityOptions {
 	/** Values a key starts with for every player (copied per player). */
 	readonly defaults?: Record<string, unknown>;
-	/** Refuse proposals whose base version is not the current one (default true). */
-	readonly requireCurrentBase?: boolean;
 }
 
 /**
@@ -23,12 +21,10 @@ export class MemoryStateAuthority implements StateAuthority {
 	private readonly state = new Map<Player, Map<string, { value: unknown; version: number }>>();
 	private readonly listeners = new Array<AuthorityListener>();
 	private readonly defaults: Record<string, unknown>;
-	private readonly requireCurrentBase: boolean;
 	private applied = 0;
 
 	constructor(options: MemoryStateAuthorityOptions = {}) {
 		this.defaults = options.defaults ?? {};
-		this.requireCurrentBase = options.requireCurrentBase ?? true;
 	}
 
 	private entry(player: Player, key: string): { value: unknown; version: number } {
@@ -51,10 +47,10 @@ export class MemoryStateAuthority implements StateAuthority {
 		return { value: deepCopy(entry.value), version: entry.version };
 	}
 
-	/** Applies a proposal the sync validated; refuses with `conflict` when its base is stale. */
+	/** Applies a proposal the sync validated; refuses a stale base with `conflict` unless the key is `client_wins`. */
 	apply(player: Player, key: string, value: unknown, context: ApplyContext): ApplyResult {
 		const entry = this.entry(player, key);
-		if (this.requireCurrentBase && context.base !== entry.version) {
+		if (context.conflict !== "client_wins" && context.base !== entry.version) {
 			return { ok: false, reason: "conflict", message: `base ${context.base} is not version ${entry.version}` };
 		}
 		entry.value = deepCopy(value);

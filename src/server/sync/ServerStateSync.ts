@@ -189,7 +189,11 @@ export class ServerStateSync {
 			return;
 		}
 		const [ran, result] = pcall(() =>
-			this.authority.apply(player, message.key, message.value, { base: message.base, requestId: message.id }),
+			this.authority.apply(player, message.key, message.value, {
+				base: message.base,
+				requestId: message.id,
+				conflict: definition.conflict,
+			}),
 		);
 		if (!ran) {
 			warn(`[StateSync] authority failed applying "${message.key}" for ${player.Name}: ${result}`);

@@ -1,3 +1,4 @@
+import { ConflictStrategy } from "shared/protocol/KeyRegistry";
 import { RejectReason } from "shared/protocol/Messages";
 
 /** A key's authoritative value and the version it is at (0: never written). */
@@ -12,6 +13,8 @@ export interface ApplyContext {
 	readonly base: number;
 	/** The client's request id. */
 	readonly requestId: number;
+	/** The key's declared strategy for a stale base: refuse with `conflict`, or apply anyway. */
+	readonly conflict: ConflictStrategy;
 }
 
 /** The outcome of {@link StateAuthority.apply}. */

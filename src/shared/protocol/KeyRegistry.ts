@@ -7,6 +7,13 @@ export interface RateLimit {
 }
 
 /**
+ * What happens when a proposal was made from a version the server has moved past:
+ * - `server_wins` (default): it is refused with `conflict` and the client rolls back to the server's value;
+ * - `client_wins`: it is applied anyway (last writer wins). Only client-writable keys may choose it.
+ */
+export type ConflictStrategy = "server_wins" | "client_wins";
+
+/**
  * How one state key may be used. A key without `clientWritable: true` is server-only: clients read it
  * (it is replicated) but every proposal for it is rejected with `serverOnly`.
  */
@@ -20,6 +27,8 @@ export interface KeyDefinition {
 	readonly validate?: CompiledSchema<unknown> | ((value: unknown) => boolean);
 	/** Per-player rate limit for proposals of this key. Default 10/s, burst 20. */
 	readonly rateLimit?: RateLimit;
+	/** How a stale proposal is settled. Default `server_wins`. */
+	readonly conflict?: ConflictStrategy;
 }
 
 /** A resolved {@link KeyDefinition}. */
@@ -28,6 +37,7 @@ export interface RegisteredKey {
 	readonly clientWritable: boolean;
 	readonly check: (value: unknown) => boolean;
 	readonly rateLimit: RateLimit;
+	readonly conflict: ConflictStrategy;
 }
 
 const DEFAULT_RATE_LIMIT: RateLimit = { rate: 10, burst: 20 };
@@ -51,7 +61,7 @@ export class KeyRegistry {
 
 	/**
 	 * @param definitions one entry per key
-	 * @throws when a client-writable key has no validator
+	 * @throws when a client-writable key has no validator, or a server-only key asks for `client_wins`
 	 */
 	constructor(definitions: Record<string, KeyDefinition>) {
 		const names = new Array<string>();
@@ -63,6 +73,13 @@ export class KeyRegistry {
 			const validate = definition.validate;
 			if (clientWritable && validate === undefined) {
 				error(`[StateSync] client-writable key "${name}" needs a validator`, 2);
+			}
+			const conflict = definition.conflict ?? "server_wins";
+			if (conflict !== "server_wins" && conflict !== "client_wins") {
+				error(`[StateSync] key "${name}" has an unknown conflict strategy "${conflict}"`, 2);
+			}
+			if (conflict === "client_wins" && !clientWritable) {
+				error(`[StateSync] "client_wins" needs a client-writable key; "${name}" is server-only`, 2);
 			}
 			let check: (value: unknown) => boolean;
 			if (validate === undefined) {
@@ -77,6 +94,7 @@ export class KeyRegistry {
 				clientWritable,
 				check,
 				rateLimit: definition.rateLimit ?? DEFAULT_RATE_LIMIT,
+				conflict,
 			});
 			this.order.push(name);
 		}

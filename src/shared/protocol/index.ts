@@ -13,7 +13,7 @@ export type {
 	SnapshotMessage,
 } from "./Messages";
 export { KeyRegistry } from "./KeyRegistry";
-export type { KeyDefinition, RateLimit, RegisteredKey } from "./KeyRegistry";
+export type { ConflictStrategy, KeyDefinition, RateLimit, RegisteredKey } from "./KeyRegistry";
 export { DEFAULT_GUARD_LIMITS, guardPayload } from "./PayloadGuard";
 export type { GuardLimits, GuardResult } from "./PayloadGuard";
 export { TokenBucket } from "./TokenBucket";

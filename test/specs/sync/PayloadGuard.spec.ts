@@ -117,6 +117,14 @@ export = () => {
 		it("refuses a client-writable key without a validator", () => {
 			expect(() => new KeyRegistry({ open: { clientWritable: true } })).to.throw();
 		});
+
+		it("allows client_wins only on client-writable keys, and defaults to server_wins", () => {
+			expect(() => new KeyRegistry({ coins: { conflict: "client_wins" } })).to.throw();
+			expect(() => new KeyRegistry({ x: { conflict: "merge" as never } })).to.throw();
+			const keys = new KeyRegistry({ a: { clientWritable: true, validate: () => true }, b: {} });
+			expect(keys.get("a")!.conflict).to.equal("server_wins");
+			expect(keys.get("b")!.conflict).to.equal("server_wins");
+		});
 	});
 
 	describe("TokenBucket", () => {

@@ -95,6 +95,15 @@ export = () => {
 			expect(answer.version).to.equal(1);
 		});
 
+		it("applies a stale proposal of a client_wins key instead of refusing it", () => {
+			const s = setup();
+			s.authority.write(PLAYER, "emote", "dance");
+			s.sync.receive(PLAYER, propose(1, "emote", "cheer", 0));
+			expect(last(s).type).to.equal("ack");
+			expect(s.authority.read(PLAYER, "emote").value).to.equal("cheer");
+			expect(s.authority.read(PLAYER, "emote").version).to.equal(2);
+		});
+
 		it("holds each key to its rate limit: 10 at once, then 5 per second", () => {
 			const s = setup({ rate: 1000, burst: 1000 });
 			let accepted = 0;
@@ -136,7 +145,7 @@ export = () => {
 			const snapshot = last(s);
 			expect(snapshot.type).to.equal("snapshot");
 			if (snapshot.type === "snapshot") {
-				expect(snapshot.entries.size()).to.equal(4);
+				expect(snapshot.entries.size()).to.equal(5);
 				const coins = snapshot.entries.find((e) => e.key === "coins")!;
 				expect(coins.value).to.equal(40);
 				expect(coins.version).to.equal(1);

@@ -23,7 +23,7 @@ const { StateManager } = requireClient<typeof StateManagerModule>("managers/Stat
 /** STATE_PRIORITIES, from the client tree. */
 export const STATE_PRIORITIES = requireClient<typeof StatePriorityModule>("managers/StatePriority").STATE_PRIORITIES;
 
-/** The keys every sync spec uses: two client-writable keys with validators, two server-only keys. */
+/** The keys every sync spec uses: three client-writable keys with validators (one last-writer-wins), two server-only keys. */
 export function specKeys(): KeyRegistry {
 	return new KeyRegistry({
 		settings: {
@@ -36,6 +36,7 @@ export function specKeys(): KeyRegistry {
 			rateLimit: { rate: 5, burst: 10 },
 		},
 		nickname: { clientWritable: true, validate: (v: unknown) => typeIs(v, "string") && v.size() <= 20 },
+		emote: { clientWritable: true, validate: (v: unknown) => typeIs(v, "string"), conflict: "client_wins" },
 		coins: {},
 		inventory: {},
 	});
@@ -45,6 +46,7 @@ export function specKeys(): KeyRegistry {
 export const SPEC_DEFAULTS = {
 	settings: { music: true, volume: 0.5 },
 	nickname: "anon",
+	emote: "wave",
 	coins: 0,
 	inventory: ["sword"],
 };
