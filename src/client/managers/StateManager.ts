@@ -314,6 +314,8 @@ export class StateManager {
 				if (now >= inflight.nextRetryAt) {
 					if (inflight.attempts >= this.maxAttempts) {
 						this.giveUp(key, state, "timeout");
+						// The server may have applied it and only the answers were lost: a snapshot settles that.
+						if (this.synced) this.connect();
 					} else {
 						this.transmit(key, inflight);
 					}

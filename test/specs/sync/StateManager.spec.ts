@@ -167,6 +167,20 @@ export = () => {
 			expect(heard[heard.size() - 1].reason).to.equal("timeout");
 		});
 
+		it("asks for a snapshot after giving up, so a change the server applied but never acked comes back", () => {
+			const loop = new Loopback();
+			loop.connect();
+			loop.dropToClient = (m) => m.type === "ack";
+			const heard = listen(loop.client, "nickname");
+			loop.client.SetState("nickname", "Applied", STATE_PRIORITIES.CRITICAL);
+			for (let i = 0; i < 200; i++) loop.step(0.25);
+			expect(loop.authority.appliedCount()).to.equal(1);
+			expect(loop.client.GetState("nickname")).to.equal("Applied");
+			expect(loop.client.GetLevel("nickname").version).to.equal(1);
+			const types = heard.map((h) => h.changeType).join(",");
+			expect(types).to.equal("local,rejected,server");
+		});
+
 		it("reconciles to the server's version from the snapshot after reconnecting", () => {
 			const loop = new Loopback();
 			loop.connect();
