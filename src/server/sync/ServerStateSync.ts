@@ -97,8 +97,10 @@ export class ServerStateSync {
 		this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1;
 		let value: unknown;
 		let version: number | undefined;
-		// Only a registered key's authoritative value is sent back, so a rejection never echoes garbage.
-		if (key !== undefined && this.keys.get(key) !== undefined) {
+		// Only a conflict carries the authoritative value: then the client's copy is stale. Otherwise it already
+		// holds the server's value (pushes arrive in order), and echoing a large key to every refused
+		// proposal would let a client make the server send it far more than it sends.
+		if (reason === "conflict" && key !== undefined && this.keys.get(key) !== undefined) {
 			const current = this.authority.read(player, key);
 			value = current.value;
 			version = current.version;

@@ -80,7 +80,7 @@ export interface AckMessage {
 
 /**
  * Server → client: a message was refused. `id` and `key` are present when the message carried readable
- * ones; `value`/`version` carry the server's authoritative value of `key` so the client can roll back.
+ * ones; for a `conflict`, `value`/`version` carry the server's newer value of `key` to roll back to.
  */
 export interface RejectMessage {
 	readonly type: "reject";
