@@ -351,10 +351,12 @@ export class StateManager {
 		const message = raw as ServerMessage;
 		if (message.v !== PROTOCOL_VERSION) return;
 		if (message.type === "ack") {
+			if (!typeIs(message.id, "number") || !typeIs(message.version, "number")) return;
 			const key = this.inflightById.get(message.id);
 			if (key === undefined || key !== message.key) return;
 			const state = this.state(key);
-			const inflight = state.inflight!;
+			const inflight = state.inflight;
+			if (inflight === undefined || inflight.id !== message.id) return;
 			this.inflightById.delete(message.id);
 			state.inflight = undefined;
 			if (state.confirmed === undefined || message.version > state.confirmed.version) {
@@ -363,7 +365,7 @@ export class StateManager {
 			const value = this.top(state);
 			this.notify(key, state, value, value, "confirmed");
 		} else if (message.type === "reject") {
-			if (message.id === undefined) return;
+			if (!typeIs(message.id, "number")) return;
 			const key = this.inflightById.get(message.id);
 			if (key === undefined) return;
 			const state = this.state(key);
@@ -404,6 +406,8 @@ export class StateManager {
 			this.synced = true;
 			this.helloAttempts = 0;
 			for (const entry of message.entries) {
+				if (!typeIs(entry, "table") || !typeIs(entry.key, "string") || !typeIs(entry.version, "number"))
+					continue;
 				const state = this.state(entry.key);
 				const oldValue = this.top(state);
 				const before = state.confirmed;

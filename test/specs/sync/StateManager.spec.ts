@@ -306,6 +306,29 @@ export = () => {
 			expect(loop.client.IsSynced()).to.equal(true);
 		});
 
+		it("ignores server messages it cannot read, without throwing or changing state", () => {
+			const loop = new Loopback();
+			loop.connect();
+			const heard = listen(loop.client, "coins");
+			const garbage: Array<unknown> = [
+				5,
+				"push",
+				{ type: "push", v: 1, key: 5, value: 1, version: 9 },
+				{ type: "push", v: 2, key: "coins", value: 1, version: 9 },
+				{ type: "ack", v: 1, id: "1", key: "coins", version: 3 },
+				{ type: "ack", v: 1, id: 99, key: "coins", version: 3 },
+				{ type: "reject", v: 1, id: 99, reason: "conflict", message: "" },
+				{ type: "snapshot", v: 1, entries: [5, { key: 1 }, { key: "coins" }] },
+				{ type: "snapshot", v: 1, entries: "all" },
+				{ type: "saved", v: 1, key: "coins" },
+				{ type: "unknown", v: 1 },
+			];
+			for (const message of garbage) loop.client.receive(message);
+			expect(loop.client.GetState("coins")).to.equal(0);
+			expect(loop.client.GetLevel("coins").version).to.equal(0);
+			expect(heard.size()).to.equal(0);
+		});
+
 		it("throws on misuse: a non-string key or an unknown priority", () => {
 			const loop = new Loopback();
 			expect(() => loop.client.SetState(5 as unknown as string, 1)).to.throw();
