@@ -7,5 +7,12 @@
  */
 export type StateLevel = "pending" | "confirmed" | "saved";
 
-/** Every {@link StateLevel}, top first. */
+/**
+ * Every {@link StateLevel}, top first.
+ *
+ * @example
+ * ```ts
+ * for (const level of STATE_LEVELS) print(level, stateManager.GetState("coins", level));
+ * ```
+ */
 export const STATE_LEVELS: ReadonlyArray<StateLevel> = ["pending", "confirmed", "saved"];

@@ -8,7 +8,14 @@
  */
 export type StatePriority = "critical" | "high" | "normal" | "low";
 
-/** The priorities by their seed names: `stateManager.SetState("coins", 1000, STATE_PRIORITIES.HIGH)`. */
+/**
+ * The priorities by their seed names.
+ *
+ * @example
+ * ```ts
+ * stateManager.SetState("settings", settings, STATE_PRIORITIES.HIGH);
+ * ```
+ */
 export const STATE_PRIORITIES = {
 	CRITICAL: "critical",
 	HIGH: "high",
@@ -16,7 +23,14 @@ export const STATE_PRIORITIES = {
 	LOW: "low",
 } as const;
 
-/** Seconds a change of each priority waits before it is sent. */
+/**
+ * Seconds a change of each priority waits before it is sent.
+ *
+ * @example
+ * ```ts
+ * print(PRIORITY_DELAYS.low); // 0.5
+ * ```
+ */
 export const PRIORITY_DELAYS: Readonly<Record<StatePriority, number>> = {
 	critical: 0,
 	high: 0,

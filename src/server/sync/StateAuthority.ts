@@ -29,6 +29,22 @@ export type AuthorityListener = (player: Player, key: string, version: number) =
  * Where the truth lives: the store ServerStateSync reads from and asks to apply client proposals. The
  * sync has already checked the payload, the key's registration, its rate limit and its validator.
  * DataService implements it over player profiles; {@link MemoryStateAuthority} keeps state in memory.
+ *
+ * @example
+ * ```ts
+ * const authority: StateAuthority = {
+ * 	read(player, key) {
+ * 		return { value: profiles.get(player)!.Data[key], version: versions.get(player, key) };
+ * 	},
+ * 	apply(player, key, value, context) {
+ * 		if (context.conflict === "server_wins" && context.base !== versions.get(player, key)) {
+ * 			return { ok: false, reason: "conflict" };
+ * 		}
+ * 		profiles.get(player)!.Data[key] = value;
+ * 		return { ok: true, version: versions.bump(player, key) };
+ * 	},
+ * };
+ * ```
  */
 export interface StateAuthority {
 	/** The key's current value and version for `player`. */

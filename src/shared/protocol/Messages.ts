@@ -3,7 +3,14 @@
  * names the protocol version it speaks in `v`, so a server can refuse a client built for another one.
  */
 
-/** The protocol version this build speaks. */
+/**
+ * The protocol version this build speaks.
+ *
+ * @example
+ * ```ts
+ * remote.FireServer({ type: "hello", v: PROTOCOL_VERSION });
+ * ```
+ */
 export const PROTOCOL_VERSION = 1;
 
 /**
@@ -34,7 +41,14 @@ export type RejectReason =
 	| "denied"
 	| "duplicate";
 
-/** Every {@link RejectReason}. */
+/**
+ * Every {@link RejectReason}.
+ *
+ * @example
+ * ```ts
+ * for (const reason of REJECT_REASONS) print(reason, stats.rejected[reason] ?? 0);
+ * ```
+ */
 export const REJECT_REASONS: ReadonlyArray<RejectReason> = [
 	"malformed",
 	"unsupportedVersion",

@@ -1,4 +1,13 @@
-/** A deep copy of plain data (tables copied, scalars returned as they are). */
+/**
+ * A deep copy of plain data (tables copied, scalars returned as they are). Not cycle-safe: used only on
+ * values the payload guard or the server already bounded.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const mine = deepCopy(authority.read(player, "settings").value);
+ * ```
+ */
 export function deepCopy<T>(value: T): T {
 	if (!typeIs(value, "table")) return value;
 	const copy = new Map<unknown, unknown>();
