@@ -329,10 +329,16 @@ export = () => {
 			expect(heard.size()).to.equal(0);
 		});
 
-		it("throws on misuse: a non-string key or an unknown priority", () => {
+		it("throws on misuse (a non-string key, an unknown priority, a cyclic value) and keeps its state", () => {
 			const loop = new Loopback();
 			expect(() => loop.client.SetState(5 as unknown as string, 1)).to.throw();
 			expect(() => loop.client.SetState("nickname", "x", "urgent" as never)).to.throw();
+			const cyclic: Record<string, unknown> = {};
+			cyclic.self = cyclic;
+			loop.connect();
+			expect(() => loop.client.SetState("settings", cyclic)).to.throw();
+			expect((loop.client.GetState("settings") as { volume: number }).volume).to.equal(0.5);
+			expect(loop.client.HasPending()).to.equal(false);
 		});
 	});
 };
