@@ -1,10 +1,18 @@
 import { captureOutput } from "../harness/World";
 import { withFaults } from "../harness/Faults";
-import { listen, STATE_PRIORITIES } from "./SyncFixture";
+import type * as StateSyncClientModule from "client/managers/StateSyncClient";
+import { listen, requireClient, STATE_PRIORITIES } from "./SyncFixture";
 import { RemoteWorld } from "./RemoteFixture";
 
 export = () => {
 	describe("StateSync over remotes", () => {
+		it("refuses to start the RemoteEvent client on the server, where FireServer cannot work", () => {
+			const { startStateSync } = requireClient<typeof StateSyncClientModule>("managers/StateSyncClient");
+			const [ok, err] = pcall(() => startStateSync({ remote: new Instance("RemoteEvent") }));
+			expect(ok).to.equal(false);
+			expect(tostring(err).find("[StateManager]", 1, true)[0] !== undefined).to.equal(true);
+		});
+
 		it("syncs a snapshot to a joining client and confirms an optimistic change end to end", () => {
 			const world = new RemoteWorld();
 			const { player, client, manager } = world.join(7101);
