@@ -1,2 +1,10 @@
 export { CHANGE_TYPES } from "./managers/ChangeType";
 export type { ChangeType } from "./managers/ChangeType";
+export { StateManager } from "./managers/StateManager";
+export type { ChangeInfo, ChangeListener, ListenerHandle, StateManagerOptions } from "./managers/StateManager";
+export { STATE_LEVELS } from "./managers/StateLevel";
+export type { StateLevel } from "./managers/StateLevel";
+export { PRIORITY_DELAYS, STATE_PRIORITIES } from "./managers/StatePriority";
+export type { StatePriority } from "./managers/StatePriority";
+export { startStateSync } from "./managers/StateSyncClient";
+export type { StateSyncClient, StateSyncClientOptions } from "./managers/StateSyncClient";

@@ -16,3 +16,16 @@ export type {
 	UpdateContext,
 	UpdateResult,
 } from "./services/DataService";
+export { bindStateSync, DataServiceAuthority, MemoryStateAuthority, ServerStateSync } from "./sync";
+export type {
+	ApplyContext,
+	ApplyResult,
+	AuthorityListener,
+	BoundStateSync,
+	MemoryStateAuthorityOptions,
+	RemoteAdapterOptions,
+	ServerStateSyncOptions,
+	StateAuthority,
+	SyncStats,
+	VersionedValue,
+} from "./sync";

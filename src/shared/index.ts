@@ -29,3 +29,30 @@ export type {
 	EvictionPolicyName,
 	JsonService,
 } from "./core/CacheManager";
+export {
+	DEFAULT_GUARD_LIMITS,
+	guardPayload,
+	KeyRegistry,
+	PROTOCOL_VERSION,
+	REJECT_REASONS,
+	TokenBucket,
+} from "./protocol";
+export type {
+	AckMessage,
+	ClientMessage,
+	ConflictStrategy,
+	GuardLimits,
+	GuardResult,
+	HelloMessage,
+	KeyDefinition,
+	ProposeMessage,
+	PushMessage,
+	RateLimit,
+	RegisteredKey,
+	RejectMessage,
+	RejectReason,
+	SavedMessage,
+	ServerMessage,
+	SnapshotEntry,
+	SnapshotMessage,
+} from "./protocol";

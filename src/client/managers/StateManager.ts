@@ -1,0 +1,428 @@
+import { deepCopy } from "shared/protocol/deepCopy";
+import { ClientMessage, PROTOCOL_VERSION, RejectReason, ServerMessage } from "shared/protocol/Messages";
+import { ChangeType } from "./ChangeType";
+import { StateLevel } from "./StateLevel";
+import { PRIORITY_DELAYS, StatePriority } from "./StatePriority";
+
+/** What a change listener is told beside the values. */
+export interface ChangeInfo {
+	/** The level the key's value is at now. */
+	readonly level: StateLevel;
+	/** The server's version of the key now (0 before the server sent any). */
+	readonly version: number;
+	/** Why the server refused, for `rejected` changes. */
+	readonly reason?: RejectReason | "timeout";
+}
+
+/** A change listener: `(newValue, oldValue, changeType, info)`. */
+export type ChangeListener = (newValue: unknown, oldValue: unknown, changeType: ChangeType, info: ChangeInfo) => void;
+
+/** Returned by {@link StateManager.AddChangeListener}. */
+export interface ListenerHandle {
+	/** Stops the listener; calling it again does nothing. */
+	Disconnect(): void;
+	/** Whether the listener still runs. */
+	readonly Connected: boolean;
+}
+
+/** Options for {@link StateManager}. */
+export interface StateManagerOptions {
+	/** Delivers a message to the server (StateSyncClient fires a RemoteEvent). */
+	readonly send: (message: ClientMessage) => void;
+	/** The clock, in seconds. Default `os.clock`. */
+	readonly now?: () => number;
+	/** Seconds before the first retry of an unanswered message; doubles each try. Default 0.5. */
+	readonly retryDelay?: number;
+	/** Longest wait between retries. Default 4. */
+	readonly maxRetryDelay?: number;
+	/** Sends of one proposal before it is given up and rolled back. Default 8. */
+	readonly maxAttempts?: number;
+	/** Warn when a listener errors (default true). */
+	readonly warnings?: boolean;
+}
+
+interface Versioned {
+	value: unknown;
+	version: number;
+}
+
+interface InFlight {
+	readonly id: number;
+	readonly value: unknown;
+	readonly base: number;
+	attempts: number;
+	nextRetryAt: number;
+}
+
+interface Queued {
+	value: unknown;
+	priority: StatePriority;
+	dueAt: number;
+}
+
+interface KeyState {
+	confirmed?: Versioned;
+	saved?: Versioned;
+	inflight?: InFlight;
+	queued?: Queued;
+	listeners: Array<{ fn: ChangeListener; connected: boolean }>;
+}
+
+const PRIORITY_RANK: Record<StatePriority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
+
+function deepEqual(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	if (!typeIs(a, "table") || !typeIs(b, "table")) return false;
+	for (const [k, v] of pairs(a)) {
+		if (!deepEqual(v, (b as Record<string, unknown>)[k as string])) return false;
+	}
+	for (const [k] of pairs(b)) {
+		if ((a as Record<string, unknown>)[k as string] === undefined) return false;
+	}
+	return true;
+}
+
+/**
+ * The client's view of synced state, transport-agnostic (messages go out through `send` and come in
+ * through {@link receive}). A change is applied locally at once (optimistic), proposed to the server by
+ * priority with an idempotent request id, retried with backoff until answered, then confirmed or rolled
+ * back. Each key holds three levels — pending, confirmed, saved — and `GetState` reads the top one.
+ *
+ * @example
+ * ```ts
+ * const stateManager = StateSyncClient.start(remote); // or new StateManager({ send }) in a spec
+ * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.HIGH);
+ * stateManager.AddChangeListener("coins", (newValue, oldValue, changeType) => print(oldValue, "→", newValue, changeType));
+ * const coins = stateManager.GetState("coins");
+ * ```
+ */
+export class StateManager {
+	private readonly keys = new Map<string, KeyState>();
+	private readonly inflightById = new Map<number, string>();
+	private readonly send: (message: ClientMessage) => void;
+	private readonly now: () => number;
+	private readonly retryDelay: number;
+	private readonly maxRetryDelay: number;
+	private readonly maxAttempts: number;
+	private readonly warnings: boolean;
+	private nextId = 1;
+	private synced = false;
+	private helloAt = -math.huge;
+	private helloAttempts = 0;
+
+	constructor(options: StateManagerOptions) {
+		this.send = options.send;
+		this.now = options.now ?? os.clock;
+		this.retryDelay = options.retryDelay ?? 0.5;
+		this.maxRetryDelay = options.maxRetryDelay ?? 4;
+		this.maxAttempts = options.maxAttempts ?? 8;
+		this.warnings = options.warnings ?? true;
+	}
+
+	private state(key: string): KeyState {
+		let state = this.keys.get(key);
+		if (state === undefined) {
+			state = { listeners: [] };
+			this.keys.set(key, state);
+		}
+		return state;
+	}
+
+	private top(state: KeyState): unknown {
+		if (state.queued !== undefined) return state.queued.value;
+		if (state.inflight !== undefined) return state.inflight.value;
+		return state.confirmed?.value;
+	}
+
+	private levelOf(state: KeyState): StateLevel {
+		if (state.queued !== undefined || state.inflight !== undefined) return "pending";
+		if (
+			state.saved !== undefined &&
+			state.confirmed !== undefined &&
+			state.saved.version >= state.confirmed.version
+		) {
+			return "saved";
+		}
+		return "confirmed";
+	}
+
+	private notify(
+		key: string,
+		state: KeyState,
+		newValue: unknown,
+		oldValue: unknown,
+		changeType: ChangeType,
+		reason?: RejectReason | "timeout",
+	) {
+		const info: ChangeInfo = { level: this.levelOf(state), version: state.confirmed?.version ?? 0, reason };
+		for (const listener of [...state.listeners]) {
+			if (!listener.connected) continue;
+			const [ok, err] = pcall(listener.fn, deepCopy(newValue), deepCopy(oldValue), changeType, info);
+			if (!ok && this.warnings) warn(`[StateManager] a listener of "${key}" errored: ${err}`);
+		}
+	}
+
+	private backoff(attempts: number): number {
+		return math.min(this.maxRetryDelay, this.retryDelay * 2 ** (attempts - 1));
+	}
+
+	private propose(key: string, state: KeyState): void {
+		const queued = state.queued;
+		if (queued === undefined || state.inflight !== undefined) return;
+		const id = this.nextId;
+		this.nextId += 1;
+		state.queued = undefined;
+		state.inflight = { id, value: queued.value, base: state.confirmed?.version ?? 0, attempts: 0, nextRetryAt: 0 };
+		this.inflightById.set(id, key);
+		this.transmit(key, state.inflight);
+	}
+
+	private transmit(key: string, inflight: InFlight): void {
+		inflight.attempts += 1;
+		inflight.nextRetryAt = this.now() + this.backoff(inflight.attempts);
+		this.send({
+			type: "propose",
+			v: PROTOCOL_VERSION,
+			id: inflight.id,
+			key,
+			value: inflight.value,
+			base: inflight.base,
+		});
+	}
+
+	/**
+	 * Sets `key` locally at once (listeners hear `local`) and proposes it to the server by `priority`.
+	 *
+	 * @param key a state key the server registered as client-writable
+	 * @param value the new value (copied)
+	 * @param priority how soon to send it (default `normal`)
+	 * @example
+	 * ```ts
+	 * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.CRITICAL);
+	 * ```
+	 */
+	SetState(key: string, value: unknown, priority: StatePriority = "normal"): void {
+		if (!typeIs(key, "string")) error("[StateManager] SetState needs a string key", 2);
+		if (PRIORITY_DELAYS[priority] === undefined) error(`[StateManager] unknown priority ${priority}`, 2);
+		const state = this.state(key);
+		const oldValue = this.top(state);
+		const copy = deepCopy(value);
+		const dueAt = this.now() + PRIORITY_DELAYS[priority];
+		const queued = state.queued;
+		if (queued !== undefined) {
+			queued.value = copy;
+			if (PRIORITY_RANK[priority] < PRIORITY_RANK[queued.priority]) queued.priority = priority;
+			queued.dueAt = math.min(queued.dueAt, dueAt);
+		} else {
+			state.queued = { value: copy, priority, dueAt };
+		}
+		this.notify(key, state, copy, oldValue, "local");
+		if (priority === "critical") this.propose(key, state);
+	}
+
+	/**
+	 * Reads `key` at `level` (default: the top level that has a value).
+	 *
+	 * @returns a copy of the value, or undefined when that level holds none
+	 * @example
+	 * ```ts
+	 * const shown = stateManager.GetState("coins");
+	 * const durable = stateManager.GetState("coins", "saved");
+	 * ```
+	 */
+	GetState(key: string, level?: StateLevel): unknown {
+		const state = this.keys.get(key);
+		if (state === undefined) return undefined;
+		if (level === undefined) return deepCopy(this.top(state));
+		if (level === "pending") {
+			if (state.queued !== undefined) return deepCopy(state.queued.value);
+			return deepCopy(state.inflight?.value);
+		}
+		if (level === "confirmed") return deepCopy(state.confirmed?.value);
+		return deepCopy(state.saved?.value);
+	}
+
+	/** @returns the level `key`'s top value is at, and the server's version of it */
+	GetLevel(key: string): ChangeInfo {
+		const state = this.state(key);
+		return { level: this.levelOf(state), version: state.confirmed?.version ?? 0 };
+	}
+
+	/** @returns whether any change is waiting to be sent or answered */
+	HasPending(): boolean {
+		for (const [, state] of this.keys) {
+			if (state.queued !== undefined || state.inflight !== undefined) return true;
+		}
+		return false;
+	}
+
+	/** @returns whether a snapshot from the server arrived since the last {@link connect} */
+	IsSynced(): boolean {
+		return this.synced;
+	}
+
+	/**
+	 * Calls `fn(newValue, oldValue, changeType, info)` whenever `key` changes.
+	 *
+	 * @returns a handle whose `Disconnect()` stops it
+	 * @example
+	 * ```ts
+	 * const handle = stateManager.AddChangeListener("coins", (value, old, changeType) => print(value, changeType));
+	 * handle.Disconnect();
+	 * ```
+	 */
+	AddChangeListener(key: string, fn: ChangeListener): ListenerHandle {
+		if (!typeIs(fn, "function")) error("[StateManager] AddChangeListener needs a function", 2);
+		const state = this.state(key);
+		const entry = { fn, connected: true };
+		state.listeners.push(entry);
+		const handle = {
+			Connected: true,
+			Disconnect() {
+				if (!entry.connected) return;
+				entry.connected = false;
+				handle.Connected = false;
+				const index = state.listeners.indexOf(entry);
+				if (index >= 0) state.listeners.remove(index);
+			},
+		};
+		return handle;
+	}
+
+	/**
+	 * Asks the server for a snapshot (call on connect and after reconnecting); in-flight proposals are
+	 * sent again with their ids, so the server answers them without applying any twice.
+	 */
+	connect(): void {
+		this.synced = false;
+		this.helloAttempts = 1;
+		this.helloAt = this.now();
+		this.send({ type: "hello", v: PROTOCOL_VERSION });
+	}
+
+	/** Sends changes that are due and retries unanswered ones; StateSyncClient calls it every frame. */
+	update(): void {
+		const now = this.now();
+		if (!this.synced && this.helloAttempts > 0 && now >= this.helloAt + this.backoff(this.helloAttempts)) {
+			this.helloAttempts += 1;
+			this.helloAt = now;
+			this.send({ type: "hello", v: PROTOCOL_VERSION });
+		}
+		for (const [key, state] of this.keys) {
+			const inflight = state.inflight;
+			if (inflight !== undefined) {
+				if (now >= inflight.nextRetryAt) {
+					if (inflight.attempts >= this.maxAttempts) {
+						this.giveUp(key, state, "timeout");
+						// The server may have applied it and only the answers were lost: a snapshot settles that.
+						if (this.synced) this.connect();
+					} else {
+						this.transmit(key, inflight);
+					}
+				}
+			} else if (state.queued !== undefined && now >= state.queued.dueAt) {
+				this.propose(key, state);
+			}
+		}
+	}
+
+	/** Sends every waiting change now, whatever its priority. */
+	flush(): void {
+		for (const [key, state] of this.keys) this.propose(key, state);
+	}
+
+	private giveUp(key: string, state: KeyState, reason: RejectReason | "timeout"): void {
+		const oldValue = this.top(state);
+		if (state.inflight !== undefined) this.inflightById.delete(state.inflight.id);
+		state.inflight = undefined;
+		state.queued = undefined;
+		this.notify(key, state, state.confirmed?.value, oldValue, "rejected", reason);
+	}
+
+	private setConfirmed(state: KeyState, value: unknown, version: number): void {
+		state.confirmed = { value: deepCopy(value), version };
+	}
+
+	/**
+	 * Handles one message from the server. Anything that is not a well-formed server message is ignored.
+	 */
+	receive(raw: unknown): void {
+		if (!typeIs(raw, "table")) return;
+		const message = raw as ServerMessage;
+		if (message.v !== PROTOCOL_VERSION) return;
+		if (message.type === "ack") {
+			if (!typeIs(message.id, "number") || !typeIs(message.version, "number")) return;
+			const key = this.inflightById.get(message.id);
+			if (key === undefined || key !== message.key) return;
+			const state = this.state(key);
+			const inflight = state.inflight;
+			if (inflight === undefined || inflight.id !== message.id) return;
+			this.inflightById.delete(message.id);
+			state.inflight = undefined;
+			if (state.confirmed === undefined || message.version > state.confirmed.version) {
+				this.setConfirmed(state, inflight.value, message.version);
+			}
+			const value = this.top(state);
+			this.notify(key, state, value, value, "confirmed");
+		} else if (message.type === "reject") {
+			if (!typeIs(message.id, "number")) return;
+			const key = this.inflightById.get(message.id);
+			if (key === undefined) return;
+			const state = this.state(key);
+			// A flood refusal was not processed at all: the retry timer sends the same proposal again.
+			if (message.reason === "throttled") return;
+			if (
+				message.version !== undefined &&
+				(state.confirmed === undefined || message.version >= state.confirmed.version)
+			) {
+				this.setConfirmed(state, message.value, message.version);
+			}
+			this.giveUp(key, state, message.reason);
+		} else if (message.type === "push") {
+			if (!typeIs(message.key, "string") || !typeIs(message.version, "number")) return;
+			const state = this.state(message.key);
+			if (state.confirmed !== undefined && message.version <= state.confirmed.version) return;
+			const oldValue = this.top(state);
+			this.setConfirmed(state, message.value, message.version);
+			// Under a pending change the optimistic value stays on top; the server decides on it.
+			if (state.inflight === undefined && state.queued === undefined) {
+				this.notify(message.key, state, message.value, oldValue, "server");
+			}
+		} else if (message.type === "saved") {
+			if (!typeIs(message.key, "string") || !typeIs(message.version, "number")) return;
+			const state = this.state(message.key);
+			if (state.saved === undefined || message.version > state.saved.version) {
+				state.saved = { value: deepCopy(message.value), version: message.version };
+			}
+			if (state.confirmed === undefined || message.version > state.confirmed.version) {
+				const oldValue = this.top(state);
+				this.setConfirmed(state, message.value, message.version);
+				if (state.inflight === undefined && state.queued === undefined) {
+					this.notify(message.key, state, message.value, oldValue, "server");
+				}
+			}
+		} else if (message.type === "snapshot") {
+			if (!typeIs(message.entries, "table")) return;
+			this.synced = true;
+			this.helloAttempts = 0;
+			for (const entry of message.entries) {
+				if (!typeIs(entry, "table") || !typeIs(entry.key, "string") || !typeIs(entry.version, "number"))
+					continue;
+				const state = this.state(entry.key);
+				const oldValue = this.top(state);
+				const before = state.confirmed;
+				// The snapshot is the server's truth, even if it is older than what this client saw.
+				this.setConfirmed(state, entry.value, entry.version);
+				if (state.inflight !== undefined) {
+					this.transmit(entry.key, state.inflight);
+				} else if (state.queued === undefined) {
+					const changed =
+						before === undefined || before.version !== entry.version || !deepEqual(oldValue, entry.value);
+					if (changed && !deepEqual(oldValue, entry.value)) {
+						this.notify(entry.key, state, entry.value, oldValue, "server");
+					}
+				}
+			}
+		}
+	}
+}

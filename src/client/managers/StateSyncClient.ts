@@ -1,0 +1,48 @@
+import { ReplicatedStorage, RunService } from "@rbxts/services";
+import { StateManager, StateManagerOptions } from "./StateManager";
+
+/** Options for {@link startStateSync}: the manager's options without `send`, and where the remote is. */
+export interface StateSyncClientOptions extends Omit<StateManagerOptions, "send"> {
+	/** The remote (a RemoteEvent or UnreliableRemoteEvent); default: `name` under `parent`, waited for. */
+	readonly remote?: RemoteEvent | UnreliableRemoteEvent;
+	/** Default `ReplicatedStorage`. */
+	readonly parent?: Instance;
+	/** Default `"StateSync"`. */
+	readonly name?: string;
+}
+
+/** What {@link startStateSync} returns. */
+export interface StateSyncClient {
+	readonly manager: StateManager;
+	/** Stops listening and updating. */
+	destroy(): void;
+}
+
+/**
+ * Binds a {@link StateManager} to the server's state-sync RemoteEvent: messages go out with
+ * `FireServer`, come in through `OnClientEvent`, the manager updates every Heartbeat, and a snapshot is
+ * asked for at once. Client only: `FireServer` does not work on the server.
+ *
+ * @example
+ * ```ts
+ * const { manager: stateManager } = startStateSync();
+ * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.HIGH);
+ * ```
+ */
+export function startStateSync(options: StateSyncClientOptions = {}): StateSyncClient {
+	if (!RunService.IsClient()) error("[StateManager] startStateSync runs on the client (it fires the server)", 2);
+	// Both remote classes share FireServer/OnClientEvent; one cast keeps the calls monomorphic.
+	const remote = (options.remote ??
+		(options.parent ?? ReplicatedStorage).WaitForChild(options.name ?? "StateSync")) as RemoteEvent;
+	const manager = new StateManager({ ...options, send: (message) => remote.FireServer(message) });
+	const received = remote.OnClientEvent.Connect((message: unknown) => manager.receive(message));
+	const stepping = RunService.Heartbeat.Connect(() => manager.update());
+	manager.connect();
+	return {
+		manager,
+		destroy() {
+			received.Disconnect();
+			stepping.Disconnect();
+		},
+	};
+}

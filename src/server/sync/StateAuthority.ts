@@ -1,0 +1,56 @@
+import { ConflictStrategy } from "shared/protocol/KeyRegistry";
+import { RejectReason } from "shared/protocol/Messages";
+
+/** A key's authoritative value and the version it is at (0: never written). */
+export interface VersionedValue {
+	readonly value: unknown;
+	readonly version: number;
+}
+
+/** What the authority is told about a client proposal it is asked to apply. */
+export interface ApplyContext {
+	/** The version the client made its change from. */
+	readonly base: number;
+	/** The client's request id. */
+	readonly requestId: number;
+	/** The key's declared strategy for a stale base: refuse with `conflict`, or apply anyway. */
+	readonly conflict: ConflictStrategy;
+}
+
+/** The outcome of {@link StateAuthority.apply}. */
+export type ApplyResult =
+	| { readonly ok: true; readonly version: number }
+	| { readonly ok: false; readonly reason: RejectReason; readonly message?: string };
+
+/** Tells the sync that a key of a player changed on the server's side (not through a proposal). */
+export type AuthorityListener = (player: Player, key: string, version: number) => void;
+
+/**
+ * Where the truth lives: the store ServerStateSync reads from and asks to apply client proposals. The
+ * sync has already checked the payload, the key's registration, its rate limit and its validator.
+ * DataService implements it over player profiles; {@link MemoryStateAuthority} keeps state in memory.
+ *
+ * @example
+ * ```ts
+ * const authority: StateAuthority = {
+ * 	read(player, key) {
+ * 		return { value: profiles.get(player)!.Data[key], version: versions.get(player, key) };
+ * 	},
+ * 	apply(player, key, value, context) {
+ * 		if (context.conflict === "server_wins" && context.base !== versions.get(player, key)) {
+ * 			return { ok: false, reason: "conflict" };
+ * 		}
+ * 		profiles.get(player)!.Data[key] = value;
+ * 		return { ok: true, version: versions.bump(player, key) };
+ * 	},
+ * };
+ * ```
+ */
+export interface StateAuthority {
+	/** The key's current value and version for `player`. */
+	read(player: Player, key: string): VersionedValue;
+	/** Applies a validated client proposal, or refuses it with a reason. Must not yield. */
+	apply(player: Player, key: string, value: unknown, context: ApplyContext): ApplyResult;
+	/** Optional: calls `listener` whenever a key changes by other means, so the sync can push it. */
+	subscribe?(listener: AuthorityListener): () => void;
+}

@@ -1,0 +1,160 @@
+import { guardPayload } from "shared/protocol/PayloadGuard";
+import { KeyRegistry } from "shared/protocol/KeyRegistry";
+import { TokenBucket } from "shared/protocol/TokenBucket";
+
+function propose(fields: Record<string, unknown>): Record<string, unknown> {
+	const message: Record<string, unknown> = { type: "propose", v: 1, id: 1, key: "nickname", value: "x", base: 0 };
+	for (const [k, v] of pairs(fields)) message[k as string] = v;
+	return message;
+}
+
+function without(field: string): Record<string, unknown> {
+	const message = propose({});
+	delete message[field];
+	return message;
+}
+
+function nested(depth: number): unknown {
+	let value: unknown = 1;
+	for (let i = 0; i < depth; i++) value = { inner: value };
+	return value;
+}
+
+export = () => {
+	describe("PayloadGuard", () => {
+		it("accepts a well-formed proposal and a hello", () => {
+			const result = guardPayload(propose({}));
+			expect(result.ok).to.equal(true);
+			expect(guardPayload({ type: "hello", v: 1 }).ok).to.equal(true);
+		});
+
+		it("rejects non-tables as malformed", () => {
+			for (const payload of [undefined, 1, "propose", true]) {
+				const result = guardPayload(payload);
+				expect(result.ok).to.equal(false);
+				if (!result.ok) expect(result.reason).to.equal("malformed");
+			}
+		});
+
+		it("rejects a wrong protocol version before reading the tag", () => {
+			const result = guardPayload(propose({ v: 2 }));
+			expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+		});
+
+		it("rejects unknown tags and missing or mistyped fields, echoing only well-formed ids", () => {
+			const cases: Array<Record<string, unknown>> = [
+				propose({ type: "ack" }),
+				without("id"),
+				propose({ id: -3 }),
+				propose({ id: 1.5 }),
+				propose({ id: "1" }),
+				without("key"),
+				propose({ key: "" }),
+				propose({ key: 5 }),
+				without("base"),
+				propose({ base: -1 }),
+				propose({ base: 0.5 }),
+			];
+			for (const payload of cases) {
+				const result = guardPayload(payload);
+				expect(result.ok).to.equal(false);
+				if (!result.ok) {
+					expect(result.reason).to.equal("malformed");
+					expect(result.id === undefined || result.id === 1).to.equal(true);
+				}
+			}
+		});
+
+		it("rejects NaN and infinities anywhere in the payload", () => {
+			for (const bad of [0 / 0, math.huge, -math.huge, { a: { b: 0 / 0 } }]) {
+				const result = guardPayload(propose({ value: bad }));
+				expect(!result.ok && result.reason === "malformed").to.equal(true);
+			}
+		});
+
+		it("rejects strings over 16,384 characters in all as tooLarge", () => {
+			expect(guardPayload(propose({ value: string.rep("a", 16_000) })).ok).to.equal(true);
+			const result = guardPayload(propose({ value: string.rep("a", 16_385) }));
+			expect(!result.ok && result.reason === "tooLarge").to.equal(true);
+		});
+
+		it("rejects more than 512 values as tooLarge", () => {
+			const many = new Array<number>();
+			for (let i = 1; i <= 600; i++) many.push(i);
+			const result = guardPayload(propose({ value: many }));
+			expect(!result.ok && result.reason === "tooLarge").to.equal(true);
+		});
+
+		it("rejects nesting past depth 8 as tooDeep, and a cyclic table without looping", () => {
+			expect(guardPayload(propose({ value: nested(6) })).ok).to.equal(true);
+			const deep = guardPayload(propose({ value: nested(8) }));
+			expect(!deep.ok && deep.reason === "tooDeep").to.equal(true);
+			const cyclic: Record<string, unknown> = {};
+			cyclic.self = cyclic;
+			const result = guardPayload(propose({ value: cyclic }));
+			expect(!result.ok && result.reason === "tooDeep").to.equal(true);
+		});
+
+		it("rejects functions and non-string, non-number table keys as malformed", () => {
+			const withFunction = guardPayload(propose({ value: () => 1 }));
+			expect(!withFunction.ok && withFunction.reason === "malformed").to.equal(true);
+			const tableKey = new Map<unknown, unknown>();
+			tableKey.set({}, 1);
+			const result = guardPayload(propose({ value: tableKey }));
+			expect(!result.ok && result.reason === "malformed").to.equal(true);
+		});
+	});
+
+	describe("KeyRegistry", () => {
+		it("lists keys sorted and treats keys without clientWritable as server-only", () => {
+			const keys = new KeyRegistry({ b: {}, a: { clientWritable: true, validate: () => true } });
+			expect(keys.names()[0]).to.equal("a");
+			expect(keys.get("a")!.clientWritable).to.equal(true);
+			expect(keys.get("b")!.clientWritable).to.equal(false);
+			expect(keys.get("c")).to.equal(undefined);
+		});
+
+		it("refuses a client-writable key without a validator", () => {
+			expect(() => new KeyRegistry({ open: { clientWritable: true } })).to.throw();
+		});
+
+		it("allows client_wins only on client-writable keys, and defaults to server_wins", () => {
+			expect(() => new KeyRegistry({ coins: { conflict: "client_wins" } })).to.throw();
+			expect(() => new KeyRegistry({ x: { conflict: "merge" as never } })).to.throw();
+			const keys = new KeyRegistry({ a: { clientWritable: true, validate: () => true }, b: {} });
+			expect(keys.get("a")!.conflict).to.equal("server_wins");
+			expect(keys.get("b")!.conflict).to.equal("server_wins");
+		});
+	});
+
+	describe("TokenBucket", () => {
+		it("allows the burst at once, then the rate per second", () => {
+			const bucket = new TokenBucket(2, 5, 0);
+			let allowed = 0;
+			for (let i = 0; i < 10; i++) if (bucket.take(0)) allowed++;
+			expect(allowed).to.equal(5);
+			expect(bucket.take(0.4)).to.equal(false);
+			expect(bucket.take(0.5)).to.equal(true);
+			expect(bucket.take(0.5)).to.equal(false);
+			allowed = 0;
+			for (let i = 0; i < 10; i++) if (bucket.take(10)) allowed++;
+			expect(allowed).to.equal(5);
+		});
+
+		it("never refuses with an infinite rate and burst, even twice at the same instant", () => {
+			const bucket = new TokenBucket(math.huge, math.huge, 0);
+			let allowed = 0;
+			for (let i = 0; i < 100; i++) if (bucket.take(0)) allowed++;
+			expect(allowed).to.equal(100);
+		});
+
+		it("does not count seconds twice when the clock steps back", () => {
+			const bucket = new TokenBucket(1, 1, 10);
+			expect(bucket.take(10)).to.equal(true);
+			expect(bucket.take(5)).to.equal(false);
+			expect(bucket.take(6.5)).to.equal(false);
+			expect(bucket.take(10.5)).to.equal(false);
+			expect(bucket.take(11)).to.equal(true);
+		});
+	});
+};
