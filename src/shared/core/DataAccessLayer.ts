@@ -400,7 +400,7 @@ export class DataAccessLayer {
 				this.fenceCheck(ref, options.lease, current);
 				const nextData = change(current?.d as T | undefined, current ? toDocument<T>(current) : undefined);
 				if (nextData === undefined) return undefined;
-				canonicalJson(nextData, where);
+				// seal encodes the data canonically for its checksum, refusing unstorable values on the way.
 				return seal(
 					nextData,
 					current,
@@ -408,6 +408,7 @@ export class DataAccessLayer {
 					options.schemaVersion ?? current?.s ?? 1,
 					this.clock(),
 					options.lease?.token,
+					where,
 				);
 			});
 			if (pending) {

@@ -48,7 +48,10 @@ export interface DataDocument<T> {
 	readonly updatedAt: number;
 }
 
-/** Seals new data into the envelope that follows `previous`. */
+/**
+ * Seals new data into the envelope that follows `previous`. Throws a NotStorable DataError, naming the
+ * path under `label`, when the data cannot be stored.
+ */
 export function seal(
 	data: unknown,
 	previous: Envelope | undefined,
@@ -56,6 +59,7 @@ export function seal(
 	schemaVersion: number,
 	now: number,
 	fence?: number,
+	label = "data",
 ): Envelope {
 	const history = previous ? [...previous.w] : [];
 	history.push(writeId);
@@ -65,7 +69,7 @@ export function seal(
 		s: schemaVersion,
 		n: (previous?.n ?? 0) + 1,
 		t: now,
-		c: checksum(canonicalJson(data, "data")),
+		c: checksum(canonicalJson(data, label)),
 		d: data,
 		w: history,
 		f: fence !== undefined ? math.max(fence, f ?? fence) : f,
