@@ -1,3 +1,4 @@
+import { contains, errorOf } from "./errorText";
 import { newServer } from "../harness/World";
 
 const MemoryStoreService = game.GetService("MemoryStoreService");
@@ -14,16 +15,6 @@ type MemoryStoreRuntime = { usage(this: void): Usage; QUOTA_TRACEBACK: number };
 
 function runtime(): MemoryStoreRuntime {
 	return __runtime.MemoryStore as MemoryStoreRuntime;
-}
-
-function errorOf(fn: () => unknown): string {
-	// TestEZ's expect exists only inside the spec callbacks, so helpers report instead of asserting.
-	const [ok, err] = pcall(fn);
-	return ok ? "<no error>" : tostring(err);
-}
-
-function contains(text: string, part: string): boolean {
-	return text.find(part, 1, true)[0] !== undefined;
 }
 
 export = () => {

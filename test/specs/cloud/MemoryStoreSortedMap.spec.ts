@@ -1,14 +1,5 @@
+import { contains, errorOf } from "./errorText";
 const MemoryStoreService = game.GetService("MemoryStoreService");
-
-function errorOf(fn: () => unknown): string {
-	// TestEZ's expect exists only inside the spec callbacks, so helpers report instead of asserting.
-	const [ok, err] = pcall(fn);
-	return ok ? "<no error>" : tostring(err);
-}
-
-function contains(text: string, part: string): boolean {
-	return text.find(part, 1, true)[0] !== undefined;
-}
 
 function keysOf(items: Array<{ key: string }>): string {
 	return items.map((item) => item.key).join(",");

@@ -1,17 +1,8 @@
+import { contains, errorOf } from "./errorText";
 import { newServer, now, ServerHandle, stopOtherServers } from "../harness/World";
 import { withFaults } from "../harness/Faults";
 
 type Message = { Data: unknown; Sent: number };
-
-function errorOf(fn: () => unknown): string {
-	// TestEZ's expect exists only inside the spec callbacks, so helpers report instead of asserting.
-	const [ok, err] = pcall(fn);
-	return ok ? "<no error>" : tostring(err);
-}
-
-function contains(text: string, part: string): boolean {
-	return text.find(part, 1, true)[0] !== undefined;
-}
 
 function messaging(server: ServerHandle) {
 	return server.game.GetService("MessagingService");
