@@ -6,11 +6,26 @@ import { DataAccessLayer, DataError, KeyRef } from "shared/core/DataAccessLayer"
 import { CompiledSchema, DataValidator, ValidationError } from "shared/core/DataValidator";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, isServiceError, serviceError } from "./data/DataServiceError";
-import { DeltaEntry, InboxDocument, planClaim, withEntry, withoutEntries } from "./data/Inbox";
+import { addAmounts, Amounts, checkAmounts } from "./data/Amounts";
+import {
+	DeltaEntry,
+	EscrowEntry,
+	InboxDocument,
+	InboxEntry,
+	OutgoingEntry,
+	outgoingKey,
+	planClaim,
+	replaceEntries,
+	resultKey,
+	TradeOutcome,
+	withEntry,
+	withoutEntries,
+} from "./data/Inbox";
 import { KeyedMutex } from "./data/KeyedMutex";
 
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
-export type { DataServiceConfig } from "./data/DataServiceConfig";
+export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
+export type { TradeOutcome } from "./data/Inbox";
 export type { DataServiceError, DataServiceErrorKind } from "./data/DataServiceError";
 
 /** What a profile stores: the game's data in a migrations-ready envelope. */
@@ -66,6 +81,24 @@ export interface TransferResult {
 	readonly id: string;
 }
 
+/** Options of {@link DataService.OfferTrade}. */
+export interface TradeOfferOptions {
+	/** Seconds the offer stays open (default the config's tradeOfferTimeout; at most 30 days). */
+	readonly expiresIn?: number;
+	/** Seconds to wait for the outcome before resolving "pending" (default: until it expires). */
+	readonly wait?: number;
+}
+
+/** What {@link DataService.OfferTrade} resolves with. */
+export interface TradeOfferResult {
+	readonly id: string;
+	/**
+	 * How the offer ended: "completed" (both sides changed), "declined" or "expired" (the offerer got its
+	 * part back), or "pending" (still open when the wait ended; its outcome reaches the profiles by itself).
+	 */
+	readonly status: TradeOutcome | "pending";
+}
+
 /** One finding of {@link DataService.RunConsistencyCheck}. */
 export interface ConsistencyIssue {
 	readonly check: "schema" | "currency" | "version" | "session" | "inbox";
@@ -107,6 +140,10 @@ export interface ServiceStatistics {
 	takeovers: number;
 	trades: number;
 	gifts: number;
+	tradeOffers: number;
+	offersCompleted: number;
+	offersDeclined: number;
+	offersExpired: number;
 	transferFailures: number;
 	inboxClaims: number;
 	consistencyChecks: number;
@@ -143,6 +180,9 @@ interface Session {
 
 const SEQ_TAG = "DataService.seq";
 const INBOX_NUDGE_WAIT = 0.25;
+/** While an offer waits for its outcome, the recipient is nudged (and the offerer's inbox read) this often. */
+const OFFER_NUDGE_INTERVAL = 5;
+const MAX_OFFER_SECONDS = 30 * 24 * 3600;
 
 function deepCopy<T>(value: T): T {
 	if (!typeIs(value, "table")) return value;
@@ -198,6 +238,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly acks = new Set<number>();
 	/** Profiles whose release save is still in flight: a release request for them is answered. */
 	private readonly releasing = new Set<number>();
+	/** Offers an OfferTrade call here waits for, with their outcome once the offerer's inbox delivered it. */
+	private readonly awaitedOffers = new Map<string, TradeOutcome | false>();
+	/** Open offers of players held here with a cancel already scheduled for their expiry. */
+	private readonly scheduledCancels = new Set<string>();
 	private readonly schemaVersion: number;
 	private readonly jobId: string;
 	private readonly connections = new Array<RBXScriptConnection>();
@@ -215,6 +259,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		takeovers: 0,
 		trades: 0,
 		gifts: 0,
+		tradeOffers: 0,
+		offersCompleted: 0,
+		offersDeclined: 0,
+		offersExpired: 0,
 		transferFailures: 0,
 		inboxClaims: 0,
 		consistencyChecks: 0,
@@ -398,44 +446,31 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
-	 * Moves numeric amounts from a player held here to any player (on this server, another one, or
-	 * offline): the sender loses `amounts` now, the recipient gains them exactly once, when its server
-	 * claims its inbox (at once when it is online, otherwise on its next load).
+	 * Moves amounts from a player held here to any player (on this server, another one, or offline): the
+	 * sender loses `amounts` now, the recipient gains them exactly once, when its server claims its inbox
+	 * (at once when it is online, otherwise on its next load).
 	 *
-	 * @param amounts - positive amounts by top-level numeric field, e.g. `{ coins: 100 }`.
+	 * @param amounts - positive whole amounts by numeric field, a top-level name or a dotted path, e.g.
+	 *   `{ coins: 100, "inventory.sword": 1 }`.
 	 * @returns the gift id; rejects with `InvalidArgument`, `NotLoaded`, `ValidationFailed` or `TransferFailed`.
 	 * @example
 	 * ```ts
 	 * await dataService.SendGift(sender.UserId, friendId, { coins: 100 });
 	 * ```
 	 */
-	SendGift(fromId: number, toId: number, amounts: Record<string, number>): Promise<TransferResult> {
+	SendGift(fromId: number, toId: number, amounts: Amounts): Promise<TransferResult> {
 		return this.operation(() => {
 			this.checkPlayerId(fromId);
 			this.checkPlayerId(toId);
 			if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot gift itself");
-			if (!typeIs(amounts, "table")) throw serviceError("InvalidArgument", "amounts must be a table");
-			for (const [field, amount] of pairs(amounts)) {
-				if (!typeIs(field, "string") || !typeIs(amount, "number") || amount <= 0 || amount % 1 !== 0) {
-					throw serviceError(
-						"InvalidArgument",
-						`gift amounts must be positive whole numbers (${tostring(field)})`,
-					);
-				}
-			}
+			const gift = checkAmounts(amounts, "gift amounts", false);
 			if (!this.config.enableTransactions) throw serviceError("TransferFailed", "gifts need enableTransactions");
 			const id = HttpService.GenerateGUID(false);
-			const delta: DeltaEntry = { k: "d", d: deepCopy(amounts), f: fromId };
+			const delta: DeltaEntry = { k: "d", d: gift, f: fromId };
 			const sender = this.mutex.run(tostring(fromId), () => {
 				const session = this.requireSession(fromId);
-				const updated = deepCopy(session.profile.Data.data) as Record<string, unknown>;
-				for (const [field, amount] of pairs(amounts)) {
-					const current = updated[field];
-					if (!typeIs(current, "number")) {
-						throw serviceError("InvalidArgument", `${field} is not a numeric field`);
-					}
-					updated[field] = current - amount;
-				}
+				const updated = deepCopy(session.profile.Data.data);
+				addAmounts(updated, gift, -1, false);
 				this.checkWhole(updated);
 				const entry = this.snapshotEntry(session, id, updated);
 				this.commit(
@@ -446,12 +481,97 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				this.stats.gifts += 1;
 				return session;
 			});
-			const recipient = this.sessions.get(toId);
-			if (recipient !== undefined) task.spawn(() => this.claimQuietly(toId));
-			else this.publish({ t: "inbox", u: toId, j: this.jobId });
+			this.nudge(toId);
 			this.settleTransfer([sender], id);
 			return { id };
 		}, "TransferFailed");
+	}
+
+	/**
+	 * Offers a trade to a player anywhere (this server, another one, or offline until the offer expires):
+	 * the offerer pays `give` at once into an escrow held in the recipient's inbox; the recipient's server
+	 * then accepts it when the recipient can pay `take` and the game's schema and `acceptTrade` hook agree,
+	 * or declines it; an offer nobody answered is refunded when it expires. Accepting, declining and
+	 * refunding each remove the escrow in one DataAccessLayer transaction with the result written to the
+	 * offerer's inbox, so exactly one of them happens, even across crashes and lost messages.
+	 *
+	 * @param give - what the offerer gives: positive whole amounts by numeric field or dotted path.
+	 * @param take - what the offerer asks in return (may be empty: a conditional gift).
+	 * @returns the offer's id and outcome; rejects with `InvalidArgument`, `NotLoaded`, `ValidationFailed`
+	 *   or `TransferFailed` (then nothing moved).
+	 * @example
+	 * ```ts
+	 * const { status } = await dataService.OfferTrade(me, friendId, { coins: 60 }, { "inventory.sword": 1 });
+	 * ```
+	 */
+	OfferTrade(
+		fromId: number,
+		toId: number,
+		give: Amounts,
+		take: Amounts,
+		options: TradeOfferOptions = {},
+	): Promise<TradeOfferResult> {
+		return this.operation(() => {
+			this.checkPlayerId(fromId);
+			this.checkPlayerId(toId);
+			if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot trade with itself");
+			const gives = checkAmounts(give, "give", true);
+			const takes = checkAmounts(take, "take", true);
+			if (next(gives)[0] === undefined && next(takes)[0] === undefined) {
+				throw serviceError("InvalidArgument", "a trade offer must give or take something");
+			}
+			if (!typeIs(options, "table")) throw serviceError("InvalidArgument", "options must be a table");
+			const expiresIn = options.expiresIn ?? this.config.tradeOfferTimeout;
+			const wait = options.wait ?? expiresIn + OFFER_NUDGE_INTERVAL;
+			for (const [name, value] of [
+				["expiresIn", expiresIn],
+				["wait", wait],
+			] as const) {
+				if (!typeIs(value, "number") || value < 0 || value > MAX_OFFER_SECONDS || value !== value) {
+					throw serviceError("InvalidArgument", `${name} must be 0 to ${MAX_OFFER_SECONDS} seconds`);
+				}
+			}
+			if (!this.config.enableTransactions) throw serviceError("TransferFailed", "trades need enableTransactions");
+			const id = HttpService.GenerateGUID(false);
+			const expires = DateTime.now().UnixTimestamp + expiresIn;
+			const offerer = this.mutex.run(tostring(fromId), () => {
+				const session = this.requireSession(fromId);
+				const updated = deepCopy(session.profile.Data.data);
+				addAmounts(updated, gives, -1, false);
+				this.checkWhole(updated);
+				// What the offerer would hold once it completes must fit the schema too.
+				const completed = deepCopy(updated);
+				addAmounts(completed, takes, 1, true);
+				this.checkWhole(completed);
+				const entry = this.snapshotEntry(session, id, updated);
+				const marker: OutgoingEntry = { k: "o", r: toId, g: gives, e: expires };
+				const escrow: EscrowEntry = { k: "x", f: fromId, g: gives, t: takes, e: expires };
+				this.commit(
+					[this.inboxRef(fromId), this.inboxRef(toId)],
+					[
+						(inbox) => replaceEntries(inbox, [], { [id]: entry, [outgoingKey(id)]: marker }),
+						(inbox) => withEntry(inbox, id, escrow),
+					],
+				);
+				this.applySnapshot(session, id, updated, entry.n);
+				this.stats.tradeOffers += 1;
+				this.awaitedOffers.set(id, false);
+				return session;
+			});
+			// The escrow is committed: the recipient may answer while the offerer's side is being saved.
+			this.nudge(toId);
+			const [settled, err] = pcall(() => this.settleTransfer([offerer], id));
+			if (!settled) {
+				// The escrow stands whatever this save does (the inbox holds the offerer's side): report, then wait.
+				this.warn(`offer ${id}: ${toServiceError(err, "SaveFailed").message}`);
+			}
+			return { id, expires, wait, started: os.clock() };
+		}, "TransferFailed").andThen(
+			({ id, expires, wait, started }) =>
+				new Promise<TradeOfferResult>((resolve) =>
+					resolve({ id, status: this.awaitOffer(fromId, toId, id, expires, started + wait) }),
+				),
+		);
 	}
 
 	/**
@@ -817,25 +937,33 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.cacheSession(session);
 	}
 
+	/** Commits a change of two inboxes in one transaction; throws TransferFailed. */
 	private commit(
 		refs: [KeyRef, KeyRef],
 		changes: [(inbox?: InboxDocument) => InboxDocument, (inbox?: InboxDocument) => InboxDocument],
 	): void {
-		const [ok, result] = pcall(() =>
-			this.dal
-				.transaction(refs, (slots) => [
-					changes[0](slots[0].data as InboxDocument | undefined),
-					changes[1](slots[1].data as InboxDocument | undefined),
-				])
-				.expect(),
-		);
-		if (!ok || !result.committed) {
+		const [ok, err] = pcall(() => this.transact(refs, (a, b) => [changes[0](a), changes[1](b)]));
+		if (!ok || err !== true) {
 			this.stats.transferFailures += 1;
-			throw serviceError(
-				"TransferFailed",
-				`the transfer did not commit: ${toServiceError(result, "TransferFailed").message}`,
-			);
+			const reason = ok ? "the transaction was called off" : toServiceError(err, "TransferFailed").message;
+			throw serviceError("TransferFailed", `the transfer did not commit: ${reason}`);
 		}
+	}
+
+	/**
+	 * Runs a transaction on two inboxes; `fn` sees both (as they are at each attempt) and returns both new
+	 * ones, or undefined to write nothing. Returns whether it committed; throws the DataAccessLayer's error.
+	 */
+	private transact(
+		refs: [KeyRef, KeyRef],
+		fn: (a?: InboxDocument, b?: InboxDocument) => [InboxDocument, InboxDocument] | undefined,
+	): boolean {
+		const result = this.dal
+			.transaction(refs, (slots) =>
+				fn(slots[0].data as InboxDocument | undefined, slots[1].data as InboxDocument | undefined),
+			)
+			.expect();
+		return result.committed;
 	}
 
 	/** After a committed transfer: save the changed profiles, then drop their inbox entries. */
@@ -864,8 +992,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		for (const id of ids) delete session.profile.Data.applied[id];
 	}
 
-	/** Applies whatever the inbox holds for a held player; saves before removing the entries. */
-	private claimInbox(session: Session): void {
+	/**
+	 * Applies whatever the inbox holds for a held player (saving before removing the entries), then answers
+	 * the trade offers waiting in it and refunds its own expired ones.
+	 */
+	private claimInbox(session: Session, depth = 0): void {
 		const doc = this.dal.read<InboxDocument>(this.inboxRef(session.userId), { useCache: false }).expect();
 		const inbox = doc?.data;
 		if (inbox === undefined) return;
@@ -873,17 +1004,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const applied = new Set<string>();
 		for (const [id] of pairs(stored.applied)) applied.add(id);
 		const plan = planClaim(inbox, applied);
-		if (plan.removable.size() === 0) return;
 		if (plan.snapshot !== undefined) {
 			stored.data = deepCopy(plan.snapshot.d);
 			stored.seq = math.max(stored.seq, plan.snapshot.n);
 		}
-		const target = stored.data as Record<string, unknown>;
 		for (const [, entry] of plan.deltas) {
-			for (const [field, amount] of pairs(entry.d)) {
-				const current = target[field];
-				target[field] = (typeIs(current, "number") ? current : 0) + amount;
-			}
+			const [ok, err] = pcall(() => addAmounts(stored.data, entry.d, 1, true));
+			if (!ok) this.warn(`player ${session.userId}: a delivery does not fit the data: ${tostring(err)}`);
+			if (entry.x !== undefined && entry.o !== undefined) this.noteOutcome(entry.x, entry.o);
 		}
 		for (const id of plan.newlyApplied) stored.applied[id] = true;
 		if (plan.newlyApplied.size() > 0) {
@@ -892,7 +1020,155 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.cacheSession(session);
 			this.waitSaved(session, this.markForSave(session));
 		}
-		this.removeEntries(session, new Set(plan.removable));
+		if (plan.removable.size() > 0) this.removeEntries(session, new Set(plan.removable));
+		let refunded = false;
+		for (const [key, entry] of pairs(inbox.e)) {
+			if (entry.k === "x") this.answerOffer(session, key, entry);
+			else if (entry.k === "o" && this.expireOffer(session, key.sub(1, -3), entry)) refunded = true;
+		}
+		// A refund was written to this inbox: deliver it now (it holds no offer that could loop).
+		if (refunded && depth === 0) this.claimInbox(session, 1);
+	}
+
+	/** Records the outcome of an offer an OfferTrade call here waits for. */
+	private noteOutcome(id: string, outcome: TradeOutcome): void {
+		if (this.awaitedOffers.has(id)) this.awaitedOffers.set(id, outcome);
+		if (outcome === "completed") this.stats.offersCompleted += 1;
+		else if (outcome === "declined") this.stats.offersDeclined += 1;
+		else this.stats.offersExpired += 1;
+	}
+
+	/**
+	 * On the recipient's server: accepts an offer in escrow when it is still open, the recipient can pay and
+	 * the game agrees, otherwise declines it (refunds the offerer); one transaction does either, only if the
+	 * escrow is still there. Errors leave the escrow for a later claim or the offerer's refund.
+	 */
+	private answerOffer(session: Session, id: string, escrow: EscrowEntry): void {
+		const recipient = session.userId;
+		let outcome: TradeOutcome = "completed";
+		let after: object | undefined;
+		if (DateTime.now().UnixTimestamp >= escrow.e) outcome = "expired";
+		else {
+			const [ok, reason] = pcall(() => {
+				const data = deepCopy(session.profile.Data.data);
+				addAmounts(data, escrow.t, -1, false);
+				addAmounts(data, escrow.g, 1, true);
+				this.checkWhole(data);
+				const view = { id, from: escrow.f, to: recipient, give: escrow.g, take: escrow.t, expiresAt: escrow.e };
+				if (this.config.acceptTrade(deepCopy(view), deepCopy(session.profile.Data.data)) !== true) {
+					throw serviceError("TransferFailed", "the game declined it");
+				}
+				return data;
+			});
+			if (ok) after = reason;
+			else outcome = "declined";
+		}
+		const entry = after !== undefined ? this.snapshotEntry(session, id, after) : undefined;
+		const result: DeltaEntry = {
+			k: "d",
+			d: outcome === "completed" ? escrow.t : escrow.g,
+			f: recipient,
+			x: id,
+			o: outcome,
+		};
+		const [ok, committed] = pcall(() =>
+			this.transact([this.inboxRef(escrow.f), this.inboxRef(recipient)], (offerer, mine) => {
+				if (mine?.e[id]?.k !== "x") return undefined; // Answered or refunded already.
+				const own: Record<string, InboxEntry> = entry !== undefined ? { [id]: entry } : {};
+				return [
+					replaceEntries(offerer, [outgoingKey(id)], { [resultKey(id)]: result }),
+					replaceEntries(mine, [id], own),
+				];
+			}),
+		);
+		if (!ok) {
+			this.warn(
+				`offer ${id} to ${recipient} not answered yet: ${toServiceError(committed, "TransferFailed").message}`,
+			);
+			return;
+		}
+		if (committed !== true) return;
+		if (after !== undefined && entry !== undefined) {
+			this.applySnapshot(session, id, after, entry.n);
+			this.waitSaved(session, this.markForSave(session));
+			this.removeEntries(session, new Set([id]));
+		}
+		this.nudge(escrow.f);
+	}
+
+	/**
+	 * On the offerer's server: refunds an offer of a held player once it expired, in one transaction with
+	 * the escrow's removal (nothing happens if the recipient answered first). Before that, schedules itself
+	 * for the expiry. Returns whether a refund was written.
+	 */
+	private expireOffer(session: Session, id: string, marker: OutgoingEntry): boolean {
+		const remaining = marker.e - DateTime.now().UnixTimestamp;
+		if (remaining > 0) {
+			if (!this.scheduledCancels.has(id)) {
+				// First seen here (a new load of the offerer): make sure the recipient heard of it.
+				this.nudge(marker.r);
+				this.scheduledCancels.add(id);
+				task.delay(remaining + 1, () => {
+					this.scheduledCancels.delete(id);
+					this.claimQuietly(session.userId);
+				});
+			}
+			return false;
+		}
+		const refund: DeltaEntry = { k: "d", d: marker.g, f: session.userId, x: id, o: "expired" };
+		const [ok, committed] = pcall(() =>
+			this.transact([this.inboxRef(session.userId), this.inboxRef(marker.r)], (mine, theirs) => {
+				if (theirs?.e[id]?.k !== "x") return undefined; // Answered first: its result is in `mine`.
+				return [
+					replaceEntries(mine, [outgoingKey(id)], { [resultKey(id)]: refund }),
+					replaceEntries(theirs, [id], {}),
+				];
+			}),
+		);
+		if (!ok) this.warn(`offer ${id} not refunded yet: ${toServiceError(committed, "TransferFailed").message}`);
+		return ok && committed === true;
+	}
+
+	/**
+	 * Waits (outside any lock) for the outcome of an offer made here: nudges the recipient and reads the
+	 * offerer's inbox now and then, and once it expired lets the offerer's claim refund it.
+	 */
+	private awaitOffer(
+		fromId: number,
+		toId: number,
+		id: string,
+		expires: number,
+		deadline: number,
+	): TradeOfferResult["status"] {
+		let lastNudge = os.clock();
+		let lastExpiry = -math.huge;
+		for (;;) {
+			const outcome = this.awaitedOffers.get(id);
+			if (outcome !== undefined && outcome !== false) {
+				this.awaitedOffers.delete(id);
+				return outcome;
+			}
+			if (os.clock() >= deadline || !this.sessions.has(fromId)) {
+				this.awaitedOffers.delete(id);
+				return "pending";
+			}
+			const expired = DateTime.now().UnixTimestamp >= expires;
+			if (expired && os.clock() - lastExpiry >= 1) {
+				lastExpiry = os.clock();
+				this.claimQuietly(fromId);
+			} else if (os.clock() - lastNudge >= OFFER_NUDGE_INTERVAL) {
+				lastNudge = os.clock();
+				this.nudge(toId);
+				this.claimQuietly(fromId);
+			}
+			task.wait(0.25);
+		}
+	}
+
+	/** Tells the server holding `playerId` (this one or another) to read its inbox. */
+	private nudge(playerId: number): void {
+		if (this.sessions.has(playerId)) task.spawn(() => this.claimQuietly(playerId));
+		else this.publish({ t: "inbox", u: playerId, j: this.jobId });
 	}
 
 	private claimQuietly(playerId: number): void {

@@ -51,6 +51,7 @@ const METHODS = [
 	"UpdatePlayerData",
 	"Trade",
 	"SendGift",
+	"OfferTrade",
 	"ReleasePlayer",
 	"RunConsistencyCheck",
 	"GetHealthStatus",

@@ -52,6 +52,28 @@ export interface DataServiceConfig {
 	readonly bindPlayers?: boolean;
 	/** Print warnings (default true). */
 	readonly warnings?: boolean;
+	/** Seconds a trade offer stays open when OfferTrade is given no `expiresIn` (default 60). */
+	readonly tradeOfferTimeout?: number;
+	/**
+	 * Asked on the recipient's server before it accepts a valid trade offer (default: accept). Return false
+	 * to decline; an error declines too. `data` is a copy of the recipient's data.
+	 */
+	readonly acceptTrade?: (offer: TradeOfferView, data: object) => boolean;
+}
+
+/** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
+export interface TradeOfferView {
+	readonly id: string;
+	/** The offerer's user id. */
+	readonly from: number;
+	/** The recipient's user id. */
+	readonly to: number;
+	/** What the recipient gets. */
+	readonly give: Readonly<Record<string, number>>;
+	/** What the recipient pays. */
+	readonly take: Readonly<Record<string, number>>;
+	/** Unix seconds when the offer expires. */
+	readonly expiresAt: number;
 }
 
 /** Every config field with its default filled in. */
@@ -85,6 +107,12 @@ export const DEFAULT_SCHEMA = {
 	required: ["coins", "gems", "level", "inventory"],
 	additionalProperties: false,
 } as const;
+
+function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
+	if (hook === undefined) return () => true;
+	if (!typeIs(hook, "function")) error(`[DataService] acceptTrade must be a function, got ${typeOf(hook)}`, 4);
+	return hook;
+}
 
 /**
  * Fills in the defaults of a {@link DataServiceConfig}.
@@ -128,5 +156,7 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		releaseTimeout: positive("releaseTimeout", config.releaseTimeout, 15),
 		bindPlayers: config.bindPlayers ?? true,
 		warnings: config.warnings ?? true,
+		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
+		acceptTrade: acceptTradeOf(config.acceptTrade),
 	};
 }

@@ -15,16 +15,74 @@ export interface SnapshotEntry {
 	readonly a: Array<string>;
 }
 
-/** Amounts added to top-level numeric fields of the recipient. */
+/** Amounts added to numeric fields of the recipient (top-level names or dotted paths). */
 export interface DeltaEntry {
 	readonly k: "d";
 	readonly d: Record<string, number>;
 	/** Sender's user id. */
 	readonly f: number;
+	/** For the result of a trade offer: the offer's id. */
+	readonly x?: string;
+	/** For the result of a trade offer: how it ended. */
+	readonly o?: TradeOutcome;
+}
+
+/** How a trade offer ended. */
+export type TradeOutcome = "completed" | "declined" | "expired";
+
+/**
+ * A trade offer held in escrow in the recipient's inbox: the offerer already paid `g`; the recipient's
+ * server accepts it (paying `t`) or declines it, or the offerer's server cancels it once expired. Each of
+ * those removes the escrow and writes the result into the offerer's inbox in one transaction, so exactly
+ * one of them happens.
+ */
+export interface EscrowEntry {
+	readonly k: "x";
+	/** The offerer's user id. */
+	readonly f: number;
+	/** What the offerer gives (already taken from it). */
+	readonly g: Record<string, number>;
+	/** What the offerer asks in return. */
+	readonly t: Record<string, number>;
+	/** Unix seconds after which the offer may only be refunded. */
+	readonly e: number;
+}
+
+/** In the offerer's inbox, under `outgoingKey(id)`: an offer of its that is still open. */
+export interface OutgoingEntry {
+	readonly k: "o";
+	/** The recipient's user id. */
+	readonly r: number;
+	/** What the offerer gave, refunded if the offer does not complete. */
+	readonly g: Record<string, number>;
+	/** Unix seconds when the offer expires. */
+	readonly e: number;
 }
 
 /** One inbox entry. */
-export type InboxEntry = SnapshotEntry | DeltaEntry;
+export type InboxEntry = SnapshotEntry | DeltaEntry | EscrowEntry | OutgoingEntry;
+
+/**
+ * The inbox key of the open-offer marker of trade `id`.
+ * @example
+ * ```ts
+ * const marker = inbox.e[outgoingKey(id)];
+ * ```
+ */
+export function outgoingKey(id: string): string {
+	return `${id}:o`;
+}
+
+/**
+ * The inbox key of the result of trade `id` in the offerer's inbox.
+ * @example
+ * ```ts
+ * withEntry(inbox, resultKey(id), { k: "d", d: take, f: recipient, x: id, o: "completed" });
+ * ```
+ */
+export function resultKey(id: string): string {
+	return `${id}:r`;
+}
 
 /** The stored inbox of one player. */
 export interface InboxDocument {
@@ -63,6 +121,24 @@ export function withoutEntries(inbox: InboxDocument | undefined, ids: ReadonlySe
 	return removed ? { e } : undefined;
 }
 
+/**
+ * The inbox without the entries `remove` and with the entries `add` (always a new document).
+ * @example
+ * ```ts
+ * const next = replaceEntries(current, [id], { [resultKey(id)]: refund });
+ * ```
+ */
+export function replaceEntries(
+	inbox: InboxDocument | undefined,
+	remove: ReadonlyArray<string>,
+	add: Record<string, InboxEntry>,
+): InboxDocument {
+	const e: Record<string, InboxEntry> = {};
+	if (inbox !== undefined) for (const [key, value] of pairs(inbox.e)) if (!remove.includes(key)) e[key] = value;
+	for (const [key, value] of pairs(add)) e[key] = value;
+	return { e };
+}
+
 /** What claiming an inbox does to a profile. */
 export interface ClaimPlan {
 	/** Replacement data from the newest unapplied snapshot, if any. */
@@ -78,7 +154,8 @@ export interface ClaimPlan {
 /**
  * Decides what an inbox changes in a profile whose saved state already applied `applied`: the newest
  * snapshot not applied replaces the data (it contains every transfer listed in its `a`), then every delta
- * not applied by then is added.
+ * not applied by then is added. Trade escrows and open-offer markers are not claimed this way (they are
+ * settled by transactions of their own) and are left in the inbox.
  * @example
  * ```ts
  * const plan = planClaim(inbox, new Set(Object.keys(stored.applied)));
@@ -104,7 +181,7 @@ export function planClaim(inbox: InboxDocument | undefined, applied: ReadonlySet
 		if (!applied.has(snapshotId) && !snapshot.a.includes(snapshotId)) plan.newlyApplied.push(snapshotId);
 	}
 	const ids = new Array<string>();
-	for (const [id] of pairs(inbox.e)) ids.push(id as string);
+	for (const [id, entry] of pairs(inbox.e)) if (entry.k === "s" || entry.k === "d") ids.push(id as string);
 	ids.sort();
 	for (const id of ids) {
 		const entry = inbox.e[id];
