@@ -1,6 +1,6 @@
 import ProfileServiceModule from "@rbxts/profileservice";
 import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
-import { HttpService, MessagingService, Players } from "@rbxts/services";
+import { HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { CacheManager } from "shared/core/CacheManager";
 import { DataAccessLayer, DataError, KeyRef } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator, ValidationError } from "shared/core/DataValidator";
@@ -22,6 +22,7 @@ import {
 	withoutEntries,
 } from "./data/Inbox";
 import { KeyedMutex } from "./data/KeyedMutex";
+import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
@@ -55,6 +56,8 @@ export interface MessagingServiceLike {
 export interface DataServiceServices {
 	readonly profileService?: ProfileServiceLike;
 	readonly messagingService?: MessagingServiceLike;
+	/** Holds the servers' heartbeats (which session-lock holders are alive). */
+	readonly memoryStoreService?: MemoryStoreServiceLike;
 	readonly dataAccessLayer?: DataAccessLayer;
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
@@ -231,6 +234,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly validator: DataValidator;
 	private readonly compiled?: CompiledSchema<unknown>;
 	private readonly messaging: MessagingServiceLike;
+	private readonly presence: ServerPresence;
 	private readonly profileService: ProfileServiceLike;
 	private readonly store: ProfileStore<object, unknown>;
 	private readonly sessions = new Map<number, Session>();
@@ -293,6 +297,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		}
 		this.schemaVersion = this.config.migrations.size() + 1;
 		this.messaging = services.messagingService ?? (MessagingService as unknown as MessagingServiceLike);
+		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
+		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), this.jobId);
 		this.profileService = services.profileService ?? (ProfileServiceModule as unknown as ProfileServiceLike);
 		const template: StoredProfile = { v: this.schemaVersion, data: this.config.template, applied: {}, seq: 0 };
 		this.store = this.profileService.GetProfileStore(this.config.profileStoreName, template);
@@ -759,6 +765,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/** Disconnects the service's subscriptions (specs; the server's own shutdown does it otherwise). */
 	destroy(): void {
+		this.presence.stop();
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
 	}
@@ -1202,17 +1209,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					task.wait(0.1);
 				}
 			}
-			if (!acked) {
-				// Nobody answered any request: the holder crashed (or is unreachable); take its session over.
+			if (!acked && this.presence.isAlive(jobId) === false) {
+				// Nobody answered and the holder's heartbeat is gone: it crashed; take its session over now.
 				this.stats.takeovers += 1;
-				this.warn(`player ${playerId}: holder ${jobId} did not answer; taking its session over`);
+				this.warn(`player ${playerId}: holder ${jobId} is dead; taking its session over`);
 				return "Steal";
 			}
 			if (os.clock() - started > this.config.releaseTimeout) {
+				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
+				// save and release at its next auto-save; never Steal from a live server (two holders).
 				this.stats.takeovers += 1;
 				return "ForceLoad";
 			}
-			task.wait(0.5);
+			task.wait(acked ? 0.5 : 1);
 			return "Repeat";
 		}) as Profile<StoredProfile, unknown> | undefined;
 		if (profile === undefined) {

@@ -1,3 +1,4 @@
+import { configureFaults } from "../harness/Faults";
 import { freshWorld, stopServers, savedData, savedSession, serviceServer, waitUntil } from "./support";
 
 export = () => {
@@ -44,6 +45,7 @@ export = () => {
 		expect(arrived).to.be.ok();
 		const data = b.service.LoadPlayerData(203).expect();
 		expect(data.coins).to.equal(50);
+		// Unanswered release requests, then the steal once the holder's heartbeat expired (10 s).
 		expect(os.clock() - started < 20).to.equal(true);
 		expect(b.service.GetStatistics().service.takeovers).to.equal(0);
 		b.service.ReleasePlayer(203).expect();
@@ -61,10 +63,38 @@ export = () => {
 		expect(b.service.GetStatistics().service.takeovers).to.equal(1);
 		expect(b.service.GetStatistics().service.releaseRequestsAnswered).to.equal(0);
 		// Two unanswered release requests of 3 s each, then the steal.
+		// Unanswered release requests, then the steal once the holder's heartbeat expired (10 s).
 		expect(os.clock() - started < 20).to.equal(true);
 		task.wait(2);
 		expect(savedSession(204)![1]).to.equal(b.server.jobId);
 		b.service.ReleasePlayer(204).expect();
+	});
+
+	it("never steals from a live holder whose answers are lost: it force-loads and gets the holder's last change", () => {
+		const a = serviceServer();
+		a.service.LoadPlayerData(207).expect();
+		a.service.UpdatePlayerData(207, { coins: 10 }, { durable: true }).expect();
+		// Not saved yet when b asks: only the holder's release save carries it.
+		a.service.UpdatePlayerData(207, { coins: 55 }).expect();
+		configureFaults({ messaging: { lossRate: 1 } });
+		const b = serviceServer();
+		let heldByBoth = false;
+		const watcher = task.spawn(() => {
+			for (;;) {
+				if (a.service.GetPlayerData(207) !== undefined && b.service.GetPlayerData(207) !== undefined) {
+					heldByBoth = true;
+				}
+				task.wait(0.1);
+			}
+		});
+		const data = b.service.LoadPlayerData(207).expect();
+		task.cancel(watcher);
+		configureFaults({});
+		expect(data.coins).to.equal(55);
+		expect(heldByBoth).to.equal(false);
+		expect(a.service.GetPlayerData(207)).to.equal(undefined);
+		expect(b.service.GetStatistics().service.takeovers).to.equal(1);
+		b.service.ReleasePlayer(207).expect();
 	});
 
 	it("resolves a durable update only once it is saved, so a crash right after keeps it", () => {

@@ -42,11 +42,17 @@ export interface DataServiceConfig {
 	 * current schema version is `migrations.size() + 1`.
 	 */
 	readonly migrations?: ReadonlyArray<(data: object) => object>;
-	/** Seconds to wait for a release-request answer before stealing a silent holder's lock (default 3). */
+	/** Seconds to wait for an answer to each release request (default 3). */
 	readonly ackTimeout?: number;
-	/** Release requests sent before a silent holder is presumed dead (default 2). */
+	/**
+	 * Release requests sent to a holder before looking at its heartbeat: a silent holder whose heartbeat
+	 * expired (a crash) is taken over at once, a live one never is (default 2).
+	 */
 	readonly releaseRequests?: number;
-	/** Seconds to wait for an answering holder to release before ForceLoad (default 15). */
+	/**
+	 * Seconds to wait for a live holder to release before ForceLoad, which makes it save and release at its
+	 * next auto-save (default 15).
+	 */
 	readonly releaseTimeout?: number;
 	/** Subscribe to Players.PlayerAdded/PlayerRemoving and game:BindToClose (default true). */
 	readonly bindPlayers?: boolean;

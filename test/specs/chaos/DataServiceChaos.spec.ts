@@ -1,0 +1,168 @@
+import type { GameData, ServiceServer } from "../service/support";
+import { freshWorld, savedData, serviceServer, stopServers, waitUntil } from "../service/support";
+import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
+import { storedValue } from "../harness/Cloud";
+import { configureFaults } from "../harness/Faults";
+
+/** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
+function invariant(condition: boolean, message: string): void {
+	if (!condition) error(`invariant broken: ${message}`, 2);
+}
+
+const RETRYABLE = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
+const PLAYERS = 9;
+const COINS = 100;
+const SWORDS = 2;
+
+function inboxEmpty(userId: number): boolean {
+	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
+	return raw?.d?.e === undefined || next(raw.d.e)[0] === undefined;
+}
+
+function swords(data: GameData): number {
+	return data.inventory.sword ?? 0;
+}
+
+/**
+ * Players on three servers trade across servers (offers, gifts, same-server trades), hop between servers
+ * and lose a server to a crash, under DataStore errors (some failing after they landed), lost and duplicated
+ * messages and latency. At the end every offer is settled, every inbox is empty, and the coins and swords
+ * of all players add up to what they started with, none negative.
+ */
+function scenario(seed: number, operations: number): void {
+	freshWorld();
+	reseed(seed);
+	const rng = new Random(seed);
+	const servers = new Array<ServiceServer>();
+	for (let i = 0; i < 3; i++) servers.push(serviceServer({ ackTimeout: 2, releaseTimeout: 10 }));
+	const players = new Array<number>();
+	const holder = new Map<number, ServiceServer>();
+	for (let p = 1; p <= PLAYERS; p++) {
+		const userId = 9000 + p;
+		const at = servers[p % 3];
+		at.service.LoadPlayerData(userId).expect();
+		at.service.UpdatePlayerData(userId, { coins: COINS, inventory: { sword: SWORDS } }, { durable: true }).expect();
+		players.push(userId);
+		holder.set(userId, at);
+	}
+	configureFaults({
+		seed,
+		dataStore: {
+			errorRate: { "*": 0.05 },
+			errorCodes: RETRYABLE,
+			failedButAppliedRate: 0.02,
+			latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 2 },
+		},
+		messaging: { lossRate: 0.2, duplicateRate: 0.1, delay: { min: 0.05, max: 1 } },
+	});
+	let inFlight = 0;
+	let crashed = false;
+	const pick = () => players[rng.NextInteger(0, players.size() - 1)];
+	for (let op = 0; op < operations; op++) {
+		task.wait(rng.NextNumber(0.1, 1.5));
+		const a = pick();
+		let b = pick();
+		while (b === a) b = pick();
+		const at = holder.get(a)!;
+		const roll = rng.NextNumber();
+		inFlight += 1;
+		const done = () => (inFlight -= 1);
+		if (roll < 0.45) {
+			const give: Record<string, number> = { coins: rng.NextInteger(1, 40) };
+			const take: Record<string, number> = rng.NextNumber() < 0.5 ? { "inventory.sword": 1 } : {};
+			const expiresIn = rng.NextNumber(2, 20);
+			at.server.spawn(() => {
+				at.service.OfferTrade(a, b, give, take, { expiresIn }).await();
+				done();
+			});
+		} else if (roll < 0.65) {
+			const gift: Record<string, number> =
+				rng.NextNumber() < 0.5 ? { coins: rng.NextInteger(1, 20) } : { "inventory.sword": 1 };
+			at.server.spawn(() => {
+				at.service.SendGift(a, b, gift).await();
+				done();
+			});
+		} else if (roll < 0.8 && holder.get(b) === at) {
+			at.server.spawn(() => {
+				at.service
+					.Trade(a, b, (da, db) => [
+						{ ...da, coins: da.coins - 5, inventory: { ...da.inventory, sword: swords(da) + 1 } },
+						{ ...db, coins: db.coins + 5, inventory: { ...db.inventory, sword: swords(db) - 1 } },
+					])
+					.await();
+				done();
+			});
+		} else if (roll < 0.95 || crashed) {
+			// The player hops to another server (a teleport): released here, loaded there.
+			const to = servers.filter((s) => s !== at && s.server.state() === "running")[0];
+			holder.set(a, to);
+			task.spawn(() => {
+				// Either server may crash meanwhile: then the crash below brings the player back.
+				pcall(() => at.service.ReleasePlayer(a).await());
+				pcall(() => to.service.LoadPlayerData(a).await());
+				done();
+			});
+		} else {
+			// A server dies mid-flight; its players come back on a new server (taking over the locks).
+			crashed = true;
+			at.server.crash();
+			const replacement = serviceServer({ ackTimeout: 2, releaseTimeout: 10 });
+			servers[servers.indexOf(at)] = replacement;
+			for (const [userId, s] of holder) {
+				if (s === at) {
+					holder.set(userId, replacement);
+					replacement.server.spawn(() => {
+						replacement.service.LoadPlayerData(userId).await();
+					});
+				}
+			}
+			done();
+		}
+	}
+	waitUntil(() => inFlight === 0, 120);
+	configureFaults({});
+	// Every offer expires within 20 s; then one server loads everybody (claiming inboxes, refunding offers).
+	task.wait(25);
+	for (const userId of players) {
+		const at = holder.get(userId)!;
+		if (at.server.state() === "running") at.service.ReleasePlayer(userId).await();
+	}
+	const final = serviceServer({ ackTimeout: 2, releaseTimeout: 10 });
+	for (const userId of players) final.service.LoadPlayerData(userId).expect();
+	const drained = waitUntil(() => players.every(inboxEmpty), 120);
+	invariant(drained, `inboxes not drained: ${players.filter((p) => !inboxEmpty(p)).join(", ")}`);
+	let coins = 0;
+	let swordCount = 0;
+	for (const userId of players) {
+		const data = final.service.GetPlayerData(userId)!;
+		invariant(
+			data.coins >= 0 && swords(data) >= 0,
+			`player ${userId} went negative: ${data.coins}/${swords(data)}`,
+		);
+		coins += data.coins;
+		swordCount += swords(data);
+	}
+	const stats = final.service.GetStatistics().service;
+	invariant(
+		coins === PLAYERS * COINS && swordCount === PLAYERS * SWORDS,
+		`${coins} coins and ${swordCount} swords, expected ${PLAYERS * COINS} and ${PLAYERS * SWORDS}`,
+	);
+	// What the final server holds is what it saved.
+	for (const userId of players) final.service.ReleasePlayer(userId).expect();
+	const saved = waitUntil(() => players.every((p) => savedData(p) !== undefined), 30);
+	invariant(saved && stats.loadedProfiles === PLAYERS, "the final server did not hold and save everybody");
+	stopServers();
+}
+
+export = () => {
+	afterAll(() => {
+		configureFaults({});
+		freshWorld();
+	});
+	describe("DataService chaos", () => {
+		for (const seed of chaosSeeds(isChaosRun() ? 100 : 4)) {
+			it(`conserves coins and items across servers, crashes and lost messages (seed ${seed})`, () =>
+				scenario(seed, 40));
+		}
+	});
+};
