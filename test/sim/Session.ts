@@ -1,6 +1,7 @@
 /**
  * npm start: a simulated game session on the headless runtime. Several servers each run a DataService;
- * players join, earn, buy (durable), trade relics for coins, send gifts, teleport and leave over virtual
+ * players join, earn, buy (durable), trade relics for coins (with players of the same server, and through
+ * trade offers with players anywhere), send gifts, teleport and leave over virtual
  * time, with injected DataStore errors, one server crash and a short DataStore outage. At the end every
  * player is loaded once more (claiming what is in flight) and the stored data is judged: every relic
  * exists exactly once, no player holds more coins than it could have earned, every acknowledged purchase
@@ -131,6 +132,8 @@ export = (options: SimOptions) => {
 
 	let trades = 0;
 	let gifts = 0;
+	let offers = 0;
+	let offersCompleted = 0;
 	let purchases = 0;
 	let teleports = 0;
 	let crashed = false;
@@ -236,7 +239,28 @@ export = (options: SimOptions) => {
 					}
 					p.busy = false;
 				});
-			} else if (roll < 0.74) {
+			} else if (roll < 0.75) {
+				// p offers one of its relics to any player (another server, or offline) for 10 coins.
+				const recipient = players[rng.NextInteger(0, players.size() - 1)];
+				const current = node.service.GetPlayerData(p.id);
+				let relic: string | undefined;
+				if (current !== undefined)
+					for (const [name, count] of pairs(current.inventory)) if (count > 0) relic = name;
+				if (recipient === p || relic === undefined) {
+					p.busy = false;
+					continue;
+				}
+				node.server.spawn(() => {
+					const [ok, result] = node.service
+						.OfferTrade(p.id, recipient.id, { [`inventory.${relic}`]: 1 }, { coins: 10 }, { expiresIn: 20 })
+						.await();
+					if (ok) {
+						offers += 1;
+						if ((result as { status: string }).status === "completed") offersCompleted += 1;
+					}
+					p.busy = false;
+				});
+			} else if (roll < 0.77) {
 				const targets = nodes.map((_, i) => i).filter((i) => i !== index && nodes[i].alive);
 				const target = targets[rng.NextInteger(0, targets.size() - 1)];
 				p.at = undefined;
@@ -253,7 +277,8 @@ export = (options: SimOptions) => {
 			lastReport = now();
 			progress(
 				`${math.floor(((now() - start) / duration) * 100)}%: ${purchases} purchases, ${trades} trades, ` +
-					`${gifts} gifts, ${teleports} teleports, ${players.filter((p) => p.at !== undefined).size()} online`,
+					`${offersCompleted}/${offers} offers, ${gifts} gifts, ${teleports} teleports, ` +
+					`${players.filter((p) => p.at !== undefined).size()} online`,
 			);
 		}
 	}
@@ -319,7 +344,7 @@ export = (options: SimOptions) => {
 	return {
 		ok: checks.every((c) => c.ok),
 		checks,
-		activity: { purchases, trades, gifts, teleports, loadFailures: failures },
+		activity: { purchases, trades, offers, offersCompleted, gifts, teleports, loadFailures: failures },
 		health,
 		stats,
 	};

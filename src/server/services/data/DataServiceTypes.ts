@@ -1,0 +1,150 @@
+import type { ProfileStore } from "@rbxts/profileservice/globals";
+import type { CacheManager } from "shared/core/CacheManager";
+import type { DataAccessLayer } from "shared/core/DataAccessLayer";
+import type { DataValidator } from "shared/core/DataValidator";
+import type { TradeOutcome } from "./Inbox";
+import type { MemoryStoreServiceLike } from "./ServerPresence";
+
+/** The public types of DataService: its services, arguments, results and reports. */
+
+/** @internal What a profile stores: the game's data in a migrations-ready envelope. */
+export interface StoredProfile {
+	/** Schema version of `data`. */
+	v: number;
+	data: object;
+	/** Transfer ids applied to `data` whose inbox entries may still exist. */
+	applied: Record<string, boolean>;
+	/** Transfer sequence number (orders snapshots). */
+	seq: number;
+}
+
+/** The ProfileService functions the service calls (injectable for specs). */
+export interface ProfileServiceLike {
+	/** ProfileService's module functions are called with a dot. */
+	readonly GetProfileStore: (this: void, name: string, template: object) => ProfileStore<object, unknown>;
+}
+
+/** The MessagingService methods the service calls. */
+export interface MessagingServiceLike {
+	PublishAsync(topic: string, message: unknown): void;
+	SubscribeAsync(topic: string, callback: (message: { Data: unknown; Sent: number }) => void): RBXScriptConnection;
+}
+
+/** Services a DataService uses, each defaulting to the real one (specs pass their own). */
+export interface DataServiceServices {
+	readonly profileService?: ProfileServiceLike;
+	readonly messagingService?: MessagingServiceLike;
+	/** Holds the servers' heartbeats (which session-lock holders are alive). */
+	readonly memoryStoreService?: MemoryStoreServiceLike;
+	readonly dataAccessLayer?: DataAccessLayer;
+	readonly cache?: CacheManager<object>;
+	readonly validator?: DataValidator;
+}
+
+/** Where an update comes from, as the original API passes it, plus `durable`. */
+export interface UpdateContext {
+	readonly source?: string;
+	/** Resolve only once the change is saved to the DataStore (purchases). */
+	readonly durable?: boolean;
+	readonly [extra: string]: unknown;
+}
+
+/** What a successful update resolves with. */
+export interface UpdateResult<T> {
+	/** A copy of the player's data after the change. */
+	readonly data: T;
+	/** True when the change was confirmed saved before resolving. */
+	readonly saved: boolean;
+}
+
+/** A finished gift or trade. */
+export interface TransferResult {
+	readonly id: string;
+}
+
+/** Options of {@link DataService.OfferTrade}. */
+export interface TradeOfferOptions {
+	/** Seconds the offer stays open (default the config's tradeOfferTimeout; at most 30 days). */
+	readonly expiresIn?: number;
+	/** Seconds to wait for the outcome before resolving "pending" (default: until it expires). */
+	readonly wait?: number;
+}
+
+/** What {@link DataService.OfferTrade} resolves with. */
+export interface TradeOfferResult {
+	readonly id: string;
+	/**
+	 * How the offer ended: "completed" (both sides changed), "declined" or "expired" (the offerer got its
+	 * part back), or "pending" (still open when the wait ended; its outcome reaches the profiles by itself).
+	 */
+	readonly status: TradeOutcome | "pending";
+}
+
+/** One finding of {@link DataService.RunConsistencyCheck}. */
+export interface ConsistencyIssue {
+	readonly check: "schema" | "currency" | "version" | "session" | "inbox";
+	readonly path: string;
+	readonly message: string;
+}
+
+/** The outcome of {@link DataService.RunConsistencyCheck}. */
+export interface ConsistencyReport {
+	readonly playerId: number;
+	readonly ok: boolean;
+	readonly issues: ReadonlyArray<ConsistencyIssue>;
+	readonly schemaVersion: number;
+	/** Unix seconds. */
+	readonly checkedAt: number;
+}
+
+/** The outcome of {@link DataService.GetHealthStatus}. */
+export interface HealthStatus {
+	readonly status: "healthy" | "degraded" | "critical";
+	readonly issues: ReadonlyArray<string>;
+	/** 0 to 100. */
+	readonly score: number;
+	readonly recommendations: ReadonlyArray<string>;
+}
+
+/** Counters of the service itself. */
+export interface ServiceStatistics {
+	loadedProfiles: number;
+	loads: number;
+	loadFailures: number;
+	updates: number;
+	rejectedUpdates: number;
+	durableSaves: number;
+	durableFailures: number;
+	releaseRequestsSent: number;
+	releaseRequestsAnswered: number;
+	releasesForOthers: number;
+	takeovers: number;
+	trades: number;
+	gifts: number;
+	tradeOffers: number;
+	offersCompleted: number;
+	offersDeclined: number;
+	offersExpired: number;
+	transferFailures: number;
+	inboxClaims: number;
+	consistencyChecks: number;
+	consistencyIssues: number;
+	averageLoadSeconds: number;
+	/** Most operations that ran at once (at most maxConcurrentOperations). */
+	peakConcurrentOperations: number;
+}
+
+/** What {@link DataService.GetStatistics} returns: one table per module. */
+export interface DataServiceStatistics {
+	readonly service: ServiceStatistics;
+	readonly dataLayer: { readonly requests: number; readonly pending: number };
+	readonly cache: {
+		readonly enabled: boolean;
+		readonly hits: number;
+		readonly misses: number;
+		readonly size: number;
+	};
+	readonly validator: { readonly validated: number; readonly rejected: number };
+	readonly profiles: { readonly criticalState: boolean; readonly issueCount: number };
+	readonly config: { readonly [name: string]: boolean | number };
+}
