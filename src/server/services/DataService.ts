@@ -10,6 +10,7 @@ import { addAmounts, Amounts, checkAmounts } from "./data/Amounts";
 import {
 	DeltaEntry,
 	EscrowEntry,
+	heldBy,
 	InboxDocument,
 	InboxEntry,
 	OutgoingEntry,
@@ -20,6 +21,7 @@ import {
 	TradeOutcome,
 	withEntry,
 	withoutEntries,
+	withSession,
 } from "./data/Inbox";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
@@ -64,10 +66,17 @@ type Message = { t: "release" | "ack" | "inbox"; u: number; j: string };
 
 interface Session {
 	readonly userId: number;
+	/** Unique to this load of the profile: written to the player's inbox, it fences every transfer. */
+	readonly token: string;
 	readonly profile: Profile<StoredProfile, unknown>;
 	/** Worth of changes not yet saved: BindToClose saves the most valuable first. */
 	unsaved: number;
 	saveSeq: number;
+	/**
+	 * Transfer ids applied by this session, with the save mark count when they were applied: an id is
+	 * saved once a save with a higher mark reached the DataStore. Its inbox entry may only be removed then.
+	 */
+	readonly appliedAt: Map<string, number>;
 }
 
 const SEQ_TAG = "DataService.seq";
@@ -160,6 +169,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		inboxClaims: 0,
 		consistencyChecks: 0,
 		consistencyIssues: 0,
+		lostSessions: 0,
 		averageLoadSeconds: 0,
 		peakConcurrentOperations: 0,
 	};
@@ -329,6 +339,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				this.commit(
 					[this.inboxRef(playerA), this.inboxRef(playerB)],
 					[(inbox) => withEntry(inbox, id, entryA), (inbox) => withEntry(inbox, id, entryB)],
+					[sa, sb],
 				);
 				this.applySnapshot(sa, id, na, entryA.n);
 				this.applySnapshot(sb, id, nb, entryB.n);
@@ -371,6 +382,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				this.commit(
 					[this.inboxRef(fromId), this.inboxRef(toId)],
 					[(inbox) => withEntry(inbox, id, entry), (inbox) => withEntry(inbox, id, delta)],
+					[session, undefined],
 				);
 				this.applySnapshot(session, id, updated, entry.n);
 				this.stats.gifts += 1;
@@ -447,6 +459,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 						(inbox) => replaceEntries(inbox, [], { [id]: entry, [outgoingKey(id)]: marker }),
 						(inbox) => withEntry(inbox, id, escrow),
 					],
+					[session, undefined],
 				);
 				this.applySnapshot(session, id, updated, entry.n);
 				this.stats.tradeOffers += 1;
@@ -780,14 +793,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	private markForSave(session: Session): number {
 		session.saveSeq += 1;
-		session.profile.SetMetaTag(SEQ_TAG, session.saveSeq);
+		session.profile.SetMetaTag(SEQ_TAG, `${session.token}:${session.saveSeq}`);
 		return session.saveSeq;
 	}
 
+	/** The newest of this session's save marks that reached the DataStore (another session's marks count 0). */
 	private savedSeq(session: Session): number {
 		const latest = session.profile.MetaData.MetaTagsLatest as unknown as Record<string, unknown> | undefined;
 		const value = latest?.[SEQ_TAG];
-		return typeIs(value, "number") ? value : 0;
+		if (!typeIs(value, "string")) return 0;
+		const [token, seq] = value.match("^(.*):(%d+)$");
+		return token === session.token ? (tonumber(seq) ?? 0) : 0;
 	}
 
 	/** Yields until the profile's save that carries `seq` reached the DataStore; throws SaveFailed. */
@@ -828,17 +844,33 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const stored = session.profile.Data;
 		stored.data = deepCopy(data);
 		stored.applied[id] = true;
+		session.appliedAt.set(id, session.saveSeq);
 		stored.seq = seq;
 		session.unsaved += 1e6;
 		this.cacheSession(session);
 	}
 
-	/** Commits a change of two inboxes in one transaction; throws TransferFailed. */
+	/**
+	 * Commits a change of two inboxes in one transaction, only while `owners` (the sessions whose side
+	 * changes, by slot) still hold their profiles; throws NotLoaded when one was taken over, else
+	 * TransferFailed.
+	 */
 	private commit(
 		refs: [KeyRef, KeyRef],
 		changes: [(inbox?: InboxDocument) => InboxDocument, (inbox?: InboxDocument) => InboxDocument],
+		owners: [Session | undefined, Session | undefined],
 	): void {
-		const [ok, err] = pcall(() => this.transact(refs, (a, b) => [changes[0](a), changes[1](b)]));
+		let lost: Session | undefined;
+		const [ok, err] = pcall(() =>
+			this.transact(refs, (a, b) => {
+				lost = this.lostOwner(owners, [a, b]);
+				return lost === undefined ? [changes[0](a), changes[1](b)] : undefined;
+			}),
+		);
+		if (lost !== undefined) {
+			this.loseSession(lost);
+			throw serviceError("NotLoaded", `player ${lost.userId}: the profile was taken over by another server`);
+		}
 		if (!ok || err !== true) {
 			this.stats.transferFailures += 1;
 			const reason = ok ? "the transaction was called off" : toServiceError(err, "TransferFailed").message;
@@ -850,6 +882,31 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * Runs a transaction on two inboxes; `fn` sees both (as they are at each attempt) and returns both new
 	 * ones, or undefined to write nothing. Returns whether it committed; throws the DataAccessLayer's error.
 	 */
+	/** The first of `owners` whose inbox names another session (its profile was taken over), if any. */
+	private lostOwner(
+		owners: ReadonlyArray<Session | undefined>,
+		inboxes: ReadonlyArray<InboxDocument | undefined>,
+	): Session | undefined {
+		for (let i = 0; i < owners.size(); i++) {
+			const owner = owners[i];
+			if (owner !== undefined && !heldBy(inboxes[i], owner.token)) return owner;
+		}
+		return undefined;
+	}
+
+	/**
+	 * Forgets a session whose profile another server took over (its inbox names another session): nothing
+	 * more is done for it here, and ProfileService's release of it writes nothing.
+	 */
+	private loseSession(session: Session): void {
+		this.stats.lostSessions += 1;
+		if (this.sessions.get(session.userId) === session) {
+			this.sessions.delete(session.userId);
+			this.cache.delete(tostring(session.userId));
+		}
+		if (session.profile.IsActive()) session.profile.Release();
+	}
+
 	private transact(
 		refs: [KeyRef, KeyRef],
 		fn: (a?: InboxDocument, b?: InboxDocument) => [InboxDocument, InboxDocument] | undefined,
@@ -879,13 +936,29 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/** Removes claimed entries from a player's inbox, then forgets their ids (they can never come back). */
 	private removeEntries(session: Session, ids: ReadonlySet<string>): void {
+		let lost = false;
 		const [ok] = pcall(() =>
 			this.dal
-				.update<InboxDocument>(this.inboxRef(session.userId), (inbox) => withoutEntries(inbox, ids))
+				.update<InboxDocument>(this.inboxRef(session.userId), (inbox) => {
+					// Only the holder removes what it saved; another session still has to apply them.
+					lost = !heldBy(inbox, session.token);
+					return lost ? undefined : withoutEntries(inbox, ids);
+				})
 				.expect(),
 		);
-		if (!ok) return; // Left for the next claim: the ids stay applied, so the entries are skipped.
-		for (const id of ids) delete session.profile.Data.applied[id];
+		if (lost) this.loseSession(session);
+		if (!ok || lost) return; // Left for the next claim: the ids stay applied, so the entries are skipped.
+		for (const id of ids) {
+			delete session.profile.Data.applied[id];
+			session.appliedAt.delete(id);
+		}
+	}
+
+	/** Whether transfer `id`, applied to the session's data, is in what the DataStore holds. */
+	private isSaved(session: Session, id: string): boolean {
+		const at = session.appliedAt.get(id);
+		// Not applied by this session: it came with the loaded profile, so it is saved.
+		return at === undefined || this.savedSeq(session) > at;
 	}
 
 	/**
@@ -895,7 +968,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private claimInbox(session: Session, depth = 0): void {
 		const doc = this.dal.read<InboxDocument>(this.inboxRef(session.userId), { useCache: false }).expect();
 		const inbox = doc?.data;
-		if (inbox === undefined) return;
+		if (!heldBy(inbox, session.token)) {
+			this.loseSession(session);
+			throw serviceError("NotLoaded", `player ${session.userId}: the profile was taken over by another server`);
+		}
 		const stored = session.profile.Data;
 		const applied = new Set<string>();
 		for (const [id] of pairs(stored.applied)) applied.add(id);
@@ -909,8 +985,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			if (!ok) this.warn(`player ${session.userId}: a delivery does not fit the data: ${tostring(err)}`);
 			if (entry.x !== undefined && entry.o !== undefined) this.noteOutcome(entry.x, entry.o);
 		}
-		for (const id of plan.newlyApplied) stored.applied[id] = true;
-		if (plan.newlyApplied.size() > 0) {
+		for (const id of plan.newlyApplied) {
+			stored.applied[id] = true;
+			session.appliedAt.set(id, session.saveSeq);
+		}
+		// Entries are removed only once what they changed is saved (a transfer of this session may still be
+		// waiting for its save: removing its entry first would lose it in a crash).
+		if (plan.newlyApplied.size() > 0 || plan.removable.some((id) => !this.isSaved(session, id))) {
 			this.stats.inboxClaims += plan.newlyApplied.size();
 			session.unsaved += 1e6;
 			this.cacheSession(session);
@@ -967,9 +1048,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			x: id,
 			o: outcome,
 		};
+		let lost = false;
 		const [ok, committed] = pcall(() =>
 			this.transact([this.inboxRef(escrow.f), this.inboxRef(recipient)], (offerer, mine) => {
 				if (mine?.e[id]?.k !== "x") return undefined; // Answered or refunded already.
+				lost = !heldBy(mine, session.token);
+				if (lost) return undefined;
 				const own: Record<string, InboxEntry> = entry !== undefined ? { [id]: entry } : {};
 				return [
 					replaceEntries(offerer, [outgoingKey(id)], { [resultKey(id)]: result }),
@@ -982,6 +1066,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				`offer ${id} to ${recipient} not answered yet: ${toServiceError(committed, "TransferFailed").message}`,
 			);
 			return;
+		}
+		if (lost) {
+			this.loseSession(session);
+			throw serviceError("NotLoaded", `player ${recipient}: the profile was taken over by another server`);
 		}
 		if (committed !== true) return;
 		if (after !== undefined && entry !== undefined) {
@@ -1098,11 +1186,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					task.wait(0.1);
 				}
 			}
-			if (!acked && this.presence.isAlive(jobId) === false) {
-				// Nobody answered and the holder's heartbeat is gone: it crashed; take its session over now.
-				this.stats.takeovers += 1;
-				this.warn(`player ${playerId}: holder ${jobId} is dead; taking its session over`);
-				return "Steal";
+			// Nobody answered: watch the holder's heartbeat until it expires (a crash: take its session over
+			// at once) or the release timeout passes (a live holder whose answers were lost: ForceLoad).
+			while (!acked && os.clock() - started <= this.config.releaseTimeout) {
+				if (this.presence.isAlive(jobId) === false) {
+					this.stats.takeovers += 1;
+					this.warn(`player ${playerId}: holder ${jobId} is dead; taking its session over`);
+					return "Steal";
+				}
+				task.wait(1);
 			}
 			if (os.clock() - started > this.config.releaseTimeout) {
 				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
@@ -1126,9 +1218,20 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			}
 		}
 		profile.Reconcile();
-		const session: Session = { userId: playerId, profile, unsaved: 0, saveSeq: 0 };
-		const latest = this.savedSeq(session);
-		session.saveSeq = latest;
+		const token = HttpService.GenerateGUID(false);
+		const session: Session = { userId: playerId, token, profile, unsaved: 0, saveSeq: 0, appliedAt: new Map() };
+		// From here on, a server that held the profile before can commit nothing more for this player.
+		const [fenced, reason] = pcall(() =>
+			this.dal.update<InboxDocument>(this.inboxRef(playerId), (inbox) => withSession(inbox, token)).expect(),
+		);
+		if (!fenced) {
+			profile.Release();
+			this.stats.loadFailures += 1;
+			throw serviceError(
+				"LoadFailed",
+				`player ${playerId}: its inbox could not be taken for this session: ${toServiceError(reason, "LoadFailed").message}`,
+			);
+		}
 		this.sessions.set(playerId, session);
 		profile.ListenToRelease(() => {
 			if (this.sessions.get(playerId) === session) {

@@ -23,6 +23,19 @@ function swords(data: GameData): number {
 	return data.inventory.sword ?? 0;
 }
 
+let serverCount = 0;
+
+/**
+ * A server running a DataService, with a crowd of other players: a game server's DataStore budget grows
+ * with its players (60 + 10 a minute each), and a real one hosting traders is not empty.
+ */
+function gameServer(): ServiceServer {
+	const s = serviceServer({ ackTimeout: 2, releaseTimeout: 10 });
+	serverCount += 1;
+	for (let p = 1; p <= 12; p++) s.server.addPlayer({ userId: 50000 + serverCount * 100 + p });
+	return s;
+}
+
 /**
  * Players on three servers trade across servers (offers, gifts, same-server trades), hop between servers
  * and lose a server to a crash, under DataStore errors (some failing after they landed), lost and duplicated
@@ -34,7 +47,7 @@ function scenario(seed: number, operations: number): void {
 	reseed(seed);
 	const rng = new Random(seed);
 	const servers = new Array<ServiceServer>();
-	for (let i = 0; i < 3; i++) servers.push(serviceServer({ ackTimeout: 2, releaseTimeout: 10 }));
+	for (let i = 0; i < 3; i++) servers.push(gameServer());
 	const players = new Array<number>();
 	const holder = new Map<number, ServiceServer>();
 	for (let p = 1; p <= PLAYERS; p++) {
@@ -55,7 +68,16 @@ function scenario(seed: number, operations: number): void {
 		},
 		messaging: { lossRate: 0.2, duplicateRate: 0.1, delay: { min: 0.05, max: 1 } },
 	});
-	let inFlight = 0;
+	// Operations in flight: each ends when its Promise settles or its server dies (its threads die too).
+	const flights = new Array<{ at: ServiceServer; promise: Promise<unknown>; what: string }>();
+	const flying = (f: { at: ServiceServer; promise: Promise<unknown> }) =>
+		f.at.server.state() === "running" && f.promise.getStatus() === Promise.Status.Started;
+	const track = (at: ServiceServer, start: () => Promise<unknown>, what: string) => {
+		const [ok, promise] = pcall(start);
+		if (ok) flights.push({ at, promise, what: `${what} at ${math.floor(os.clock())}` });
+		return ok ? promise : undefined;
+	};
+	let hopping = 0;
 	let crashed = false;
 	const pick = () => players[rng.NextInteger(0, players.size() - 1)];
 	for (let op = 0; op < operations; op++) {
@@ -65,61 +87,69 @@ function scenario(seed: number, operations: number): void {
 		while (b === a) b = pick();
 		const at = holder.get(a)!;
 		const roll = rng.NextNumber();
-		inFlight += 1;
-		const done = () => (inFlight -= 1);
 		if (roll < 0.45) {
 			const give: Record<string, number> = { coins: rng.NextInteger(1, 40) };
 			const take: Record<string, number> = rng.NextNumber() < 0.5 ? { "inventory.sword": 1 } : {};
 			const expiresIn = rng.NextNumber(2, 20);
-			at.server.spawn(() => {
-				at.service.OfferTrade(a, b, give, take, { expiresIn }).await();
-				done();
-			});
+			track(at, () => at.service.OfferTrade(a, b, give, take, { expiresIn }), `offer ${a}->${b}`);
 		} else if (roll < 0.65) {
 			const gift: Record<string, number> =
 				rng.NextNumber() < 0.5 ? { coins: rng.NextInteger(1, 20) } : { "inventory.sword": 1 };
-			at.server.spawn(() => {
-				at.service.SendGift(a, b, gift).await();
-				done();
-			});
+			track(at, () => at.service.SendGift(a, b, gift), `gift ${a}->${b}`);
 		} else if (roll < 0.8 && holder.get(b) === at) {
-			at.server.spawn(() => {
-				at.service
-					.Trade(a, b, (da, db) => [
+			track(
+				at,
+				() =>
+					at.service.Trade(a, b, (da, db) => [
 						{ ...da, coins: da.coins - 5, inventory: { ...da.inventory, sword: swords(da) + 1 } },
 						{ ...db, coins: db.coins + 5, inventory: { ...db.inventory, sword: swords(db) - 1 } },
-					])
-					.await();
-				done();
-			});
+					]),
+				`trade ${a}/${b}`,
+			);
 		} else if (roll < 0.95 || crashed) {
-			// The player hops to another server (a teleport): released here, loaded there.
+			// The player hops to another server (a teleport): released here, then loaded there.
 			const to = servers.filter((s) => s !== at && s.server.state() === "running")[0];
 			holder.set(a, to);
+			hopping += 1;
 			task.spawn(() => {
-				// Either server may crash meanwhile: then the crash below brings the player back.
-				pcall(() => at.service.ReleasePlayer(a).await());
-				pcall(() => to.service.LoadPlayerData(a).await());
-				done();
+				const release = track(at, () => at.service.ReleasePlayer(a), `release ${a}`);
+				waitUntil(() => release === undefined || !flying({ at, promise: release }), 120);
+				track(to, () => to.service.LoadPlayerData(a), `hop load ${a}`);
+				hopping -= 1;
 			});
 		} else {
 			// A server dies mid-flight; its players come back on a new server (taking over the locks).
 			crashed = true;
 			at.server.crash();
-			const replacement = serviceServer({ ackTimeout: 2, releaseTimeout: 10 });
+			const replacement = gameServer();
 			servers[servers.indexOf(at)] = replacement;
 			for (const [userId, s] of holder) {
 				if (s === at) {
 					holder.set(userId, replacement);
-					replacement.server.spawn(() => {
-						replacement.service.LoadPlayerData(userId).await();
-					});
+					track(replacement, () => replacement.service.LoadPlayerData(userId), `crash load ${userId}`);
 				}
 			}
-			done();
 		}
 	}
-	waitUntil(() => inFlight === 0, 120);
+	// Every operation ends, loads included (a load still in flight would race the final server's).
+	const ended = waitUntil(() => hopping === 0 && !flights.some(flying), 300);
+	if (!ended) {
+		for (const sv of servers) {
+			print(`STATE ${sv.server.state()}`);
+			if (sv.server.state() !== "running") continue;
+			const st = sv.service.GetStatistics();
+			print(
+				`SRV pending ${st.dataLayer.pending} requests ${st.dataLayer.requests} loaded ${st.service.loadedProfiles} peak ${st.service.peakConcurrentOperations} loads ${st.service.loads}`,
+			);
+		}
+	}
+	invariant(
+		ended,
+		`operations never ended: ${flights
+			.filter(flying)
+			.map((f) => f.what)
+			.join(", ")}`,
+	);
 	configureFaults({});
 	// Every offer expires within 20 s; then one server loads everybody (claiming inboxes, refunding offers).
 	task.wait(25);
@@ -127,8 +157,11 @@ function scenario(seed: number, operations: number): void {
 		const at = holder.get(userId)!;
 		if (at.server.state() === "running") at.service.ReleasePlayer(userId).await();
 	}
-	const final = serviceServer({ ackTimeout: 2, releaseTimeout: 10 });
-	for (const userId of players) final.service.LoadPlayerData(userId).expect();
+	const final = gameServer();
+	for (const userId of players) {
+		const [ok, err] = final.service.LoadPlayerData(userId).await();
+		invariant(ok, `the final load of ${userId} failed: ${(err as { message?: string }).message}`);
+	}
 	const drained = waitUntil(() => players.every(inboxEmpty), 120);
 	invariant(drained, `inboxes not drained: ${players.filter((p) => !inboxEmpty(p)).join(", ")}`);
 	let coins = 0;

@@ -141,4 +141,52 @@ export = () => {
 		expect(service.GetPlayerData(705)!.coins).to.equal(5);
 		expect(inboxSize(706)).to.equal(0);
 	});
+
+	it("refuses transfers and durable saves from a server whose profile was taken over behind its back", () => {
+		const a = serviceServer();
+		a.service.LoadPlayerData(707).expect();
+		a.service.UpdatePlayerData(707, { coins: 100 }, { durable: true }).expect();
+		// The holder goes deaf and silent (no release answers, no heartbeat) but keeps running: the next
+		// loader takes it for dead and steals the lock, while the holder still thinks it holds the profile.
+		a.service.destroy();
+		task.wait(11);
+		const b = serviceServer();
+		expect(b.service.LoadPlayerData(707).expect().coins).to.equal(100);
+		expect(a.service.GetPlayerData(707)).never.to.equal(undefined);
+		expect(rejection(a.service.SendGift(707, 708, { coins: 60 })).kind).to.equal("NotLoaded");
+		expect(inboxSize(708)).to.equal(0);
+		expect(a.service.GetStatistics().service.lostSessions).to.equal(1);
+		expect(a.service.GetPlayerData(707)).to.equal(undefined);
+		// Nothing of the stale server reached the new holder, which still has its 100 coins to give.
+		b.service.SendGift(707, 708, { coins: 60 }).expect();
+		expect(b.service.GetPlayerData(707)!.coins).to.equal(40);
+	});
+
+	it("acknowledges a purchase on a server losing the profile only if the new holder has it", () => {
+		const outcomes = new Array<string>();
+		[0, 1, 3, 5, 8].forEach((offset, i) => {
+			const userId = 740 + i;
+			const a = serviceServer();
+			a.service.LoadPlayerData(userId).expect();
+			a.service.UpdatePlayerData(userId, { gems: 5 }, { durable: true }).expect();
+			a.service.destroy();
+			task.wait(11);
+			const b = serviceServer();
+			const load = b.service.LoadPlayerData(userId);
+			task.wait(offset);
+			// The old holder takes a purchase while the new one is taking the profile over ...
+			const [acknowledged] = a.service.UpdatePlayerData(userId, { gems: 500 }, { durable: true }).await();
+			const [, data] = load.await();
+			// ... and the new holder saves marks of its own, numbered like the old holder's.
+			b.service.UpdatePlayerData(userId, { coins: 1 }, { durable: true }).await();
+			const gems = (data as GameData).gems;
+			if (acknowledged && gems !== 500) error(`offset ${offset}: an acknowledged purchase is missing (${gems})`);
+			if (!acknowledged && gems !== 5) error(`offset ${offset}: a refused purchase was kept (${gems})`);
+			outcomes.push(acknowledged ? "kept" : "refused");
+			stopServers();
+		});
+		// Both happen: before the takeover the purchase is saved, after it it is refused.
+		expect(outcomes.includes("kept")).to.equal(true);
+		expect(outcomes.includes("refused")).to.equal(true);
+	});
 };

@@ -57,6 +57,7 @@ const METHODS = [
 	"GetHealthStatus",
 	"GetStatistics",
 	"closeAll",
+	"destroy",
 ];
 
 /**

@@ -129,6 +129,8 @@ export interface ServiceStatistics {
 	inboxClaims: number;
 	consistencyChecks: number;
 	consistencyIssues: number;
+	/** Sessions found taken over by another server while an operation was in flight (it was refused). */
+	lostSessions: number;
 	averageLoadSeconds: number;
 	/** Most operations that ran at once (at most maxConcurrentOperations). */
 	peakConcurrentOperations: number;

@@ -87,6 +87,34 @@ export function resultKey(id: string): string {
 /** The stored inbox of one player. */
 export interface InboxDocument {
 	readonly e: Record<string, InboxEntry>;
+	/**
+	 * The token of the session that holds the player's profile, written when a server loads it. Every
+	 * transaction that changes the player's side checks it, so a server that lost the profile (taken over
+	 * while an operation was in flight) can no longer commit anything for it.
+	 */
+	readonly s?: string;
+}
+
+/**
+ * The inbox with its session token set to `token` (a copy).
+ * @example
+ * ```ts
+ * dal.update(ref, (inbox) => withSession(inbox, session.token));
+ * ```
+ */
+export function withSession(inbox: InboxDocument | undefined, token: string): InboxDocument {
+	return { e: inbox?.e ?? {}, s: token };
+}
+
+/**
+ * Whether the inbox says the session `token` holds its player's profile.
+ * @example
+ * ```ts
+ * if (!heldBy(inbox, session.token)) return undefined; // taken over: write nothing
+ * ```
+ */
+export function heldBy(inbox: InboxDocument | undefined, token: string): inbox is InboxDocument {
+	return inbox !== undefined && inbox.s === token;
 }
 
 /**
@@ -100,7 +128,7 @@ export function withEntry(inbox: InboxDocument | undefined, id: string, entry: I
 	const e: Record<string, InboxEntry> = {};
 	if (inbox !== undefined) for (const [key, value] of pairs(inbox.e)) e[key] = value;
 	e[id] = entry;
-	return { e };
+	return { e, s: inbox?.s };
 }
 
 /**
@@ -118,7 +146,7 @@ export function withoutEntries(inbox: InboxDocument | undefined, ids: ReadonlySe
 		if (ids.has(key)) removed = true;
 		else e[key] = value;
 	}
-	return removed ? { e } : undefined;
+	return removed ? { e, s: inbox.s } : undefined;
 }
 
 /**
@@ -136,7 +164,7 @@ export function replaceEntries(
 	const e: Record<string, InboxEntry> = {};
 	if (inbox !== undefined) for (const [key, value] of pairs(inbox.e)) if (!remove.includes(key)) e[key] = value;
 	for (const [key, value] of pairs(add)) e[key] = value;
-	return { e };
+	return { e, s: inbox?.s };
 }
 
 /** What claiming an inbox does to a profile. */
