@@ -1,9 +1,17 @@
+import { PROTOCOL_VERSION } from "shared/protocol/Messages";
 import { guardPayload } from "shared/protocol/PayloadGuard";
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
 import { TokenBucket } from "shared/protocol/TokenBucket";
 
 function propose(fields: Record<string, unknown>): Record<string, unknown> {
-	const message: Record<string, unknown> = { type: "propose", v: 1, id: 1, key: "nickname", value: "x", base: 0 };
+	const message: Record<string, unknown> = {
+		type: "propose",
+		v: PROTOCOL_VERSION,
+		id: 1,
+		key: "nickname",
+		value: "x",
+		base: 0,
+	};
 	for (const [k, v] of pairs(fields)) message[k as string] = v;
 	return message;
 }
@@ -37,8 +45,10 @@ export = () => {
 		});
 
 		it("rejects a wrong protocol version before reading the tag", () => {
-			const result = guardPayload(propose({ v: 2 }));
-			expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+			for (const v of [0, 3, "2", 1.5]) {
+				const result = guardPayload(propose({ v }));
+				expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+			}
 		});
 
 		it("rejects unknown tags and missing or mistyped fields, echoing only well-formed ids", () => {
