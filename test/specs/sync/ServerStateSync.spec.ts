@@ -146,7 +146,7 @@ export = () => {
 			const snapshot = last(s);
 			expect(snapshot.type).to.equal("snapshot");
 			if (snapshot.type === "snapshot") {
-				expect(snapshot.entries.size()).to.equal(5);
+				expect(snapshot.entries.size()).to.equal(6);
 				const coins = snapshot.entries.find((e) => e.key === "coins")!;
 				expect(coins.value).to.equal(40);
 				expect(coins.version).to.equal(1);
