@@ -1,7 +1,7 @@
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { PROTOCOL_VERSION, RejectReason, ServerMessage, SnapshotEntry } from "shared/protocol/Messages";
-import { diffValue, encodedSize, PatchOp } from "shared/protocol/Patch";
+import { diffValue, PatchOp, patchInPlace, smallerPatch } from "shared/protocol/Patch";
 import { DEFAULT_GUARD_LIMITS, GuardLimits, guardPayload } from "shared/protocol/PayloadGuard";
 import { TokenBucket } from "shared/protocol/TokenBucket";
 import { StateAuthority } from "./StateAuthority";
@@ -157,8 +157,15 @@ export class ServerStateSync {
 
 	/** Ops turning the client's `shadow` into `current`, when they are smaller than the value itself. */
 	private patchFor(shadow: Shadow, current: unknown): Array<PatchOp> | undefined {
-		if (!typeIs(shadow.value, "table") || !typeIs(current, "table")) return undefined;
-		return diffValue(shadow.value, current, encodedSize(current) - PATCH_OVERHEAD);
+		return smallerPatch(shadow.value, current, PATCH_OVERHEAD);
+	}
+
+	/**
+	 * Moves a shadow forward by the ops just sent (instead of copying the whole value again): applying a
+	 * diff to its own base gives the new value.
+	 */
+	private advance(sync: PlayerSync, key: string, shadow: Shadow, ops: ReadonlyArray<PatchOp>, version: number) {
+		sync.shadows.set(key, { value: patchInPlace(shadow.value, ops), version });
 	}
 
 	private reject(player: Player, reason: RejectReason, message: string, id?: number, key?: string): void {
@@ -332,13 +339,14 @@ export class ServerStateSync {
 				shadow !== undefined && shadow.version === reported && current.version > reported
 					? this.patchFor(shadow, current.value)
 					: undefined;
-			if (ops !== undefined) {
+			if (ops !== undefined && shadow !== undefined) {
 				this.stats.patched += 1;
 				entries.push({ key, version: current.version, base: reported, ops });
+				this.advance(sync, key, shadow, ops, current.version);
 			} else {
 				entries.push({ key, version: current.version, value: current.value });
+				this.track(sync, key, current.value, current.version, "always");
 			}
-			this.track(sync, key, current.value, current.version, "always");
 		}
 		this.deliver(player, { type: "snapshot", v: PROTOCOL_VERSION, entries, partial: true });
 	}
@@ -354,9 +362,9 @@ export class ServerStateSync {
 		const shadow = sync?.shadows.get(key);
 		const ops =
 			shadow !== undefined && current.version > shadow.version ? this.patchFor(shadow, current.value) : undefined;
-		this.track(sync, key, current.value, current.version);
-		if (ops !== undefined && shadow !== undefined) {
+		if (ops !== undefined && shadow !== undefined && sync !== undefined) {
 			this.stats.patched += 1;
+			this.advance(sync, key, shadow, ops, current.version);
 			this.deliver(player, {
 				type: "patch",
 				v: PROTOCOL_VERSION,
@@ -366,6 +374,7 @@ export class ServerStateSync {
 				ops,
 			});
 		} else {
+			this.track(sync, key, current.value, current.version);
 			this.deliver(player, {
 				type: "push",
 				v: PROTOCOL_VERSION,

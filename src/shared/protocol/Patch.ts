@@ -33,7 +33,7 @@ export function encodedSize(value: unknown, depth = 1): number {
 	return size;
 }
 
-type DiffState = { ops: Array<PatchOp>; size: number; budget: number; path: Array<PathSegment> };
+type DiffState = { ops: Array<PatchOp>; size: number; budget: number; path: Array<PathSegment>; entries: number };
 
 function pathCopy(path: Array<PathSegment>, last: PathSegment): Array<PathSegment> {
 	const copy = table.clone(path);
@@ -60,6 +60,7 @@ function diffInto(before: unknown, after: unknown, path: Array<PathSegment>, sta
 	const old = before as Record<PathSegment, unknown>;
 	const fresh = after as Record<PathSegment, unknown>;
 	for (const [k, v] of pairs(fresh)) {
+		state.entries += 1;
 		const previous = old[k as PathSegment];
 		if (previous === undefined) {
 			if (!add(state, { path: pathCopy(path, k as PathSegment), value: v })) return false;
@@ -95,8 +96,54 @@ function diffInto(before: unknown, after: unknown, path: Array<PathSegment>, sta
  * ```
  */
 export function diffValue(before: unknown, after: unknown, budget: number): Array<PatchOp> | undefined {
-	const state: DiffState = { ops: [], size: 0, budget, path: [] };
+	const state: DiffState = { ops: [], size: 0, budget, path: [], entries: 0 };
 	return diffInto(before, after, state.path, state, 1) ? state.ops : undefined;
+}
+
+/**
+ * The path patch from table `before` to table `after` when it plus `overhead` bytes is smaller than
+ * `after` whole; undefined when it is not, or when either is not a table. One walk in the usual case: a
+ * value takes at least 2 bytes per table entry whole, so a patch below that bound needs no exact size.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const ops = smallerPatch(shadow.value, current.value, 16);
+ * ```
+ */
+export function smallerPatch(before: unknown, after: unknown, overhead: number): Array<PatchOp> | undefined {
+	if (!typeIs(before, "table") || !typeIs(after, "table")) return undefined;
+	const state: DiffState = { ops: [], size: 0, budget: math.huge, path: [], entries: 0 };
+	diffInto(before, after, state.path, state, 1);
+	const cost = state.size + overhead;
+	if (cost < state.entries * 2) return state.ops;
+	return cost < encodedSize(after) ? state.ops : undefined;
+}
+
+/**
+ * Applies ops this side computed (so trusted) to `root` in place, copying their values in; returns the
+ * new root (a different one only for an empty path). The server moves its record of what a client holds
+ * forward this way, without copying the whole value again.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * shadow.value = patchInPlace(shadow.value, ops);
+ * ```
+ */
+export function patchInPlace(root: unknown, ops: ReadonlyArray<PatchOp>): unknown {
+	for (const op of ops) {
+		const value = op.removed === true ? undefined : deepCopy(op.value);
+		const size = op.path.size();
+		if (size === 0) {
+			root = value;
+			continue;
+		}
+		let node = root as Record<PathSegment, unknown>;
+		for (let i = 0; i < size - 1; i++) node = node[op.path[i]] as Record<PathSegment, unknown>;
+		node[op.path[size - 1]] = value;
+	}
+	return root;
 }
 
 function isSegment(segment: unknown): segment is PathSegment {
