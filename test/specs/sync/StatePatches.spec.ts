@@ -173,15 +173,20 @@ export = () => {
 			expect((s.last() as SavedMessage).value).to.equal(3);
 		});
 
-		it("keeps a client's 500-entry key equal to the server's through 50 random patched changes", () => {
+		it("keeps a client's 500-entry key equal to the server's through 50 random patched changes, removals included", () => {
 			const loop = new Loopback();
 			loop.authority.write(loop.player, "inventory", items(500));
 			loop.connect();
 			const rng = new Random(77);
 			for (let i = 0; i < 50; i++) {
 				const list = loop.authority.read(loop.player, "inventory").value as Array<Item>;
-				list[rng.NextInteger(0, 499)].count = rng.NextInteger(0, 1000);
+				list[rng.NextInteger(0, 449)].count = rng.NextInteger(0, 1000);
+				// Fields and items come and go too, so a patch has removals to carry.
+				const marked = list[rng.NextInteger(0, 449)] as Item & { bonus?: number };
+				if (i % 3 === 0) marked.bonus = i;
+				if (i % 4 === 0) for (const entry of list as Array<Item & { bonus?: number }>) entry.bonus = undefined;
 				if (i % 10 === 9) list.push({ id: `new_${i}`, count: 1 });
+				if (i % 7 === 3) list.pop();
 				loop.authority.write(loop.player, "inventory", list);
 				loop.deliver();
 			}
