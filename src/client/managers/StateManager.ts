@@ -316,8 +316,9 @@ export class StateManager {
 	}
 
 	/**
-	 * Asks the server for a snapshot (call on connect and after reconnecting); in-flight proposals are
-	 * sent again with their ids, so the server answers them without applying any twice.
+	 * Asks the server for a snapshot of every key (StateSyncClient calls it on start). Messages lost later
+	 * are noticed and resynced without it; call it to start again from the server's truth. In-flight
+	 * proposals are sent again with their ids, so the server answers them without applying any twice.
 	 */
 	connect(): void {
 		this.synced = false;
@@ -472,7 +473,8 @@ export class StateManager {
 	}
 
 	/**
-	 * Handles one message from the server. Anything that is not a well-formed server message is ignored.
+	 * Handles one message from the server. Anything that is not a well-formed server message is ignored; a
+	 * patch that does not fit the version held is never applied and makes the client ask for a resync.
 	 */
 	receive(raw: unknown): void {
 		if (!typeIs(raw, "table")) return;

@@ -86,9 +86,11 @@ function isId(value: unknown): value is number {
 }
 
 /**
- * Checks a raw payload from a client — type, size, depth, then shape — before anything else reads it.
- * Never throws and never writes: it only returns the typed message or why it was refused. It does not
- * know keys; {@link KeyRegistry} rules apply afterwards.
+ * Checks a raw payload from a client — type, size, depth, version, then shape — before anything else
+ * reads it: `hello` and `propose` in protocol version 1 or 2, `ping` and `resync` (whose `versions` must
+ * map key names to non-negative integers) in version 2 only. Never throws and never writes: it only
+ * returns the typed message or why it was refused. It does not know keys; {@link KeyRegistry} rules apply
+ * afterwards.
  *
  * @param payload whatever arrived on the remote
  * @param limits size and depth limits (default {@link DEFAULT_GUARD_LIMITS})
