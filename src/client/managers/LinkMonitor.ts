@@ -24,6 +24,7 @@ function isSeq(seq: unknown): seq is number {
  * Watches the server's message sequence on the client and says when state may have been lost: a
  * sequence number skipped for longer than the grace (a lost push, however the link lost it), or a silence
  * (then a ping, whose numbered answer reveals a loss at the tail). Transport-agnostic and clock-driven.
+ * Counting starts at the first snapshot; a player's numbers only grow for the life of the server's sync.
  *
  * @internal
  * @example
@@ -34,7 +35,7 @@ function isSeq(seq: unknown): seq is number {
  * ```
  */
 export class LinkMonitor {
-	/** The next sequence number expected in order; undefined until the first numbered message. */
+	/** The next sequence number expected in order; undefined until the first snapshot. */
 	private expected?: number;
 	/** Numbers received past a hole. */
 	private readonly ahead = new Set<number>();
@@ -60,7 +61,10 @@ export class LinkMonitor {
 		this.lastHeard = this.options.now();
 		this.pingAttempts = 0;
 		if (!isSeq(seq)) return;
-		if (this.expected === undefined || seq === this.expected) {
+		if (this.expected === undefined) {
+			// Before the first snapshot there is nothing to be in order with: its number starts the count.
+			if (this.ahead.size() < MAX_AHEAD) this.ahead.add(seq);
+		} else if (seq === this.expected) {
 			this.expected = seq + 1;
 			this.drain();
 		} else if (seq > this.expected) {
@@ -75,15 +79,29 @@ export class LinkMonitor {
 	settle(seq: unknown): void {
 		if (!isSeq(seq)) return;
 		if (this.expected === undefined || seq >= this.expected) this.expected = seq + 1;
-		for (const n of [...this.ahead]) if (n <= seq) this.ahead.delete(n);
-		this.drain();
+		this.resume(seq);
 	}
 
-	/** Starts the sequence again at `seq` (a full snapshot: the truth, whatever came before). */
+	/** Forgets numbers up to `seq`, counts on through those that already arrived, and times any hole left. */
+	private resume(seq: number): void {
+		for (const n of [...this.ahead]) if (n <= seq) this.ahead.delete(n);
+		this.drain();
+		if (this.ahead.size() > 0 && this.gapSince === undefined) this.gapSince = this.options.now();
+	}
+
+	/**
+	 * Starts the sequence again after `seq` (a full snapshot: the truth, whatever came before), keeping
+	 * the later numbers that overtook it.
+	 */
 	reset(seq: unknown): void {
-		this.ahead.clear();
-		this.gapSince = undefined;
-		this.expected = isSeq(seq) ? seq + 1 : undefined;
+		if (!isSeq(seq)) {
+			this.ahead.clear();
+			this.gapSince = undefined;
+			this.expected = undefined;
+			return;
+		}
+		this.expected = seq + 1;
+		this.resume(seq);
 	}
 
 	/**

@@ -43,7 +43,8 @@ export interface StateManagerOptions {
 	readonly warnings?: boolean;
 	/**
 	 * Seconds without any message from the server before the client pings it; the answer's sequence
-	 * number shows whether the client missed anything (then it resyncs). Default 5.
+	 * number shows whether the client missed anything (then it resyncs). Default 5; `math.huge` turns
+	 * pings off (a skipped number in later messages is still noticed).
 	 */
 	readonly heartbeat?: number;
 	/**
@@ -429,27 +430,30 @@ export class StateManager {
 		return true;
 	}
 
-	/** Applies the entries of a snapshot; a partial one (answering a resync) never undoes a later message. */
+	/**
+	 * Applies the entries of a snapshot. An entry never undoes a key set by a later-numbered message (an
+	 * unreliable remote may deliver a push before the snapshot that precedes it); otherwise the snapshot is
+	 * the server's truth, even at an older version than this client saw.
+	 */
 	private applySnapshot(message: ServerMessage & { type: "snapshot" }): void {
 		const partial = message.partial === true;
+		const seq = message.seq;
 		let refused = false;
 		for (const entry of message.entries) {
 			if (!typeIs(entry, "table") || !typeIs(entry.key, "string") || !typeIs(entry.version, "number")) continue;
 			const state = this.state(entry.key);
-			if (partial) {
-				const seq = message.seq;
-				if (typeIs(seq, "number") && state.confirmedSeq !== undefined && state.confirmedSeq > seq) continue;
-				if (entry.ops !== undefined) {
-					if (!this.patchValue(entry.key, state, entry.base, entry.version, entry.ops, seq)) refused = true;
-					continue;
-				}
-			} else if (entry.ops !== undefined) {
+			const stale = typeIs(seq, "number") && state.confirmedSeq !== undefined && state.confirmedSeq > seq;
+			if (stale || (!partial && entry.ops !== undefined)) {
+				if (!partial && state.inflight !== undefined) this.transmit(entry.key, state.inflight);
+				continue;
+			}
+			if (entry.ops !== undefined) {
+				if (!this.patchValue(entry.key, state, entry.base, entry.version, entry.ops, seq)) refused = true;
 				continue;
 			}
 			const oldValue = this.top(state);
 			const before = state.confirmed;
-			// The snapshot is the server's truth, even if it is older than what this client saw.
-			this.setConfirmed(state, entry.value, entry.version, message.seq);
+			this.setConfirmed(state, entry.value, entry.version, seq);
 			if (state.inflight !== undefined) {
 				if (!partial) this.transmit(entry.key, state.inflight);
 			} else if (state.queued === undefined) {

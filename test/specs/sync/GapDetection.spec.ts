@@ -122,6 +122,31 @@ export = () => {
 			expect(sentOfType(loop, "resync")).to.equal(0);
 		});
 
+		it("takes a push that overtook the snapshot answering hello as in order, not as a hole", () => {
+			const loop = new Loopback();
+			const held = new Array<ServerMessage>();
+			loop.dropToClient = (m) => {
+				held.push(m);
+				return true;
+			};
+			loop.connect();
+			loop.authority.write(loop.player, "coins", 8);
+			loop.deliver();
+			expect(held.size()).to.equal(2);
+			// The unreliable remote delivers the push (seq 2) before the snapshot (seq 1): neither a hole nor a
+			// reason to take the older snapshot value of coins over the push.
+			loop.client.receive(held[1]);
+			loop.client.receive(held[0]);
+			loop.dropToClient = () => false;
+			loop.authority.write(loop.player, "nickname", "Three");
+			loop.deliver();
+			expect(loop.client.GetState("coins")).to.equal(8);
+			for (let i = 0; i < 10; i++) loop.step(0.1);
+			expect(sentOfType(loop, "resync")).to.equal(0);
+			expect(loop.client.GetState("nickname")).to.equal("Three");
+			expect(loop.client.GetState("coins")).to.equal(8);
+		});
+
 		it("never lets a resync answer older than a message already applied undo that message", () => {
 			const loop = new Loopback();
 			loop.connect();
