@@ -1,7 +1,15 @@
-/** What {@link LinkMonitor.poll} asks the manager to do. */
+/**
+ * What {@link LinkMonitor.poll} asks the manager to do.
+ *
+ * @internal
+ */
 export type LinkAction = "resync" | "ping" | undefined;
 
-/** Options for {@link LinkMonitor}. */
+/**
+ * Options for {@link LinkMonitor}.
+ *
+ * @internal
+ */
 export interface LinkMonitorOptions {
 	/** The clock, in seconds. */
 	readonly now: () => number;
