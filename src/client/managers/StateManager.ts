@@ -1,6 +1,8 @@
 import { deepCopy } from "shared/protocol/deepCopy";
 import { ClientMessage, PROTOCOL_VERSION, RejectReason, ServerMessage } from "shared/protocol/Messages";
+import { applyPatch } from "shared/protocol/Patch";
 import { ChangeType } from "./ChangeType";
+import { LinkMonitor } from "./LinkMonitor";
 import { StateLevel } from "./StateLevel";
 import { PRIORITY_DELAYS, StatePriority } from "./StatePriority";
 
@@ -39,6 +41,17 @@ export interface StateManagerOptions {
 	readonly maxAttempts?: number;
 	/** Warn when a listener errors (default true). */
 	readonly warnings?: boolean;
+	/**
+	 * Seconds without any message from the server before the client pings it; the answer's sequence
+	 * number shows whether the client missed anything (then it resyncs). Default 5; `math.huge` turns
+	 * pings off (a skipped number in later messages is still noticed).
+	 */
+	readonly heartbeat?: number;
+	/**
+	 * Seconds a skipped sequence number may take to arrive (unreliable remotes reorder) before the client
+	 * takes it as lost and asks for a resync. Default 0.3.
+	 */
+	readonly gapGrace?: number;
 }
 
 interface Versioned {
@@ -62,6 +75,8 @@ interface Queued {
 
 interface KeyState {
 	confirmed?: Versioned;
+	/** The sequence number of the message that set `confirmed` (a reordered older answer must not undo it). */
+	confirmedSeq?: number;
 	saved?: Versioned;
 	inflight?: InFlight;
 	queued?: Queued;
@@ -87,6 +102,9 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * through {@link receive}). A change is applied locally at once (optimistic), proposed to the server by
  * priority with an idempotent request id, retried with backoff until answered, then confirmed or rolled
  * back. Each key holds three levels — pending, confirmed, saved — and `GetState` reads the top one.
+ * Server changes arrive whole or as path patches against the version held; the client notices by itself
+ * when it missed messages (a skipped sequence number, a patch for another version, a silence answered with
+ * a later number) and asks the server to bring it up to date, with backoff, without the game calling it.
  *
  * @example
  * ```ts
@@ -109,6 +127,9 @@ export class StateManager {
 	private synced = false;
 	private helloAt = -math.huge;
 	private helloAttempts = 0;
+	private resyncAt = -math.huge;
+	private resyncAttempts = 0;
+	private readonly link: LinkMonitor;
 
 	constructor(options: StateManagerOptions) {
 		this.send = options.send;
@@ -117,6 +138,12 @@ export class StateManager {
 		this.maxRetryDelay = options.maxRetryDelay ?? 4;
 		this.maxAttempts = options.maxAttempts ?? 8;
 		this.warnings = options.warnings ?? true;
+		this.link = new LinkMonitor({
+			now: this.now,
+			heartbeat: options.heartbeat ?? 5,
+			gapGrace: options.gapGrace ?? 0.3,
+			backoff: (attempts) => this.backoff(attempts),
+		});
 	}
 
 	private state(key: string): KeyState {
@@ -290,23 +317,58 @@ export class StateManager {
 	}
 
 	/**
-	 * Asks the server for a snapshot (call on connect and after reconnecting); in-flight proposals are
-	 * sent again with their ids, so the server answers them without applying any twice.
+	 * Asks the server for a snapshot of every key (StateSyncClient calls it on start). Messages lost later
+	 * are noticed and resynced without it; call it to start again from the server's truth. In-flight
+	 * proposals are sent again with their ids, so the server answers them without applying any twice.
 	 */
 	connect(): void {
 		this.synced = false;
+		this.resyncAttempts = 0;
 		this.helloAttempts = 1;
 		this.helloAt = this.now();
 		this.send({ type: "hello", v: PROTOCOL_VERSION });
 	}
 
-	/** Sends changes that are due and retries unanswered ones; StateSyncClient calls it every frame. */
+	/**
+	 * Asks the server for every key whose version differs from the one held (after a loss was noticed),
+	 * unless a snapshot or a resync is already on its way; retried with backoff until answered.
+	 */
+	private requestResync(): void {
+		if (!this.synced || this.resyncAttempts > 0) return;
+		this.resyncAttempts = 1;
+		this.resyncAt = this.now();
+		this.sendResync();
+	}
+
+	private sendResync(): void {
+		const versions: Record<string, number> = {};
+		for (const [key, state] of this.keys) {
+			if (state.confirmed !== undefined) versions[key] = state.confirmed.version;
+		}
+		this.send({ type: "resync", v: PROTOCOL_VERSION, versions });
+	}
+
+	/**
+	 * Sends changes that are due, retries unanswered ones, and resyncs when messages were lost;
+	 * StateSyncClient calls it every frame.
+	 */
 	update(): void {
 		const now = this.now();
 		if (!this.synced && this.helloAttempts > 0 && now >= this.helloAt + this.backoff(this.helloAttempts)) {
 			this.helloAttempts += 1;
 			this.helloAt = now;
 			this.send({ type: "hello", v: PROTOCOL_VERSION });
+		}
+		if (this.synced && this.resyncAttempts > 0 && now >= this.resyncAt + this.backoff(this.resyncAttempts)) {
+			this.resyncAttempts += 1;
+			this.resyncAt = now;
+			this.sendResync();
+		}
+		const action = this.link.poll(this.synced && this.resyncAttempts === 0);
+		if (action === "resync") {
+			this.requestResync();
+		} else if (action === "ping") {
+			this.send({ type: "ping", v: PROTOCOL_VERSION });
 		}
 		for (const [key, state] of this.keys) {
 			const inflight = state.inflight;
@@ -339,17 +401,90 @@ export class StateManager {
 		this.notify(key, state, state.confirmed?.value, oldValue, "rejected", reason);
 	}
 
-	private setConfirmed(state: KeyState, value: unknown, version: number): void {
-		state.confirmed = { value: deepCopy(value), version };
+	private setConfirmed(state: KeyState, value: unknown, version: number, seq: unknown, owned = false): void {
+		state.confirmed = { value: owned ? value : deepCopy(value), version };
+		if (typeIs(seq, "number")) state.confirmedSeq = seq;
+	}
+
+	/** A newer server value of `key` (a push or a patch): confirmed, and heard unless a change is pending. */
+	private serverValue(key: string, state: KeyState, value: unknown, version: number, seq: unknown, owned = false) {
+		const oldValue = this.top(state);
+		this.setConfirmed(state, value, version, seq, owned);
+		// Under a pending change the optimistic value stays on top; the server decides on it.
+		if (state.inflight === undefined && state.queued === undefined) {
+			this.notify(key, state, state.confirmed!.value, oldValue, "server");
+		}
 	}
 
 	/**
-	 * Handles one message from the server. Anything that is not a well-formed server message is ignored.
+	 * Applies a patch of `key` from version `base` to `version`, only onto exactly version `base`.
+	 *
+	 * @returns false when it could not be applied (another base, or ops that do not fit): the caller resyncs
+	 */
+	private patchValue(key: string, state: KeyState, base: unknown, version: number, ops: unknown, seq: unknown) {
+		const confirmed = state.confirmed;
+		if (confirmed === undefined || confirmed.version !== base) return false;
+		const patched = applyPatch(confirmed.value, ops);
+		if (patched === undefined) return false;
+		this.serverValue(key, state, patched.value, version, seq, true);
+		return true;
+	}
+
+	/**
+	 * Applies the entries of a snapshot. An entry never undoes a key set by a later-numbered message (an
+	 * unreliable remote may deliver a push before the snapshot that precedes it); otherwise the snapshot is
+	 * the server's truth, even at an older version than this client saw.
+	 */
+	private applySnapshot(message: ServerMessage & { type: "snapshot" }): void {
+		const partial = message.partial === true;
+		const seq = message.seq;
+		let refused = false;
+		for (const entry of message.entries) {
+			if (!typeIs(entry, "table") || !typeIs(entry.key, "string") || !typeIs(entry.version, "number")) continue;
+			const state = this.state(entry.key);
+			const stale = typeIs(seq, "number") && state.confirmedSeq !== undefined && state.confirmedSeq > seq;
+			if (stale || (!partial && entry.ops !== undefined)) {
+				if (!partial && state.inflight !== undefined) this.transmit(entry.key, state.inflight);
+				continue;
+			}
+			if (entry.ops !== undefined) {
+				if (!this.patchValue(entry.key, state, entry.base, entry.version, entry.ops, seq)) refused = true;
+				continue;
+			}
+			const oldValue = this.top(state);
+			const before = state.confirmed;
+			this.setConfirmed(state, entry.value, entry.version, seq);
+			if (state.inflight !== undefined) {
+				if (!partial) this.transmit(entry.key, state.inflight);
+			} else if (state.queued === undefined) {
+				const changed =
+					before === undefined || before.version !== entry.version || !deepEqual(oldValue, entry.value);
+				if (changed && !deepEqual(oldValue, entry.value)) {
+					this.notify(entry.key, state, entry.value, oldValue, "server");
+				}
+			}
+		}
+		this.resyncAttempts = 0;
+		if (partial) {
+			this.link.settle(message.seq);
+		} else {
+			this.synced = true;
+			this.helloAttempts = 0;
+			this.link.reset(message.seq);
+		}
+		// A patch entry for a version this client no longer holds (it moved on meanwhile): ask again.
+		if (refused) this.requestResync();
+	}
+
+	/**
+	 * Handles one message from the server. Anything that is not a well-formed server message is ignored; a
+	 * patch that does not fit the version held is never applied and makes the client ask for a resync.
 	 */
 	receive(raw: unknown): void {
 		if (!typeIs(raw, "table")) return;
 		const message = raw as ServerMessage;
 		if (message.v !== PROTOCOL_VERSION) return;
+		this.link.heard(message.seq);
 		if (message.type === "ack") {
 			if (!typeIs(message.id, "number") || !typeIs(message.version, "number")) return;
 			const key = this.inflightById.get(message.id);
@@ -360,7 +495,7 @@ export class StateManager {
 			this.inflightById.delete(message.id);
 			state.inflight = undefined;
 			if (state.confirmed === undefined || message.version > state.confirmed.version) {
-				this.setConfirmed(state, inflight.value, message.version);
+				this.setConfirmed(state, inflight.value, message.version, message.seq);
 			}
 			const value = this.top(state);
 			this.notify(key, state, value, value, "confirmed");
@@ -375,54 +510,44 @@ export class StateManager {
 				message.version !== undefined &&
 				(state.confirmed === undefined || message.version >= state.confirmed.version)
 			) {
-				this.setConfirmed(state, message.value, message.version);
+				this.setConfirmed(state, message.value, message.version, message.seq);
 			}
 			this.giveUp(key, state, message.reason);
 		} else if (message.type === "push") {
 			if (!typeIs(message.key, "string") || !typeIs(message.version, "number")) return;
 			const state = this.state(message.key);
 			if (state.confirmed !== undefined && message.version <= state.confirmed.version) return;
-			const oldValue = this.top(state);
-			this.setConfirmed(state, message.value, message.version);
-			// Under a pending change the optimistic value stays on top; the server decides on it.
-			if (state.inflight === undefined && state.queued === undefined) {
-				this.notify(message.key, state, message.value, oldValue, "server");
+			this.serverValue(message.key, state, message.value, message.version, message.seq);
+		} else if (message.type === "patch") {
+			if (!typeIs(message.key, "string") || !typeIs(message.version, "number")) return;
+			const state = this.state(message.key);
+			if (state.confirmed !== undefined && message.version <= state.confirmed.version) return;
+			// Never onto another version than the patch's base: the value would silently be wrong.
+			if (!this.patchValue(message.key, state, message.base, message.version, message.ops, message.seq)) {
+				this.requestResync();
 			}
 		} else if (message.type === "saved") {
 			if (!typeIs(message.key, "string") || !typeIs(message.version, "number")) return;
 			const state = this.state(message.key);
+			let value = message.value;
+			if (value === undefined) {
+				// Left out: the server believes this client holds that version. If it does not, it missed it.
+				if (state.confirmed === undefined || state.confirmed.version < message.version) {
+					this.requestResync();
+					return;
+				}
+				if (state.confirmed.version !== message.version) return;
+				value = state.confirmed.value;
+			}
 			if (state.saved === undefined || message.version > state.saved.version) {
-				state.saved = { value: deepCopy(message.value), version: message.version };
+				state.saved = { value: deepCopy(value), version: message.version };
 			}
 			if (state.confirmed === undefined || message.version > state.confirmed.version) {
-				const oldValue = this.top(state);
-				this.setConfirmed(state, message.value, message.version);
-				if (state.inflight === undefined && state.queued === undefined) {
-					this.notify(message.key, state, message.value, oldValue, "server");
-				}
+				this.serverValue(message.key, state, value, message.version, message.seq);
 			}
 		} else if (message.type === "snapshot") {
 			if (!typeIs(message.entries, "table")) return;
-			this.synced = true;
-			this.helloAttempts = 0;
-			for (const entry of message.entries) {
-				if (!typeIs(entry, "table") || !typeIs(entry.key, "string") || !typeIs(entry.version, "number"))
-					continue;
-				const state = this.state(entry.key);
-				const oldValue = this.top(state);
-				const before = state.confirmed;
-				// The snapshot is the server's truth, even if it is older than what this client saw.
-				this.setConfirmed(state, entry.value, entry.version);
-				if (state.inflight !== undefined) {
-					this.transmit(entry.key, state.inflight);
-				} else if (state.queued === undefined) {
-					const changed =
-						before === undefined || before.version !== entry.version || !deepEqual(oldValue, entry.value);
-					if (changed && !deepEqual(oldValue, entry.value)) {
-						this.notify(entry.key, state, entry.value, oldValue, "server");
-					}
-				}
-			}
+			this.applySnapshot(message);
 		}
 	}
 }

@@ -21,7 +21,9 @@ export interface StateSyncClient {
 /**
  * Binds a {@link StateManager} to the server's state-sync RemoteEvent: messages go out with
  * `FireServer`, come in through `OnClientEvent`, the manager updates every Heartbeat, and a snapshot is
- * asked for at once. Client only: `FireServer` does not work on the server.
+ * asked for at once. From then on the client notices lost messages by itself (a skipped sequence number,
+ * or a silence its ping reveals) and resyncs on the Heartbeat, with backoff; nothing needs calling after
+ * a reconnect. Client only: `FireServer` does not work on the server.
  *
  * @example
  * ```ts

@@ -5,7 +5,8 @@ import { ServerStateSync, ServerStateSyncOptions } from "./ServerStateSync";
 export interface RemoteAdapterOptions extends Omit<ServerStateSyncOptions, "send"> {
 	/**
 	 * The remote to use; default: a RemoteEvent named `name` under `parent`, created if missing. An
-	 * UnreliableRemoteEvent works too (messages may be lost; the client retries), for payloads under 900 bytes.
+	 * UnreliableRemoteEvent works too (messages may be lost or reordered; the client retries its proposals
+	 * and resyncs what it missed), for payloads under 900 bytes.
 	 */
 	readonly remote?: RemoteEvent | UnreliableRemoteEvent;
 	/** Default `ReplicatedStorage`. */

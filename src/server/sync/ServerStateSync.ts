@@ -1,5 +1,7 @@
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
+import { deepCopy } from "shared/protocol/deepCopy";
 import { PROTOCOL_VERSION, RejectReason, ServerMessage, SnapshotEntry } from "shared/protocol/Messages";
+import { diffValue, PatchOp, patchInPlace, smallerPatch } from "shared/protocol/Patch";
 import { DEFAULT_GUARD_LIMITS, GuardLimits, guardPayload } from "shared/protocol/PayloadGuard";
 import { TokenBucket } from "shared/protocol/TokenBucket";
 import { StateAuthority } from "./StateAuthority";
@@ -22,8 +24,26 @@ export interface ServerStateSyncOptions {
 	readonly now?: () => number;
 }
 
+/** What the server believes a client holds of one key: what it last sent it, or what the client proposed. */
+interface Shadow {
+	readonly value: unknown;
+	readonly version: number;
+}
+
+/** A patch message carries `base` and `ops` where a push carries `value`: about this many bytes more. */
+const PATCH_OVERHEAD = 16;
+
 interface PlayerSync {
 	readonly flood: TokenBucket;
+	/** The protocol version the client's last well-formed message spoke; it is answered in it. */
+	peer: number;
+	/** The last sequence number sent to this player. */
+	seq: number;
+	/**
+	 * Per key, the value the client holds if every message so far arrived (kept for v2 clients only):
+	 * patches are computed against it, and carry its version so a client that missed one refuses them.
+	 */
+	readonly shadows: Map<string, Shadow>;
 	readonly keyBuckets: Map<string, TokenBucket>;
 	/** Answers of recent request ids, replayed when a client retries. */
 	readonly answers: Map<number, ServerMessage>;
@@ -37,6 +57,10 @@ export interface SyncStats {
 	received: number;
 	applied: number;
 	replayed: number;
+	/** Key changes sent as path patches (in `patch` messages or patch entries of a snapshot). */
+	patched: number;
+	/** `resync` requests answered. */
+	resyncs: number;
 	rejected: Record<string, number>;
 }
 
@@ -45,7 +69,9 @@ export interface SyncStats {
  * answers through the `send` callback, so specs drive it with plain tables as players. Every payload goes
  * through the flood throttle, the payload guard, the key registry, the key's rate limit and validator,
  * and only then the authority. Request ids are idempotent: a retried proposal gets the first answer
- * again and is never applied twice.
+ * again and is never applied twice. Every message to a player carries the next number of that player's
+ * sequence, and a change of a table key goes out as a path patch against the version the client holds
+ * when that is smaller than the value (v2 clients; v1 clients get whole values).
  *
  * @example
  * ```ts
@@ -63,7 +89,7 @@ export class ServerStateSync {
 	private readonly replayWindow: number;
 	private readonly now: () => number;
 	private readonly unsubscribe?: () => void;
-	private readonly stats: SyncStats = { received: 0, applied: 0, replayed: 0, rejected: {} };
+	private readonly stats: SyncStats = { received: 0, applied: 0, replayed: 0, patched: 0, resyncs: 0, rejected: {} };
 
 	constructor(options: ServerStateSyncOptions) {
 		this.send = options.send;
@@ -84,6 +110,9 @@ export class ServerStateSync {
 			sync = {
 				flood: new TokenBucket(this.flood.rate, this.flood.burst, this.now()),
 				keyBuckets: new Map(),
+				peer: PROTOCOL_VERSION,
+				seq: 0,
+				shadows: new Map(),
 				answers: new Map(),
 				answerOrder: [],
 				forgottenUpTo: 0,
@@ -91,6 +120,52 @@ export class ServerStateSync {
 			this.players.set(player, sync);
 		}
 		return sync;
+	}
+
+	/**
+	 * Sends `message` stamped with the player's protocol version and next sequence number. A player the sync
+	 * has not heard from yet has no sequence: its messages go out unnumbered (its hello starts one).
+	 */
+	private deliver(player: Player, message: ServerMessage): void {
+		const sync = this.players.get(player);
+		if (sync === undefined) {
+			this.send(player, message);
+			return;
+		}
+		sync.seq += 1;
+		this.send(player, { ...message, v: sync.peer, seq: sync.seq });
+	}
+
+	/**
+	 * Records what the client holds of `key` after a message, by the rule the client applies that message
+	 * with: a newer version, a version not older (a conflict's rollback), or always (a snapshot).
+	 */
+	private track(
+		sync: PlayerSync | undefined,
+		key: string,
+		value: unknown,
+		version: number,
+		rule: "newer" | "notOlder" | "always" = "newer",
+	): void {
+		if (sync === undefined || sync.peer < PROTOCOL_VERSION) return;
+		const shadow = sync.shadows.get(key);
+		const held = shadow === undefined ? -1 : shadow.version;
+		if (rule === "always" || version > held || (rule === "notOlder" && version === held)) {
+			sync.shadows.set(key, { value: deepCopy(value), version });
+		}
+	}
+
+	/** Ops turning the client's `shadow` into `current`, when they are smaller than the value itself. */
+	private patchFor(shadow: Shadow, current: unknown): Array<PatchOp> | undefined {
+		return smallerPatch(shadow.value, current, PATCH_OVERHEAD);
+	}
+
+	/**
+	 * Moves a shadow forward by the ops just sent (instead of copying the whole value again): applying a
+	 * diff to its own base gives the new value.
+	 */
+	private advance(sync: PlayerSync, key: string, shadow: Shadow, ops: ReadonlyArray<PatchOp>, version: number) {
+		sync.shadows.set(key, { value: patchInPlace(shadow.value, ops), version });
 	}
 
 	private reject(player: Player, reason: RejectReason, message: string, id?: number, key?: string): void {
@@ -104,10 +179,11 @@ export class ServerStateSync {
 			const current = this.authority.read(player, key);
 			value = current.value;
 			version = current.version;
+			this.track(this.players.get(player), key, value, version, "notOlder");
 		}
 		const answer: ServerMessage = { type: "reject", v: PROTOCOL_VERSION, id, key, reason, message, value, version };
 		if (id !== undefined) this.remember(this.playerSync(player), id, answer);
-		this.send(player, answer);
+		this.deliver(player, answer);
 	}
 
 	private remember(sync: PlayerSync, id: number, answer: ServerMessage): void {
@@ -136,7 +212,7 @@ export class ServerStateSync {
 		if (!guarded.ok) {
 			// A throttled or malformed message is not remembered: its id may be reused by a good retry.
 			this.stats.rejected[guarded.reason] = (this.stats.rejected[guarded.reason] ?? 0) + 1;
-			this.send(player, {
+			this.deliver(player, {
 				type: "reject",
 				v: PROTOCOL_VERSION,
 				id: guarded.id,
@@ -147,18 +223,31 @@ export class ServerStateSync {
 			return;
 		}
 		const message = guarded.message;
+		if (message.v !== sync.peer) {
+			// A client that changes version (an old build, or a spoof) starts from the truth again.
+			sync.peer = message.v;
+			sync.shadows.clear();
+		}
 		if (message.type === "hello") {
 			this.sendSnapshot(player);
+			return;
+		}
+		if (message.type === "ping") {
+			this.deliver(player, { type: "pong", v: PROTOCOL_VERSION });
+			return;
+		}
+		if (message.type === "resync") {
+			this.resync(player, sync, message.versions);
 			return;
 		}
 		const previous = sync.answers.get(message.id);
 		if (previous !== undefined) {
 			this.stats.replayed += 1;
-			this.send(player, previous);
+			this.deliver(player, previous);
 			return;
 		}
 		if (message.id <= sync.forgottenUpTo) {
-			this.send(player, {
+			this.deliver(player, {
 				type: "reject",
 				v: PROTOCOL_VERSION,
 				id: message.id,
@@ -207,6 +296,8 @@ export class ServerStateSync {
 			return;
 		}
 		this.stats.applied += 1;
+		// The client now holds its own proposal at the new version (whatever the authority stored).
+		this.track(sync, message.key, message.value, result.version);
 		const ack: ServerMessage = {
 			type: "ack",
 			v: PROTOCOL_VERSION,
@@ -215,31 +306,107 @@ export class ServerStateSync {
 			version: result.version,
 		};
 		this.remember(sync, message.id, ack);
-		this.send(player, ack);
+		this.deliver(player, ack);
 	}
 
-	/** Sends `player` every registered key (call on connect; clients also ask with `hello`). */
+	/** Sends `player` every registered key whole (call on connect; clients also ask with `hello`). */
 	sendSnapshot(player: Player): void {
+		const sync = this.players.get(player);
 		const entries = new Array<SnapshotEntry>();
 		for (const key of this.keys.names()) {
 			const current = this.authority.read(player, key);
 			entries.push({ key, value: current.value, version: current.version });
+			// A full snapshot is the client's truth, even older than what it held.
+			this.track(sync, key, current.value, current.version, "always");
 		}
-		this.send(player, { type: "snapshot", v: PROTOCOL_VERSION, entries });
+		this.deliver(player, { type: "snapshot", v: PROTOCOL_VERSION, entries });
 	}
 
-	/** Pushes the key's authoritative value to `player` (automatic when the authority has `subscribe`). */
+	/**
+	 * Answers a `resync`: every registered key whose version differs from the one the client reported,
+	 * as a patch when the client holds the version the server last sent and the patch is smaller, whole
+	 * otherwise; nothing for keys the client holds at the current version.
+	 */
+	private resync(player: Player, sync: PlayerSync, versions: Readonly<Record<string, number>>): void {
+		this.stats.resyncs += 1;
+		const entries = new Array<SnapshotEntry>();
+		for (const key of this.keys.names()) {
+			const reported = versions[key];
+			const current = this.authority.read(player, key);
+			if (reported === current.version) continue;
+			const shadow = sync.shadows.get(key);
+			const ops =
+				shadow !== undefined && shadow.version === reported && current.version > reported
+					? this.patchFor(shadow, current.value)
+					: undefined;
+			if (ops !== undefined && shadow !== undefined) {
+				this.stats.patched += 1;
+				entries.push({ key, version: current.version, base: reported, ops });
+				this.advance(sync, key, shadow, ops, current.version);
+			} else {
+				entries.push({ key, version: current.version, value: current.value });
+				this.track(sync, key, current.value, current.version, "always");
+			}
+		}
+		this.deliver(player, { type: "snapshot", v: PROTOCOL_VERSION, entries, partial: true });
+	}
+
+	/**
+	 * Sends the key's authoritative value to `player` (automatic when the authority has `subscribe`): a
+	 * `patch` against the version the client holds when that is smaller, a whole `push` otherwise.
+	 */
 	push(player: Player, key: string): void {
 		if (this.keys.get(key) === undefined) return;
 		const current = this.authority.read(player, key);
-		this.send(player, { type: "push", v: PROTOCOL_VERSION, key, value: current.value, version: current.version });
+		const sync = this.players.get(player);
+		const shadow = sync?.shadows.get(key);
+		const ops =
+			shadow !== undefined && current.version > shadow.version ? this.patchFor(shadow, current.value) : undefined;
+		if (ops !== undefined && shadow !== undefined && sync !== undefined) {
+			this.stats.patched += 1;
+			this.advance(sync, key, shadow, ops, current.version);
+			this.deliver(player, {
+				type: "patch",
+				v: PROTOCOL_VERSION,
+				key,
+				base: shadow.version,
+				version: current.version,
+				ops,
+			});
+		} else {
+			this.track(sync, key, current.value, current.version);
+			this.deliver(player, {
+				type: "push",
+				v: PROTOCOL_VERSION,
+				key,
+				value: current.value,
+				version: current.version,
+			});
+		}
 	}
 
-	/** Tells `player` the key's current version is saved durably (DataService calls it after a save). */
+	/**
+	 * Tells `player` the key's current version is saved durably (DataService calls it after a save). The
+	 * value is left out when the client already holds exactly it (v2 clients).
+	 */
 	markSaved(player: Player, key: string): void {
 		if (this.keys.get(key) === undefined) return;
 		const current = this.authority.read(player, key);
-		this.send(player, { type: "saved", v: PROTOCOL_VERSION, key, value: current.value, version: current.version });
+		const sync = this.players.get(player);
+		const shadow = sync?.shadows.get(key);
+		// An empty diff within a 1-byte budget: the shadow equals the value (any difference spends the budget).
+		const held =
+			shadow !== undefined &&
+			shadow.version === current.version &&
+			diffValue(shadow.value, current.value, 1)?.size() === 0;
+		this.track(sync, key, current.value, current.version);
+		this.deliver(player, {
+			type: "saved",
+			v: PROTOCOL_VERSION,
+			key,
+			value: held ? undefined : current.value,
+			version: current.version,
+		});
 	}
 
 	/** Forgets a player's throttles and replay cache (call when they leave). */

@@ -47,7 +47,11 @@ export type AuthorityListener = (player: Player, key: string, version: number) =
  * ```
  */
 export interface StateAuthority {
-	/** The key's current value and version for `player`. */
+	/**
+	 * The key's current value and version for `player`. A version names one value: bump it whenever the
+	 * value changes, since clients are sent patches against the version they hold and skip keys whose
+	 * version they already have.
+	 */
 	read(player: Player, key: string): VersionedValue;
 	/** Applies a validated client proposal, or refuses it with a reason. Must not yield. */
 	apply(player: Player, key: string, value: unknown, context: ApplyContext): ApplyResult;

@@ -1,4 +1,4 @@
-import { ClientMessage, PROTOCOL_VERSION, RejectReason } from "./Messages";
+import { ClientMessage, PROTOCOL_VERSION, RejectReason, SUPPORTED_PROTOCOL_VERSIONS } from "./Messages";
 
 /** Limits the {@link guardPayload} holds a raw payload to, before it looks at what the payload means. */
 export interface GuardLimits {
@@ -86,9 +86,11 @@ function isId(value: unknown): value is number {
 }
 
 /**
- * Checks a raw payload from a client — type, size, depth, then shape — before anything else reads it.
- * Never throws and never writes: it only returns the typed message or why it was refused. It does not
- * know keys; {@link KeyRegistry} rules apply afterwards.
+ * Checks a raw payload from a client — type, size, depth, version, then shape — before anything else
+ * reads it: `hello` and `propose` in protocol version 1 or 2, `ping` and `resync` (whose `versions` must
+ * map key names to non-negative integers) in version 2 only. Never throws and never writes: it only
+ * returns the typed message or why it was refused. It does not know keys; {@link KeyRegistry} rules apply
+ * afterwards.
  *
  * @param payload whatever arrived on the remote
  * @param limits size and depth limits (default {@link DEFAULT_GUARD_LIMITS})
@@ -113,17 +115,25 @@ export function guardPayload(payload: unknown, limits: GuardLimits = DEFAULT_GUA
 	if (state.problem !== undefined) {
 		return { ok: false, reason: state.problem, detail: state.detail ?? state.problem, id, key };
 	}
-	if (raw.v !== PROTOCOL_VERSION) {
+	const v = raw.v;
+	if (!typeIs(v, "number") || !SUPPORTED_PROTOCOL_VERSIONS.includes(v)) {
 		return {
 			ok: false,
 			reason: "unsupportedVersion",
-			detail: `protocol version must be ${PROTOCOL_VERSION}`,
+			detail: `protocol version must be one of ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
 			id,
 			key,
 		};
 	}
 	if (raw.type === "hello") {
-		return { ok: true, message: { type: "hello", v: PROTOCOL_VERSION } };
+		return { ok: true, message: { type: "hello", v } };
+	}
+	if (raw.type === "ping" || raw.type === "resync") {
+		if (v < PROTOCOL_VERSION) {
+			return { ok: false, reason: "unsupportedVersion", detail: `${raw.type} needs protocol version 2`, id, key };
+		}
+		if (raw.type === "ping") return { ok: true, message: { type: "ping", v } };
+		return guardResync(raw.versions, v, limits, id, key);
 	}
 	if (raw.type !== "propose") {
 		return { ok: false, reason: "malformed", detail: "unknown message type", id, key };
@@ -140,8 +150,36 @@ export function guardPayload(payload: unknown, limits: GuardLimits = DEFAULT_GUA
 		};
 	}
 	const base = raw.base;
-	if (!typeIs(base, "number") || base % 1 !== 0 || base < 0 || base > MAX_ID) {
+	if (!isVersion(base)) {
 		return { ok: false, reason: "malformed", detail: "base must be a non-negative integer", id, key };
 	}
-	return { ok: true, message: { type: "propose", v: PROTOCOL_VERSION, id, key, value: raw.value, base } };
+	return { ok: true, message: { type: "propose", v, id, key, value: raw.value, base } };
+}
+
+function isVersion(value: unknown): value is number {
+	return typeIs(value, "number") && value % 1 === 0 && value >= 0 && value <= MAX_ID;
+}
+
+/** A resync's `versions`: a table of key names (as long as a key may be) to versions, nothing else. */
+function guardResync(versions: unknown, v: number, limits: GuardLimits, id?: number, key?: string): GuardResult {
+	if (!typeIs(versions, "table")) {
+		return { ok: false, reason: "malformed", detail: "versions must be a table of key names to versions", id, key };
+	}
+	const copy: Record<string, number> = {};
+	for (const [name, version] of pairs(versions)) {
+		if (!typeIs(name, "string") || name.size() === 0 || name.size() > limits.maxKeyLength) {
+			return { ok: false, reason: "malformed", detail: "versions has a key that is no key name", id, key };
+		}
+		if (!isVersion(version)) {
+			return {
+				ok: false,
+				reason: "malformed",
+				detail: `version of "${name}" must be a non-negative integer`,
+				id,
+				key,
+			};
+		}
+		copy[name] = version;
+	}
+	return { ok: true, message: { type: "resync", v, versions: copy } };
 }

@@ -1,9 +1,17 @@
+import { PROTOCOL_VERSION } from "shared/protocol/Messages";
 import { guardPayload } from "shared/protocol/PayloadGuard";
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
 import { TokenBucket } from "shared/protocol/TokenBucket";
 
 function propose(fields: Record<string, unknown>): Record<string, unknown> {
-	const message: Record<string, unknown> = { type: "propose", v: 1, id: 1, key: "nickname", value: "x", base: 0 };
+	const message: Record<string, unknown> = {
+		type: "propose",
+		v: PROTOCOL_VERSION,
+		id: 1,
+		key: "nickname",
+		value: "x",
+		base: 0,
+	};
 	for (const [k, v] of pairs(fields)) message[k as string] = v;
 	return message;
 }
@@ -28,6 +36,40 @@ export = () => {
 			expect(guardPayload({ type: "hello", v: 1 }).ok).to.equal(true);
 		});
 
+		it("accepts a ping and a resync in version 2 and refuses them in version 1", () => {
+			expect(guardPayload({ type: "ping", v: PROTOCOL_VERSION }).ok).to.equal(true);
+			const resync = guardPayload({ type: "resync", v: PROTOCOL_VERSION, versions: { coins: 3, settings: 0 } });
+			expect(resync.ok && resync.message.type === "resync" && resync.message.versions.coins === 3).to.equal(true);
+			for (const payload of [
+				{ type: "ping", v: 1 },
+				{ type: "resync", v: 1, versions: {} },
+			]) {
+				const result = guardPayload(payload);
+				expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+			}
+			// Version 1 still speaks hello and propose.
+			expect(guardPayload({ type: "hello", v: 1 }).ok).to.equal(true);
+			expect(guardPayload(propose({ v: 1 })).ok).to.equal(true);
+		});
+
+		it("refuses a resync whose versions are not key names mapped to non-negative integers", () => {
+			const cases: Array<unknown> = [
+				undefined,
+				"all",
+				{ coins: -1 },
+				{ coins: 0.5 },
+				{ coins: "1" },
+				{ coins: 2 ** 60 },
+				{ [1]: 0 },
+				{ [""]: 0 },
+				{ [string.rep("k", 65)]: 0 },
+			];
+			for (const versions of cases) {
+				const result = guardPayload({ type: "resync", v: PROTOCOL_VERSION, versions });
+				expect(!result.ok && result.reason === "malformed").to.equal(true);
+			}
+		});
+
 		it("rejects non-tables as malformed", () => {
 			for (const payload of [undefined, 1, "propose", true]) {
 				const result = guardPayload(payload);
@@ -37,8 +79,10 @@ export = () => {
 		});
 
 		it("rejects a wrong protocol version before reading the tag", () => {
-			const result = guardPayload(propose({ v: 2 }));
-			expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+			for (const v of [0, 3, "2", 1.5]) {
+				const result = guardPayload(propose({ v }));
+				expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
+			}
 		});
 
 		it("rejects unknown tags and missing or mistyped fields, echoing only well-formed ids", () => {

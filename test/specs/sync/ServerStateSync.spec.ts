@@ -1,6 +1,6 @@
 import { MemoryStateAuthority } from "server/sync/MemoryStateAuthority";
 import { ServerStateSync } from "server/sync/ServerStateSync";
-import { RejectMessage, ServerMessage } from "shared/protocol/Messages";
+import { PROTOCOL_VERSION, RejectMessage, ServerMessage } from "shared/protocol/Messages";
 import { captureOutput } from "../harness/World";
 import { SPEC_DEFAULTS, specKeys } from "./SyncFixture";
 
@@ -28,7 +28,7 @@ function setup(flood?: { rate: number; burst: number }): Setup {
 const PLAYER = { Name: "P", UserId: 5 } as unknown as Player;
 
 function propose(id: number, key: string, value: unknown, base = 0) {
-	return { type: "propose", v: 1, id, key, value, base };
+	return { type: "propose", v: PROTOCOL_VERSION, id, key, value, base };
 }
 
 function last(s: Setup): ServerMessage {
@@ -124,7 +124,7 @@ export = () => {
 
 		it("throttles a flood: 60 messages at once, then 30 per second, whatever they are", () => {
 			const s = setup();
-			for (let i = 1; i <= 200; i++) s.sync.receive(PLAYER, { type: "hello", v: 1 });
+			for (let i = 1; i <= 200; i++) s.sync.receive(PLAYER, { type: "hello", v: PROTOCOL_VERSION });
 			let snapshots = 0;
 			let throttled = 0;
 			for (const message of s.sent) {
@@ -135,18 +135,18 @@ export = () => {
 			expect(throttled).to.equal(140);
 			s.clock.t += 1;
 			s.sent.clear();
-			for (let i = 1; i <= 200; i++) s.sync.receive(PLAYER, { type: "hello", v: 1 });
+			for (let i = 1; i <= 200; i++) s.sync.receive(PLAYER, { type: "hello", v: PROTOCOL_VERSION });
 			expect(s.sent.filter((m) => m.type === "snapshot").size()).to.equal(30);
 		});
 
 		it("sends a snapshot of every registered key for hello", () => {
 			const s = setup();
 			s.authority.write(PLAYER, "coins", 40);
-			s.sync.receive(PLAYER, { type: "hello", v: 1 });
+			s.sync.receive(PLAYER, { type: "hello", v: PROTOCOL_VERSION });
 			const snapshot = last(s);
 			expect(snapshot.type).to.equal("snapshot");
 			if (snapshot.type === "snapshot") {
-				expect(snapshot.entries.size()).to.equal(5);
+				expect(snapshot.entries.size()).to.equal(6);
 				const coins = snapshot.entries.find((e) => e.key === "coins")!;
 				expect(coins.value).to.equal(40);
 				expect(coins.version).to.equal(1);

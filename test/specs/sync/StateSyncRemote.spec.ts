@@ -105,6 +105,28 @@ export = () => {
 			world.stop();
 		});
 
+		it("heals pushes lost on an unreliable remote by itself, with no call from the game", () => {
+			const world = new RemoteWorld("UnreliableRemoteEvent");
+			const { player, client, manager } = world.join(7107);
+			task.wait(1);
+			withFaults({ remotes: { unreliableLossRate: 1 } }, () => {
+				for (let i = 1; i <= 5; i++) world.server.run(() => world.authority.write(player, "coins", i * 100));
+				task.wait(1);
+			});
+			expect(client.run(() => manager.GetState("coins"))).to.equal(0);
+			const heard = client.run(() => listen(manager, "coins"));
+			// Nothing else is sent to it: the client's ping after 5 s of silence is what finds the hole.
+			task.wait(3);
+			expect(client.run(() => manager.GetState("coins"))).to.equal(0);
+			task.wait(3);
+			expect(client.run(() => manager.GetState("coins"))).to.equal(500);
+			expect(client.run(() => manager.GetLevel("coins").version)).to.equal(5);
+			expect(heard.size()).to.equal(1);
+			expect(heard[0].changeType).to.equal("server");
+			expect(world.bound.sync.getStats().resyncs).to.equal(1);
+			world.stop();
+		});
+
 		it("throttles a flooding client and keeps serving it afterwards", () => {
 			const world = new RemoteWorld();
 			const { player, client, manager } = world.join(7106);

@@ -23,7 +23,10 @@ const { StateManager } = requireClient<typeof StateManagerModule>("managers/Stat
 /** STATE_PRIORITIES, from the client tree. */
 export const STATE_PRIORITIES = requireClient<typeof StatePriorityModule>("managers/StatePriority").STATE_PRIORITIES;
 
-/** The keys every sync spec uses: three client-writable keys with validators (one last-writer-wins), two server-only keys. */
+/**
+ * The keys every sync spec uses: four client-writable keys with validators (one last-writer-wins, one a
+ * 20-slot table big enough to be patched), two server-only keys.
+ */
 export function specKeys(): KeyRegistry {
 	return new KeyRegistry({
 		settings: {
@@ -37,6 +40,14 @@ export function specKeys(): KeyRegistry {
 		},
 		nickname: { clientWritable: true, validate: (v: unknown) => typeIs(v, "string") && v.size() <= 20 },
 		emote: { clientWritable: true, validate: (v: unknown) => typeIs(v, "string"), conflict: "client_wins" },
+		loadout: {
+			clientWritable: true,
+			validate: (v: unknown) => {
+				if (!typeIs(v, "table") || (v as Array<unknown>).size() > 20) return false;
+				for (const [, slot] of pairs(v)) if (!typeIs(slot, "string")) return false;
+				return true;
+			},
+		},
 		coins: {},
 		inventory: {},
 	});
@@ -49,6 +60,7 @@ export const SPEC_DEFAULTS = {
 	emote: "wave",
 	coins: 0,
 	inventory: ["sword"],
+	loadout: ["sword", "shield", "none", "none", "none", "none", "none", "none", "none", "none"],
 };
 
 /**
