@@ -29,21 +29,7 @@ import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { TradeOutcome } from "./data/Inbox";
-export type {
-	ConsistencyIssue,
-	ConsistencyReport,
-	DataServiceServices,
-	DataServiceStatistics,
-	HealthStatus,
-	MessagingServiceLike,
-	ProfileServiceLike,
-	ServiceStatistics,
-	TradeOfferOptions,
-	TradeOfferResult,
-	TransferResult,
-	UpdateContext,
-	UpdateResult,
-} from "./data/DataServiceTypes";
+export type * from "./data/DataServiceTypes";
 import type {
 	ConsistencyIssue,
 	ConsistencyReport,
@@ -53,7 +39,6 @@ import type {
 	MessagingServiceLike,
 	ProfileServiceLike,
 	ServiceStatistics,
-	StoredProfile,
 	TradeOfferOptions,
 	TradeOfferResult,
 	TransferResult,
@@ -63,6 +48,17 @@ import type {
 export type { DataServiceError, DataServiceErrorKind } from "./data/DataServiceError";
 
 type Message = { t: "release" | "ack" | "inbox"; u: number; j: string };
+
+/** What a profile stores: the game's data in a migrations-ready envelope. */
+interface StoredProfile {
+	/** Schema version of `data`. */
+	v: number;
+	data: object;
+	/** Transfer ids applied to `data` whose inbox entries may still exist. */
+	applied: Record<string, boolean>;
+	/** Transfer sequence number (orders snapshots). */
+	seq: number;
+}
 
 interface Session {
 	readonly userId: number;

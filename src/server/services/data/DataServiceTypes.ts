@@ -1,22 +1,10 @@
+// The public types of DataService: its services, arguments, results and reports.
 import type { ProfileStore } from "@rbxts/profileservice/globals";
 import type { CacheManager } from "shared/core/CacheManager";
 import type { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { DataValidator } from "shared/core/DataValidator";
 import type { TradeOutcome } from "./Inbox";
 import type { MemoryStoreServiceLike } from "./ServerPresence";
-
-/** The public types of DataService: its services, arguments, results and reports. */
-
-/** @internal What a profile stores: the game's data in a migrations-ready envelope. */
-export interface StoredProfile {
-	/** Schema version of `data`. */
-	v: number;
-	data: object;
-	/** Transfer ids applied to `data` whose inbox entries may still exist. */
-	applied: Record<string, boolean>;
-	/** Transfer sequence number (orders snapshots). */
-	seq: number;
-}
 
 /** The ProfileService functions the service calls (injectable for specs). */
 export interface ProfileServiceLike {
