@@ -8,7 +8,8 @@
  *   npm test -- --seed S              the seed for every random choice of the run (default 1)
  *   npm test -- --timeout SECONDS     virtual-time limit of one test (default 1800)
  *   npm test -- --no-build            skip rbxtsc (use the last build)
- *   npm test -- --verbose             show print() output too
+ *   npm test -- --verbose             show all output as it is written (prints too); without it, what
+ *                                     a test writes is shown only under its failure
  *   npm test -- --project FILE        run the specs of another Rojo project file (implies --no-build)
  *   npm test -- --real-time-limit S   stop the run after S seconds of real time (default 540)
  *   npm run chaos -- --seeds N        only the chaos specs, over N seeds each (default 1000)
@@ -81,6 +82,7 @@ async function main() {
 			roots: ["Specs"],
 			filter: options.filter,
 			timeout: options.timeout,
+			verbose: options.verbose,
 			seeds: options.seeds ?? (options.chaos ? 1000 : undefined),
 		},
 	});

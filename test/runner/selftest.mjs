@@ -3,7 +3,8 @@
  * Proves the test runner itself: builds throwaway Rojo projects of plain-Luau TestEZ specs in a temp
  * folder and runs them through cli.mjs, checking exit codes and summaries. Covers a test that never
  * finishes (fails on its virtual-time limit and the run goes on), a failing test, a spec that fails to
- * load, a filter that matches nothing, the real-time guard, and seed reproducibility across runs.
+ * load, a filter that matches nothing, the real-time guard, output held for failing tests only, each spec
+ * file starting from a clean world, and seed reproducibility across runs.
  *
  *   node test/runner/selftest.mjs        exit status 0 when every check holds
  */
@@ -70,6 +71,41 @@ end
 	it("runaway keeps the clock stepping forever", function()
 		game:GetService("RunService").Heartbeat:Connect(function() end)
 		task.wait(1e9)
+	end)
+end
+`,
+	"Noisy.spec.lua": `return function()
+	it("noisy passes though it warns and a thread it spawned errors", function()
+		warn("noisy warning from a passing test")
+		task.spawn(function()
+			error("noisy provoked error")
+		end)
+		print("noisy print from a passing test")
+	end)
+	it("noisy fails and shows what it wrote", function()
+		warn("noisy warning from a failing test")
+		error("noisy failure")
+	end)
+end
+`,
+	// Spec files run in path order: IsoA leaves a server and a sleeping thread, IsoB must find neither.
+	"IsoA.spec.lua": `return function()
+	it("isolation: the first file leaves a server and a sleeping thread", function()
+		local server = __runtime.World.newServer({ runScripts = false })
+		__runtime.isolationServer = server
+		__runtime.isolationThread = server:spawn(function()
+			task.wait(3600)
+		end)
+	end)
+end
+`,
+	"IsoB.spec.lua": `return function()
+	it("isolation: the second file starts with both gone", function()
+		local server, thread = __runtime.isolationServer, __runtime.isolationThread
+		assert(server ~= nil, "IsoA did not run first")
+		assert(server.state == "stopped", "the first file's server is " .. server.state)
+		assert(coroutine.status(thread) == "dead", "the first file's thread is " .. coroutine.status(thread))
+		assert(#__runtime.World.servers == 1, #__runtime.World.servers .. " servers are running")
 	end)
 end
 `,
@@ -210,6 +246,39 @@ try {
 		"the real-time guard stops a run that would step frames forever",
 		runaway.status === 1 && /real-time guard/.test(runaway.stdout + runaway.stderr),
 		runaway.stdout + runaway.stderr,
+	);
+
+	const noisy = run(main, ["--filter", "noisy"]);
+	const noisyAll = noisy.stdout + noisy.stderr;
+	check(
+		"a passing test's warnings and its threads' errors stay off the console",
+		noisy.last === "1 passed, 1 failed, 0 skipped" &&
+			!noisyAll.includes("from a passing test") &&
+			!noisyAll.includes("noisy provoked error"),
+		noisyAll,
+	);
+	check(
+		"a failing test shows what it wrote under its error",
+		/FAIL .*noisy fails[^\n]*\n[^]*noisy failure[^]*output while it ran:\n[^]*WARN .*noisy warning from a failing test/.test(
+			noisy.stdout,
+		),
+		noisy.stdout,
+	);
+	const loud = run(main, ["--filter", "noisy", "--verbose"]);
+	const loudAll = loud.stdout + loud.stderr;
+	check(
+		"--verbose shows every test's output as it is written",
+		loudAll.includes("noisy warning from a passing test") &&
+			loudAll.includes("noisy provoked error") &&
+			loudAll.includes("noisy print from a passing test"),
+		loudAll,
+	);
+
+	const isolation = run(main, ["--filter", "isolation:"]);
+	check(
+		"each spec file starts with the servers and threads of earlier files stopped",
+		isolation.status === 0 && isolation.last === "2 passed, 0 failed, 0 skipped",
+		isolation.stdout,
 	);
 
 	const stream = (seed) => {

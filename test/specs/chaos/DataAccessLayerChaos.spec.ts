@@ -258,14 +258,6 @@ function fencingScenario(seed: number) {
 }
 
 export = () => {
-	afterAll(() => {
-		// Leave the world as the next spec files expect it: no fault plan, no servers of ours, an empty
-		// cloud, and MemoryStore/Messaging quota windows (one minute) that have forgotten our requests.
-		configureFaults({});
-		stopOtherServers();
-		resetCloud();
-		task.wait(61);
-	});
 	describe("DataAccessLayer chaos", () => {
 		for (const seed of chaosSeeds(isChaosRun() ? 1000 : 200)) {
 			it(`counts every acknowledged increment exactly once (seed ${seed})`, () => counterScenario(seed));

@@ -10,7 +10,6 @@ export = () => {
 		resetCloud();
 		clearDataStoreFaults();
 	});
-	afterAll(() => clearDataStoreFaults());
 
 	describe("documents", () => {
 		it("writes an envelope with version 1 and reads the data back", () => {

@@ -58,7 +58,7 @@ export = () => {
 		const taker = new DataAccessLayer({ locks: { leaseTime: 10 } });
 		const taken = taker.acquireLock("crash-L", 30).expect();
 		expect(taken.token > lease!.token).to.equal(true);
-		// Held leases renew forever; release so later spec files see a quiet MemoryStore.
+		// Held leases renew forever; release so the rest of this file sees a quiet MemoryStore.
 		taker.releaseLock(taken);
 	});
 

@@ -5,7 +5,6 @@ import { freshWorld, stopServers, rejection, serviceServer } from "./support";
 export = () => {
 	beforeEach(() => freshWorld());
 	afterEach(() => stopServers());
-	afterAll(() => freshWorld());
 
 	it("reports a healthy service with score 100 and no issues", () => {
 		const { service } = serviceServer();

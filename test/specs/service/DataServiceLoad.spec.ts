@@ -2,7 +2,6 @@ import { freshWorld, stopServers, rejection, savedData, serviceServer } from "./
 
 export = () => {
 	beforeEach(() => freshWorld());
-	afterAll(() => freshWorld());
 	afterEach(() => stopServers());
 
 	it("loads a new player with the template and records the schema version", () => {

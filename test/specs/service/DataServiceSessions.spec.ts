@@ -4,7 +4,6 @@ import { freshWorld, stopServers, savedData, savedSession, serviceServer, waitUn
 export = () => {
 	beforeEach(() => freshWorld());
 	afterEach(() => stopServers());
-	afterAll(() => freshWorld());
 
 	it("locks a profile to the server that loaded it", () => {
 		const a = serviceServer();

@@ -21,7 +21,6 @@ function swordForCoins(a: GameData, b: GameData): [GameData, GameData] {
 export = () => {
 	beforeEach(() => freshWorld());
 	afterEach(() => stopServers());
-	afterAll(() => freshWorld());
 
 	it("trades between two players of one server, saves both and empties both inboxes", () => {
 		const { service } = serviceServer();

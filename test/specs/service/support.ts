@@ -25,7 +25,7 @@ const created = new Array<ServerHandle>();
 
 /**
  * Crashes every server the specs of this folder created, then stops any other: a stopped server's
- * ProfileService threads would otherwise keep retrying saves (401, shutting down) into later spec files.
+ * ProfileService threads would otherwise keep retrying saves (401, shutting down) into later tests.
  */
 export function stopServers(): void {
 	for (const server of created) if (server.state() === "running" || server.state() === "closing") server.crash();

@@ -47,7 +47,7 @@ export = () => {
 		configureFaults({});
 		resetCloud();
 	});
-	afterAll(() => stopOtherServers());
+	afterEach(() => stopOtherServers());
 
 	it("writes a client's accepted proposal through DataService into the profile", () => {
 		const { server, service, client, manager } = world();
