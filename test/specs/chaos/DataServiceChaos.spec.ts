@@ -133,16 +133,6 @@ function scenario(seed: number, operations: number): void {
 	}
 	// Every operation ends, loads included (a load still in flight would race the final server's).
 	const ended = waitUntil(() => hopping === 0 && !flights.some(flying), 300);
-	if (!ended) {
-		for (const sv of servers) {
-			print(`STATE ${sv.server.state()}`);
-			if (sv.server.state() !== "running") continue;
-			const st = sv.service.GetStatistics();
-			print(
-				`SRV pending ${st.dataLayer.pending} requests ${st.dataLayer.requests} loaded ${st.service.loadedProfiles} peak ${st.service.peakConcurrentOperations} loads ${st.service.loads}`,
-			);
-		}
-	}
 	invariant(
 		ended,
 		`operations never ended: ${flights
@@ -188,10 +178,6 @@ function scenario(seed: number, operations: number): void {
 }
 
 export = () => {
-	afterAll(() => {
-		configureFaults({});
-		freshWorld();
-	});
 	describe("DataService chaos", () => {
 		for (const seed of chaosSeeds(isChaosRun() ? 100 : 4)) {
 			it(`conserves coins and items across servers, crashes and lost messages (seed ${seed})`, () =>

@@ -23,7 +23,6 @@ function totals(a: GameData, b: GameData): string {
 export = () => {
 	beforeEach(() => freshWorld());
 	afterEach(() => stopServers());
-	afterAll(() => freshWorld());
 
 	it("completes a trade with a player on another server, saving both sides and emptying both inboxes", () => {
 		const a = serviceServer();
