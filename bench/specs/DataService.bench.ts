@@ -168,11 +168,12 @@ export = (bench: Bench) => {
 		b.crash();
 		return times;
 	};
-	// Released on leave: both wait for the holder's release save; DataService adds one inbox read after
-	// the lock. Still holding: ProfileService's ForceLoad waits for the holder's next auto-save to see the
-	// request, a release request reaches the holder at once.
+	// Released on leave: both wait for the holder's release save; DataService adds one inbox write after
+	// the lock (the session token, which also returns the inbox to claim). Still holding: ProfileService's
+	// ForceLoad waits for the holder's next auto-save to see the request, a release request reaches the
+	// holder at once.
 	for (const [scenario, releases, base, goal] of [
-		["holder released on leave", true, 3000, "about 1 (+ one inbox read)"],
+		["holder released on leave", true, 3000, "about 1 (+ one inbox write)"],
 		["holder still holding", false, 5000, "< 1"],
 	] as const) {
 		const psTimes = handoff(false, base, releases);

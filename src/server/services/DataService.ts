@@ -961,9 +961,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * Applies whatever the inbox holds for a held player (saving before removing the entries), then answers
 	 * the trade offers waiting in it and refunds its own expired ones.
 	 */
-	private claimInbox(session: Session, depth = 0): void {
-		const doc = this.dal.read<InboxDocument>(this.inboxRef(session.userId), { useCache: false }).expect();
-		const inbox = doc?.data;
+	private claimInbox(session: Session, depth = 0, known?: InboxDocument): void {
+		const inbox =
+			known ?? this.dal.read<InboxDocument>(this.inboxRef(session.userId), { useCache: false }).expect()?.data;
 		if (!heldBy(inbox, session.token)) {
 			this.loseSession(session);
 			throw serviceError("NotLoaded", `player ${session.userId}: the profile was taken over by another server`);
@@ -1217,7 +1217,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const token = HttpService.GenerateGUID(false);
 		const session: Session = { userId: playerId, token, profile, unsaved: 0, saveSeq: 0, appliedAt: new Map() };
 		// From here on, a server that held the profile before can commit nothing more for this player.
-		const [fenced, reason] = pcall(() =>
+		const [fenced, taken] = pcall(() =>
 			this.dal.update<InboxDocument>(this.inboxRef(playerId), (inbox) => withSession(inbox, token)).expect(),
 		);
 		if (!fenced) {
@@ -1225,7 +1225,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.stats.loadFailures += 1;
 			throw serviceError(
 				"LoadFailed",
-				`player ${playerId}: its inbox could not be taken for this session: ${toServiceError(reason, "LoadFailed").message}`,
+				`player ${playerId}: its inbox could not be taken for this session: ${toServiceError(taken, "LoadFailed").message}`,
 			);
 		}
 		this.sessions.set(playerId, session);
@@ -1235,7 +1235,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				this.cache.delete(tostring(playerId));
 			}
 		});
-		const [ok, err] = pcall(() => this.claimInbox(session));
+		// The inbox as the token write left it: the claim needs no read of its own.
+		const [ok, err] = pcall(() => this.claimInbox(session, 0, taken?.data));
 		if (!ok) this.warn(`inbox of ${playerId} not claimed: ${toServiceError(err, "LoadFailed").message}`);
 		this.cacheSession(session);
 		this.stats.loads += 1;
