@@ -62,6 +62,24 @@ export = () => {
 			expect(writes[0].key).to.equal("landed");
 		});
 
+		it("keeps only the newest writes past its limit (10,000 to 20,000), so long chaos runs stay small", () => {
+			const entries = __runtime.DataStoreEntries as { WRITE_LOG_LIMIT: number };
+			const limit = entries.WRITE_LOG_LIMIT;
+			expect(limit).to.equal(10000);
+			entries.WRITE_LOG_LIMIT = 2;
+			try {
+				const store = DataStoreService.GetDataStore("Log");
+				for (let i = 1; i <= 5; i++) store.SetAsync(`k${i}`, i);
+				const writes = dataStoreWrites("Log");
+				// Trimmed to the newest 2 when the fifth write made 5 > 2 * 2.
+				expect(writes.size()).to.equal(2);
+				expect(writes[0].key).to.equal("k4");
+				expect(writes[1].key).to.equal("k5");
+			} finally {
+				entries.WRITE_LOG_LIMIT = limit;
+			}
+		});
+
 		it("forgets the log on reset", () => {
 			DataStoreService.GetDataStore("Log").SetAsync("k", 1);
 			expect(dataStoreWrites().size()).to.equal(1);
