@@ -1,4 +1,3 @@
-import ProfileServiceModule from "@rbxts/profileservice";
 import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
 import { HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { CacheManager } from "shared/core/CacheManager";
@@ -140,6 +139,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly awaitedOffers = new Map<string, TradeOutcome | false>();
 	/** Open offers of players held here with a cancel already scheduled for their expiry. */
 	private readonly scheduledCancels = new Set<string>();
+	/** Players who left this frame, released together at its end (see releaseLeaving). */
+	private readonly leaving = new Set<number>();
 	private readonly schemaVersion: number;
 	private readonly jobId: string;
 	private readonly connections = new Array<RBXScriptConnection>();
@@ -194,7 +195,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.messaging = services.messagingService ?? (MessagingService as unknown as MessagingServiceLike);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), this.jobId);
-		this.profileService = services.profileService ?? (ProfileServiceModule as unknown as ProfileServiceLike);
+		if (this.config.bindPlayers) game.BindToClose(() => this.closeAll());
+		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
+		// loads, which releases every active profile in its own order, and callbacks start in the order they
+		// were bound. Bound first, closeAll starts the release saves most valuable first.
+		this.profileService =
+			services.profileService ?? (import("@rbxts/profileservice").expect() as unknown as ProfileServiceLike);
 		const template: StoredProfile = { v: this.schemaVersion, data: this.config.template, applied: {}, seq: 0 };
 		this.store = this.profileService.GetProfileStore(this.config.profileStoreName, template);
 		task.spawn(() => {
@@ -205,12 +211,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			else this.warn(`could not subscribe to ${this.config.topic}: ${tostring(connection)}`);
 		});
 		if (this.config.bindPlayers) {
-			this.connections.push(
-				Players.PlayerRemoving.Connect((player) => {
-					this.ReleasePlayer(player.UserId).catch(() => undefined);
-				}),
-			);
-			game.BindToClose(() => this.closeAll());
+			this.connections.push(Players.PlayerRemoving.Connect((player) => this.releaseLeaving(player.UserId)));
 		}
 	}
 
@@ -1255,6 +1256,27 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			if (!this.sessions.has(playerId)) this.releasing.delete(playerId);
 		});
 		session.profile.Release();
+	}
+
+	/**
+	 * Releases a player who left, at the end of the frame, together with everyone who left in that frame,
+	 * the most valuable unsaved changes first: a shutdown removes every player before BindToClose runs,
+	 * and releasing each on PlayerRemoving would queue their saves in the order they were removed.
+	 */
+	private releaseLeaving(playerId: number): void {
+		if (this.leaving.size() === 0) {
+			task.defer(() => {
+				const batch = new Array<Session>();
+				for (const userId of this.leaving) {
+					const session = this.sessions.get(userId);
+					if (session !== undefined) batch.push(session);
+				}
+				this.leaving.clear();
+				batch.sort((a, b) => a.unsaved > b.unsaved);
+				for (const session of batch) this.ReleasePlayer(session.userId).catch(() => undefined);
+			});
+		}
+		this.leaving.add(playerId);
 	}
 
 	private publish(message: Message): void {

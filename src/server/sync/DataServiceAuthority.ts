@@ -42,6 +42,11 @@ export class DataServiceAuthority<T extends object> implements StateAuthority {
 		return { value: data?.[key], version: this.version(player, key) };
 	}
 
+	/** Whether the player's profile is loaded on this server (a client gets its snapshot only then). */
+	ready(player: Player): boolean {
+		return this.dataService.GetPlayerData(player.UserId) !== undefined;
+	}
+
 	apply(player: Player, key: string, value: unknown, context: ApplyContext): ApplyResult {
 		if (this.dataService.GetPlayerData(player.UserId) === undefined) {
 			return { ok: false, reason: "denied", message: "the player's data is not loaded on this server" };

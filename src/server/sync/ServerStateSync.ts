@@ -229,6 +229,8 @@ export class ServerStateSync {
 			sync.shadows.clear();
 		}
 		if (message.type === "hello") {
+			// Not ready (the player's data is still loading): no snapshot yet; the client asks again with backoff.
+			if (this.authority.ready !== undefined && !this.authority.ready(player)) return;
 			this.sendSnapshot(player);
 			return;
 		}

@@ -55,6 +55,12 @@ export interface StateAuthority {
 	read(player: Player, key: string): VersionedValue;
 	/** Applies a validated client proposal, or refuses it with a reason. Must not yield. */
 	apply(player: Player, key: string, value: unknown, context: ApplyContext): ApplyResult;
+	/**
+	 * Optional: whether `player`'s state can be read yet (default: always). Until it can, a client's `hello`
+	 * gets no snapshot, so the client keeps asking instead of syncing to empty values (DataService loads a
+	 * profile seconds after the player joins, longer after a teleport).
+	 */
+	ready?(player: Player): boolean;
 	/** Optional: calls `listener` whenever a key changes by other means, so the sync can push it. */
 	subscribe?(listener: AuthorityListener): () => void;
 }

@@ -63,7 +63,23 @@ interface RawCloud {
 	millis: () => number;
 	skipAhead: (seconds: number) => void;
 }
+/** One write the cloud committed (see {@link dataStoreWrites}). */
+export interface StoredWrite {
+	kind: StoreKind;
+	/** The data store's name. */
+	name: string;
+	scope: string;
+	key: string;
+	/** Virtual seconds since the run began. */
+	time: number;
+	/** How many writes the key had with this one. */
+	serial: number;
+	/** A RemoveAsync tombstone. */
+	deleted: boolean;
+}
+
 interface RawDataStore {
+	writes: (name: string | undefined, scope: string | undefined) => Array<StoredWrite>;
 	inspect: (
 		name: string,
 		key: string,
@@ -138,6 +154,15 @@ export function stored(name: string, key: string, scope?: string, kind?: StoreKi
 export function storedValue(name: string, key: string, scope?: string, kind?: StoreKind): unknown {
 	const entry = stored(name, key, scope, kind);
 	return entry === undefined || entry.deleted ? undefined : entry.value;
+}
+
+/**
+ * Every write the cloud committed since the last {@link resetCloud}, in the order they landed, optionally
+ * only those of the data store `name` (and `scope`). A write that reported failure but landed is listed;
+ * one that failed or was throttled is not. Reading it spends no budget.
+ */
+export function dataStoreWrites(name?: string, scope?: string): Array<StoredWrite> {
+	return dataStore().writes(name, scope);
 }
 
 /** The versions the cloud keeps for a key, oldest first. */

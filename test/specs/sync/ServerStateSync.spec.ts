@@ -2,7 +2,7 @@ import { MemoryStateAuthority } from "server/sync/MemoryStateAuthority";
 import { ServerStateSync } from "server/sync/ServerStateSync";
 import { PROTOCOL_VERSION, RejectMessage, ServerMessage } from "shared/protocol/Messages";
 import { captureOutput } from "../harness/World";
-import { SPEC_DEFAULTS, specKeys } from "./SyncFixture";
+import { Loopback, SPEC_DEFAULTS, specKeys } from "./SyncFixture";
 
 type Setup = {
 	sync: ServerStateSync;
@@ -151,6 +151,25 @@ export = () => {
 				expect(coins.value).to.equal(40);
 				expect(coins.version).to.equal(1);
 			}
+		});
+
+		it("holds the snapshot back while the authority is not ready, then syncs the client's next hello", () => {
+			const loop = new Loopback();
+			let ready = false;
+			// What DataServiceAuthority does while the player's profile is still loading.
+			(loop.authority as unknown as { ready: (player: Player) => boolean }).ready = () => ready;
+			loop.connect();
+			expect(loop.sentByServer.size()).to.equal(0);
+			expect(loop.client.IsSynced()).to.equal(false);
+			// The client asks again with backoff (at 0, 1, 2, 4 and 8 s on 1 s steps) and gets nothing meanwhile.
+			for (let i = 0; i < 8; i++) loop.step(1);
+			expect(loop.sentByClient.filter((m) => m.type === "hello").size()).to.equal(5);
+			expect(loop.client.IsSynced()).to.equal(false);
+			ready = true;
+			loop.step(4);
+			expect(loop.client.IsSynced()).to.equal(true);
+			expect(loop.client.GetState("nickname")).to.equal("anon");
+			expect(loop.sentByServer.filter((m) => m.type === "snapshot").size()).to.equal(1);
 		});
 
 		it("pushes server-side writes to the player they belong to", () => {
