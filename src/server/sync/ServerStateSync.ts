@@ -411,9 +411,10 @@ export class ServerStateSync {
 		});
 	}
 
-	/** Forgets a player's throttles and replay cache (call when they leave). */
+	/** Forgets a player's throttles and replay cache, and tells the authority to forget them (call when they leave). */
 	removePlayer(player: Player): void {
 		this.players.delete(player);
+		this.authority.forget?.(player);
 	}
 
 	/** @returns the counters so far (a live object: read, do not keep) */

@@ -61,6 +61,8 @@ export interface StateAuthority {
 	 * profile seconds after the player joins, longer after a teleport).
 	 */
 	ready?(player: Player): boolean;
+	/** Optional: drops what the authority keeps for a player who left (the sync calls it from removePlayer). */
+	forget?(player: Player): void;
 	/** Optional: calls `listener` whenever a key changes by other means, so the sync can push it. */
 	subscribe?(listener: AuthorityListener): () => void;
 }

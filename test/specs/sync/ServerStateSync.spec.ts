@@ -172,6 +172,21 @@ export = () => {
 			expect(loop.sentByServer.filter((m) => m.type === "snapshot").size()).to.equal(1);
 		});
 
+		it("tells the authority to forget a player who left", () => {
+			const loop = new Loopback();
+			const forgotten = new Array<Player>();
+			(loop.authority as unknown as { forget(player: Player): void }).forget = function (
+				this: unknown,
+				player: Player,
+			) {
+				forgotten.push(player);
+			};
+			loop.connect();
+			loop.server.removePlayer(loop.player);
+			expect(forgotten.size()).to.equal(1);
+			expect(forgotten[0]).to.equal(loop.player);
+		});
+
 		it("pushes server-side writes to the player they belong to", () => {
 			const s = setup();
 			s.authority.write(PLAYER, "coins", 12);
