@@ -1,42 +1,15 @@
-import type * as StateSyncClientModule from "client/managers/StateSyncClient";
-import type * as DataServiceModule from "server/services/DataService";
-import type * as SyncModule from "server/sync";
-import type * as KeyRegistryModule from "shared/protocol/KeyRegistry";
 import { resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
-import { newServer, stopOtherServers } from "../harness/World";
+import { stopOtherServers } from "../harness/World";
+import { dataServiceSyncServer, startClient } from "./DataServiceFixture";
 import { STATE_PRIORITIES } from "./SyncFixture";
-
-type GameData = { coins: number; gems: number; level: number; inventory: Record<string, number> };
 
 /** One server whose DataService is the authority of the state sync, and a player with a client. */
 function world() {
-	const server = newServer({ runScripts: false });
-	const remote = new Instance("RemoteEvent");
-	remote.Name = "StateSync";
-	remote.Parent = server.game.GetService("ReplicatedStorage");
-	const { DataService } = server.require<typeof DataServiceModule>("ServerScriptService/TS/services/DataService");
-	const { DataServiceAuthority, bindStateSync } = server.require<typeof SyncModule>("ServerScriptService/TS/sync");
-	const { KeyRegistry } = server.require<typeof KeyRegistryModule>("ReplicatedStorage/TS/protocol/KeyRegistry");
-	const service = server.run(() => new DataService<GameData>({ warnings: false }));
-	const authority = new DataServiceAuthority<GameData>(service);
-	server.run(() =>
-		bindStateSync({
-			authority,
-			remote,
-			keys: new KeyRegistry({
-				// The client's check is loose on purpose: the game's schema (level 1..1000) is the last word.
-				level: { clientWritable: true, validate: (v: unknown) => typeIs(v, "number") && v % 1 === 0 },
-				coins: {},
-			}),
-		}),
-	);
+	const { server, service, authority } = dataServiceSyncServer();
 	const { player, client } = server.addPlayerWithClient({ userId: 4242 });
 	server.run(() => service.LoadPlayerData(4242).expect());
-	const { startStateSync } = client.require<typeof StateSyncClientModule>(
-		"StarterPlayer/StarterPlayerScripts/TS/managers/StateSyncClient",
-	);
-	const manager = client.run(() => startStateSync().manager);
+	const manager = startClient(client);
 	task.wait(1);
 	return { server, service, authority, player, client, manager };
 }

@@ -1,63 +1,18 @@
-import type * as StateManagerModule from "client/managers/StateManager";
-import type * as StateSyncClientModule from "client/managers/StateSyncClient";
-import type * as DataServiceModule from "server/services/DataService";
-import type * as SyncModule from "server/sync";
-import type * as KeyRegistryModule from "shared/protocol/KeyRegistry";
 import { resetCloud, storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
-import { ClientHandle, newServer, ServerHandle, stopOtherServers } from "../harness/World";
+import { stopOtherServers } from "../harness/World";
+import { dataServiceSyncServer, DataServiceSyncServer, GameData, startClient } from "./DataServiceFixture";
 import { STATE_PRIORITIES } from "./SyncFixture";
-
-type GameData = { coins: number; gems: number; level: number; inventory: Record<string, number> };
-type StateManager = StateManagerModule.StateManager;
 
 const USER = 5150;
 /** One-way latency of every remote message: a proposal reaches the server 1 s after SetState, its ack 1 s later. */
 const REMOTE_LATENCY = 1;
 
-/** A game server: DataService (loading each joining player) as the authority of the state sync on a RemoteEvent. */
-interface GameServer {
-	readonly server: ServerHandle;
-	readonly service: DataServiceModule.DataService<GameData>;
-	readonly sync: SyncModule.ServerStateSync;
-}
-
-function gameServer(): GameServer {
-	const server = newServer({ runScripts: false, faultImmune: true });
-	const remote = new Instance("RemoteEvent");
-	remote.Name = "StateSync";
-	remote.Parent = server.game.GetService("ReplicatedStorage");
-	const { DataService } = server.require<typeof DataServiceModule>("ServerScriptService/TS/services/DataService");
-	const { DataServiceAuthority, bindStateSync } = server.require<typeof SyncModule>("ServerScriptService/TS/sync");
-	const { KeyRegistry } = server.require<typeof KeyRegistryModule>("ReplicatedStorage/TS/protocol/KeyRegistry");
-	const service = server.run(() => new DataService<GameData>({ warnings: false }));
-	const authority = new DataServiceAuthority<GameData>(service);
-	const { sync } = server.run(() =>
-		bindStateSync({
-			authority,
-			remote,
-			keys: new KeyRegistry({
-				level: { clientWritable: true, validate: (v: unknown) => typeIs(v, "number") && v % 1 === 0 },
-				coins: {},
-			}),
-		}),
-	);
-	// What a game script does: load each joining player's data (on a teleport, once the old server released it).
-	server.run(() =>
-		server.game.GetService("Players").PlayerAdded.Connect((player) => {
-			service.LoadPlayerData(player.UserId).catch(() => undefined);
-		}),
-	);
+/** A game server: DataService (loading each joining player) as the authority of the state sync. */
+function gameServer(): DataServiceSyncServer {
+	const made = dataServiceSyncServer({ faultImmune: true, loadOnJoin: true });
 	task.wait(0.5);
-	return { server, service, sync };
-}
-
-/** Starts StateManager on a client, as the game's LocalScript does as soon as the client joins. */
-function startClient(client: ClientHandle): StateManager {
-	const { startStateSync } = client.require<typeof StateSyncClientModule>(
-		"StarterPlayer/StarterPlayerScripts/TS/managers/StateSyncClient",
-	);
-	return client.run(() => startStateSync().manager);
+	return made;
 }
 
 /** The level ProfileService saved for the player. */
@@ -92,7 +47,7 @@ function setUp() {
 }
 
 /** Teleports the player from A to B and waits until B holds its profile and its new client synced. */
-function teleport(a: GameServer, b: GameServer, player: Player) {
+function teleport(a: DataServiceSyncServer, b: DataServiceSyncServer, player: Player) {
 	const arrived = a.server.teleport(player, b.server, { delay: 1 });
 	assert(arrived !== undefined, "the player did not arrive on B");
 	const client = b.server.clientOf(arrived!)!;
