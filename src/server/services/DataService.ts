@@ -22,6 +22,7 @@ import {
 	withoutEntries,
 	withSession,
 } from "./data/Inbox";
+import { assessHealth } from "./data/Health";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 
@@ -558,50 +559,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	GetHealthStatus(): HealthStatus {
-		const issues = new Array<string>();
-		const recommendations = new Array<string>();
-		let score = 100;
-		const s = this.stats;
-		const ratio = (bad: number, all: number) => (all === 0 ? 0 : bad / all);
-		const loadFailure = ratio(s.loadFailures, s.loads + s.loadFailures);
-		if (loadFailure > 0.05) {
-			score -= math.min(40, loadFailure * 100);
-			issues.push(`${math.floor(loadFailure * 100)}% of profile loads failed`);
-			recommendations.push("check DataStore availability and session-lock takeovers");
-		}
-		const durableFailure = ratio(s.durableFailures, s.durableSaves + s.durableFailures);
-		if (durableFailure > 0) {
-			score -= math.min(30, durableFailure * 100 + 10);
-			issues.push(`${s.durableFailures} durable saves were not confirmed in time`);
-			recommendations.push("raise operationTimeout or reduce DataStore load");
-		}
-		if (s.transferFailures > 0) {
-			score -= math.min(15, s.transferFailures * 5);
-			issues.push(`${s.transferFailures} gifts or trades failed to commit`);
-			recommendations.push("look at DataAccessLayer transaction errors");
-		}
-		const pending = this.dal.getPendingCount();
-		if (pending > this.config.maxConcurrentOperations * 2) {
-			score -= 15;
-			issues.push(`${pending} DataStore requests are waiting`);
-			recommendations.push("the server is over its DataStore budget: batch or defer background writes");
-		}
-		const critical = (this.profileService as unknown as { CriticalState?: boolean }).CriticalState === true;
-		if (critical) {
-			score -= 30;
-			issues.push("ProfileService reports a critical state (many DataStore errors)");
-			recommendations.push("avoid non-essential DataStore traffic until it clears");
-		}
-		if (this.shuttingDown) {
-			issues.push("the server is shutting down");
-		}
-		score = math.clamp(math.floor(score), 0, 100);
-		return {
-			status: score >= 80 ? "healthy" : score >= 50 ? "degraded" : "critical",
-			issues,
-			score,
-			recommendations,
-		};
+		return assessHealth({
+			stats: this.stats,
+			pendingRequests: this.dal.getPendingCount(),
+			maxConcurrentOperations: this.config.maxConcurrentOperations,
+			criticalState: (this.profileService as unknown as { CriticalState?: boolean }).CriticalState === true,
+			shuttingDown: this.shuttingDown,
+		});
 	}
 
 	/**

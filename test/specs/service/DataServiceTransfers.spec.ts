@@ -155,6 +155,9 @@ export = () => {
 		expect(rejection(a.service.SendGift(707, 708, { coins: 60 })).kind).to.equal("NotLoaded");
 		expect(inboxSize(708)).to.equal(0);
 		expect(a.service.GetStatistics().service.lostSessions).to.equal(1);
+		const health = a.service.GetHealthStatus();
+		expect(health.issues.some((issue) => issue.find("taken over", 1, true)[0] !== undefined)).to.equal(true);
+		expect(health.score < 100).to.equal(true);
 		expect(a.service.GetPlayerData(707)).to.equal(undefined);
 		// Nothing of the stale server reached the new holder, which still has its 100 coins to give.
 		b.service.SendGift(707, 708, { coins: 60 }).expect();
