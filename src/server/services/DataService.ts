@@ -1,7 +1,7 @@
 import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
 import { HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { CacheManager } from "shared/core/CacheManager";
-import { DataAccessLayer, DataError, KeyRef } from "shared/core/DataAccessLayer";
+import { DataAccessLayer, DataError } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator, ValidationError } from "shared/core/DataValidator";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, isServiceError, serviceError } from "./data/DataServiceError";
@@ -19,9 +19,8 @@ import {
 	resultKey,
 	TradeOutcome,
 	withEntry,
-	withoutEntries,
-	withSession,
 } from "./data/Inbox";
+import { InboxChange, InboxLedger } from "./data/InboxLedger";
 import { assessHealth } from "./data/Health";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
@@ -124,6 +123,7 @@ function toServiceError(value: unknown, fallback: DataServiceError["kind"]): Dat
 export class DataService<T extends object = typeof import("./data/DataServiceConfig").DEFAULT_TEMPLATE> {
 	private readonly config: ResolvedConfig;
 	private readonly dal: DataAccessLayer;
+	private readonly inboxes: InboxLedger;
 	private readonly cache: CacheManager<object>;
 	private readonly validator: DataValidator;
 	private readonly compiled?: CompiledSchema<unknown>;
@@ -185,6 +185,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.config = resolveConfig(config);
 		this.jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
 		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
+		this.inboxes = new InboxLedger(this.dal, this.config.inboxStoreName);
 		this.cache = services.cache ?? new CacheManager<object>();
 		this.validator = services.validator ?? new DataValidator();
 		if (this.config.schema !== undefined) {
@@ -335,7 +336,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				const entryA = this.snapshotEntry(sa, id, na);
 				const entryB = this.snapshotEntry(sb, id, nb);
 				this.commit(
-					[this.inboxRef(playerA), this.inboxRef(playerB)],
+					[playerA, playerB],
 					[(inbox) => withEntry(inbox, id, entryA), (inbox) => withEntry(inbox, id, entryB)],
 					[sa, sb],
 				);
@@ -378,7 +379,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				this.checkWhole(updated);
 				const entry = this.snapshotEntry(session, id, updated);
 				this.commit(
-					[this.inboxRef(fromId), this.inboxRef(toId)],
+					[fromId, toId],
 					[(inbox) => withEntry(inbox, id, entry), (inbox) => withEntry(inbox, id, delta)],
 					[session, undefined],
 				);
@@ -452,7 +453,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				const marker: OutgoingEntry = { k: "o", r: toId, g: gives, e: expires };
 				const escrow: EscrowEntry = { k: "x", f: fromId, g: gives, t: takes, e: expires };
 				this.commit(
-					[this.inboxRef(fromId), this.inboxRef(toId)],
+					[fromId, toId],
 					[
 						(inbox) => replaceEntries(inbox, [], { [id]: entry, [outgoingKey(id)]: marker }),
 						(inbox) => withEntry(inbox, id, escrow),
@@ -536,7 +537,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			if (!session.profile.IsActive()) {
 				issues.push({ check: "session", path: "", message: "the profile's session lock was lost" });
 			}
-			const [ok, err] = pcall(() => this.dal.read(this.inboxRef(playerId), { useCache: false }).expect());
+			const [ok, err] = pcall(() => this.inboxes.read(playerId));
 			if (!ok) issues.push({ check: "inbox", path: "", message: toServiceError(err, "LoadFailed").message });
 			this.stats.consistencyChecks += 1;
 			this.stats.consistencyIssues += issues.size();
@@ -695,10 +696,6 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		if (this.config.enableCaching) this.cache.set(tostring(session.userId), deepCopy(session.profile.Data.data));
 	}
 
-	private inboxRef(playerId: number): KeyRef {
-		return { store: this.config.inboxStoreName, key: tostring(playerId) };
-	}
-
 	private worthOf(before: unknown, after: unknown): number {
 		if (typeIs(before, "number") && typeIs(after, "number")) return math.abs(after - before) + 1;
 		return 1;
@@ -817,42 +814,24 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * TransferFailed.
 	 */
 	private commit(
-		refs: [KeyRef, KeyRef],
-		changes: [(inbox?: InboxDocument) => InboxDocument, (inbox?: InboxDocument) => InboxDocument],
+		playerIds: [number, number],
+		changes: [InboxChange, InboxChange],
 		owners: [Session | undefined, Session | undefined],
 	): void {
-		let lost: Session | undefined;
-		const [ok, err] = pcall(() =>
-			this.transact(refs, (a, b) => {
-				lost = this.lostOwner(owners, [a, b]);
-				return lost === undefined ? [changes[0](a), changes[1](b)] : undefined;
-			}),
-		);
-		if (lost !== undefined) {
+		const result = this.inboxes.commit(playerIds, changes, [owners[0]?.token, owners[1]?.token]);
+		if (result.status === "lost") {
+			const lost = owners[result.slot]!;
 			this.loseSession(lost);
 			throw serviceError("NotLoaded", `player ${lost.userId}: the profile was taken over by another server`);
 		}
-		if (!ok || err !== true) {
+		if (result.status !== "committed") {
 			this.stats.transferFailures += 1;
-			const reason = ok ? "the transaction was called off" : toServiceError(err, "TransferFailed").message;
+			const reason =
+				result.status === "calledOff"
+					? "the transaction was called off"
+					: toServiceError(result.error, "TransferFailed").message;
 			throw serviceError("TransferFailed", `the transfer did not commit: ${reason}`);
 		}
-	}
-
-	/**
-	 * Runs a transaction on two inboxes; `fn` sees both (as they are at each attempt) and returns both new
-	 * ones, or undefined to write nothing. Returns whether it committed; throws the DataAccessLayer's error.
-	 */
-	/** The first of `owners` whose inbox names another session (its profile was taken over), if any. */
-	private lostOwner(
-		owners: ReadonlyArray<Session | undefined>,
-		inboxes: ReadonlyArray<InboxDocument | undefined>,
-	): Session | undefined {
-		for (let i = 0; i < owners.size(); i++) {
-			const owner = owners[i];
-			if (owner !== undefined && !heldBy(inboxes[i], owner.token)) return owner;
-		}
-		return undefined;
 	}
 
 	/**
@@ -866,18 +845,6 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.cache.delete(tostring(session.userId));
 		}
 		if (session.profile.IsActive()) session.profile.Release();
-	}
-
-	private transact(
-		refs: [KeyRef, KeyRef],
-		fn: (a?: InboxDocument, b?: InboxDocument) => [InboxDocument, InboxDocument] | undefined,
-	): boolean {
-		const result = this.dal
-			.transaction(refs, (slots) =>
-				fn(slots[0].data as InboxDocument | undefined, slots[1].data as InboxDocument | undefined),
-			)
-			.expect();
-		return result.committed;
 	}
 
 	/** After a committed transfer: save the changed profiles, then drop their inbox entries. */
@@ -897,18 +864,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/** Removes claimed entries from a player's inbox, then forgets their ids (they can never come back). */
 	private removeEntries(session: Session, ids: ReadonlySet<string>): void {
-		let lost = false;
-		const [ok] = pcall(() =>
-			this.dal
-				.update<InboxDocument>(this.inboxRef(session.userId), (inbox) => {
-					// Only the holder removes what it saved; another session still has to apply them.
-					lost = !heldBy(inbox, session.token);
-					return lost ? undefined : withoutEntries(inbox, ids);
-				})
-				.expect(),
-		);
-		if (lost) this.loseSession(session);
-		if (!ok || lost) return; // Left for the next claim: the ids stay applied, so the entries are skipped.
+		const removal = this.inboxes.removeEntries(session.userId, session.token, ids);
+		if (removal === "lost") this.loseSession(session);
+		if (removal !== "removed") return; // Left for the next claim: the ids stay applied, so the entries are skipped.
 		for (const id of ids) {
 			delete session.profile.Data.applied[id];
 			session.appliedAt.delete(id);
@@ -927,8 +885,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * the trade offers waiting in it and refunds its own expired ones.
 	 */
 	private claimInbox(session: Session, depth = 0, known?: InboxDocument): void {
-		const inbox =
-			known ?? this.dal.read<InboxDocument>(this.inboxRef(session.userId), { useCache: false }).expect()?.data;
+		const inbox = known ?? this.inboxes.read(session.userId);
 		if (!heldBy(inbox, session.token)) {
 			this.loseSession(session);
 			throw serviceError("NotLoaded", `player ${session.userId}: the profile was taken over by another server`);
@@ -1011,7 +968,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		};
 		let lost = false;
 		const [ok, committed] = pcall(() =>
-			this.transact([this.inboxRef(escrow.f), this.inboxRef(recipient)], (offerer, mine) => {
+			this.inboxes.transact([escrow.f, recipient], (offerer, mine) => {
 				if (mine?.e[id]?.k !== "x") return undefined; // Answered or refunded already.
 				lost = !heldBy(mine, session.token);
 				if (lost) return undefined;
@@ -1062,7 +1019,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		}
 		const refund: DeltaEntry = { k: "d", d: marker.g, f: session.userId, x: id, o: "expired" };
 		const [ok, committed] = pcall(() =>
-			this.transact([this.inboxRef(session.userId), this.inboxRef(marker.r)], (mine, theirs) => {
+			this.inboxes.transact([session.userId, marker.r], (mine, theirs) => {
 				if (theirs?.e[id]?.k !== "x") return undefined; // Answered first: its result is in `mine`.
 				return [
 					replaceEntries(mine, [outgoingKey(id)], { [resultKey(id)]: refund }),
@@ -1182,9 +1139,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const token = HttpService.GenerateGUID(false);
 		const session: Session = { userId: playerId, token, profile, unsaved: 0, saveSeq: 0, appliedAt: new Map() };
 		// From here on, a server that held the profile before can commit nothing more for this player.
-		const [fenced, taken] = pcall(() =>
-			this.dal.update<InboxDocument>(this.inboxRef(playerId), (inbox) => withSession(inbox, token)).expect(),
-		);
+		const [fenced, taken] = pcall(() => this.inboxes.takeForSession(playerId, token));
 		if (!fenced) {
 			profile.Release();
 			this.stats.loadFailures += 1;
@@ -1201,7 +1156,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			}
 		});
 		// The inbox as the token write left it: the claim needs no read of its own.
-		const [ok, err] = pcall(() => this.claimInbox(session, 0, taken?.data));
+		const [ok, err] = pcall(() => this.claimInbox(session, 0, taken));
 		if (!ok) this.warn(`inbox of ${playerId} not claimed: ${toServiceError(err, "LoadFailed").message}`);
 		this.cacheSession(session);
 		this.stats.loads += 1;

@@ -1,0 +1,162 @@
+import { DataAccessLayer, KeyRef } from "shared/core/DataAccessLayer";
+import { heldBy, InboxDocument, withoutEntries, withSession } from "./Inbox";
+
+/** A change of one inbox in a two-inbox transaction: the inbox as read (undefined if none) to the new one. */
+export type InboxChange = (inbox?: InboxDocument) => InboxDocument;
+
+/**
+ * How {@link InboxLedger.commit} ended:
+ * - `committed`: both inboxes changed;
+ * - `lost`: the owner in slot `slot` was found taken over (its inbox names another session); nothing changed;
+ * - `calledOff`: the transaction did not commit; nothing changed;
+ * - `failed`: the DataAccessLayer threw `error`; nothing changed.
+ */
+export type InboxCommit =
+	| { readonly status: "committed" }
+	| { readonly status: "lost"; readonly slot: number }
+	| { readonly status: "calledOff" }
+	| { readonly status: "failed"; readonly error: unknown };
+
+/**
+ * How {@link InboxLedger.removeEntries} ended: `removed` (or nothing was left to remove), `lost` (the inbox
+ * names another session: nothing removed) or `failed` (the write did not happen).
+ */
+export type InboxRemoval = "removed" | "lost" | "failed";
+
+/**
+ * The per-player inboxes in their DataStore, reached only through the DataAccessLayer: one key per player,
+ * holding its transfer entries and the token of the session that holds its profile. Every write that
+ * changes a player's side is fenced by that token, so a server that lost the profile (taken over while an
+ * operation was in flight) can no longer commit anything for it. The ledger only reports a lost owner;
+ * what to do with the session is the caller's business. The pure document helpers are in `Inbox.ts`.
+ *
+ * @example
+ * ```ts
+ * const inboxes = new InboxLedger(dal, "DataService.Inbox");
+ * const inbox = inboxes.takeForSession(playerId, token);
+ * ```
+ */
+export class InboxLedger {
+	/**
+	 * @param dal - the DataAccessLayer every read and write goes through.
+	 * @param storeName - the name of the inboxes' DataStore.
+	 */
+	constructor(
+		private readonly dal: DataAccessLayer,
+		private readonly storeName: string,
+	) {}
+
+	/**
+	 * Reads a player's inbox past the cache (the DataAccessLayer verifies its checksum). Yields.
+	 * @returns the inbox, or undefined when the player has none; throws the DataAccessLayer's error.
+	 * @example
+	 * ```ts
+	 * const inbox = inboxes.read(session.userId);
+	 * ```
+	 */
+	read(playerId: number): InboxDocument | undefined {
+		return this.dal.read<InboxDocument>(this.ref(playerId), { useCache: false }).expect()?.data;
+	}
+
+	/**
+	 * Writes session `token` into a player's inbox: from then on, a session that held the profile before can
+	 * commit nothing more for this player. Yields.
+	 * @returns the inbox as the write left it; throws the DataAccessLayer's error.
+	 * @example
+	 * ```ts
+	 * const inbox = inboxes.takeForSession(playerId, session.token);
+	 * ```
+	 */
+	takeForSession(playerId: number, token: string): InboxDocument | undefined {
+		return this.dal.update<InboxDocument>(this.ref(playerId), (inbox) => withSession(inbox, token)).expect()?.data;
+	}
+
+	/**
+	 * Commits a change of two players' inboxes in one transaction, only while `owners` (the session tokens
+	 * whose side changes, by slot; undefined for a side no session here owns) still hold their profiles.
+	 * Yields; never throws.
+	 * @returns how it ended; `lost` names the first owner slot found taken over.
+	 * @example
+	 * ```ts
+	 * const result = inboxes.commit([from, to], [addSnapshot, addGift], [session.token, undefined]);
+	 * if (result.status === "lost") forget(owners[result.slot]);
+	 * ```
+	 */
+	commit(
+		playerIds: [number, number],
+		changes: [InboxChange, InboxChange],
+		owners: [string | undefined, string | undefined],
+	): InboxCommit {
+		let lost: number | undefined;
+		const [ok, err] = pcall(() =>
+			this.transact(playerIds, (a, b) => {
+				lost = this.lostOwner(owners, [a, b]);
+				return lost === undefined ? [changes[0](a), changes[1](b)] : undefined;
+			}),
+		);
+		if (lost !== undefined) return { status: "lost", slot: lost };
+		if (!ok) return { status: "failed", error: err };
+		return err === true ? { status: "committed" } : { status: "calledOff" };
+	}
+
+	/**
+	 * Runs a transaction on two players' inboxes; `fn` sees both (as they are at each attempt) and returns
+	 * both new ones, or undefined to write nothing. Yields.
+	 * @returns whether it committed; throws the DataAccessLayer's error.
+	 * @example
+	 * ```ts
+	 * const committed = inboxes.transact([a, b], (ia, ib) => [withEntry(ia, id, ea), withEntry(ib, id, eb)]);
+	 * ```
+	 */
+	transact(
+		playerIds: [number, number],
+		fn: (a?: InboxDocument, b?: InboxDocument) => [InboxDocument, InboxDocument] | undefined,
+	): boolean {
+		const result = this.dal
+			.transaction([this.ref(playerIds[0]), this.ref(playerIds[1])], (slots) =>
+				fn(slots[0].data as InboxDocument | undefined, slots[1].data as InboxDocument | undefined),
+			)
+			.expect();
+		return result.committed;
+	}
+
+	/**
+	 * Removes claimed entries from a player's inbox, only while session `token` holds the profile. Yields;
+	 * never throws.
+	 * @returns how it ended (`lost` wins over `failed`).
+	 * @example
+	 * ```ts
+	 * if (inboxes.removeEntries(session.userId, session.token, new Set([id])) === "removed") forget(id);
+	 * ```
+	 */
+	removeEntries(playerId: number, token: string, ids: ReadonlySet<string>): InboxRemoval {
+		let lost = false;
+		const [ok] = pcall(() =>
+			this.dal
+				.update<InboxDocument>(this.ref(playerId), (inbox) => {
+					// Only the holder removes what it saved; another session still has to apply them.
+					lost = !heldBy(inbox, token);
+					return lost ? undefined : withoutEntries(inbox, ids);
+				})
+				.expect(),
+		);
+		if (lost) return "lost";
+		return ok ? "removed" : "failed";
+	}
+
+	private ref(playerId: number): KeyRef {
+		return { store: this.storeName, key: tostring(playerId) };
+	}
+
+	/** The first slot of `owners` whose inbox names another session (its profile was taken over), if any. */
+	private lostOwner(
+		owners: ReadonlyArray<string | undefined>,
+		inboxes: ReadonlyArray<InboxDocument | undefined>,
+	): number | undefined {
+		for (let i = 0; i < owners.size(); i++) {
+			const owner = owners[i];
+			if (owner !== undefined && !heldBy(inboxes[i], owner)) return i;
+		}
+		return undefined;
+	}
+}
