@@ -2,22 +2,10 @@ import { PROTOCOL_VERSION } from "shared/protocol/Messages";
 import { guardPayload } from "shared/protocol/PayloadGuard";
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
 import { TokenBucket } from "shared/protocol/TokenBucket";
-
-function propose(fields: Record<string, unknown>): Record<string, unknown> {
-	const message: Record<string, unknown> = {
-		type: "propose",
-		v: PROTOCOL_VERSION,
-		id: 1,
-		key: "nickname",
-		value: "x",
-		base: 0,
-	};
-	for (const [k, v] of pairs(fields)) message[k as string] = v;
-	return message;
-}
+import { proposal } from "./SyncFixture";
 
 function without(field: string): Record<string, unknown> {
-	const message = propose({});
+	const message = proposal({});
 	delete message[field];
 	return message;
 }
@@ -31,7 +19,7 @@ function nested(depth: number): unknown {
 export = () => {
 	describe("PayloadGuard", () => {
 		it("accepts a well-formed proposal and a hello", () => {
-			const result = guardPayload(propose({}));
+			const result = guardPayload(proposal({}));
 			expect(result.ok).to.equal(true);
 			expect(guardPayload({ type: "hello", v: 1 }).ok).to.equal(true);
 		});
@@ -49,7 +37,7 @@ export = () => {
 			}
 			// Version 1 still speaks hello and propose.
 			expect(guardPayload({ type: "hello", v: 1 }).ok).to.equal(true);
-			expect(guardPayload(propose({ v: 1 })).ok).to.equal(true);
+			expect(guardPayload(proposal({ v: 1 })).ok).to.equal(true);
 		});
 
 		it("refuses a resync whose versions are not key names mapped to non-negative integers", () => {
@@ -80,24 +68,24 @@ export = () => {
 
 		it("rejects a wrong protocol version before reading the tag", () => {
 			for (const v of [0, 3, "2", 1.5]) {
-				const result = guardPayload(propose({ v }));
+				const result = guardPayload(proposal({ v }));
 				expect(!result.ok && result.reason === "unsupportedVersion").to.equal(true);
 			}
 		});
 
 		it("rejects unknown tags and missing or mistyped fields, echoing only well-formed ids", () => {
 			const cases: Array<Record<string, unknown>> = [
-				propose({ type: "ack" }),
+				proposal({ type: "ack" }),
 				without("id"),
-				propose({ id: -3 }),
-				propose({ id: 1.5 }),
-				propose({ id: "1" }),
+				proposal({ id: -3 }),
+				proposal({ id: 1.5 }),
+				proposal({ id: "1" }),
 				without("key"),
-				propose({ key: "" }),
-				propose({ key: 5 }),
+				proposal({ key: "" }),
+				proposal({ key: 5 }),
 				without("base"),
-				propose({ base: -1 }),
-				propose({ base: 0.5 }),
+				proposal({ base: -1 }),
+				proposal({ base: 0.5 }),
 			];
 			for (const payload of cases) {
 				const result = guardPayload(payload);
@@ -111,40 +99,40 @@ export = () => {
 
 		it("rejects NaN and infinities anywhere in the payload", () => {
 			for (const bad of [0 / 0, math.huge, -math.huge, { a: { b: 0 / 0 } }]) {
-				const result = guardPayload(propose({ value: bad }));
+				const result = guardPayload(proposal({ value: bad }));
 				expect(!result.ok && result.reason === "malformed").to.equal(true);
 			}
 		});
 
 		it("rejects strings over 16,384 characters in all as tooLarge", () => {
-			expect(guardPayload(propose({ value: string.rep("a", 16_000) })).ok).to.equal(true);
-			const result = guardPayload(propose({ value: string.rep("a", 16_385) }));
+			expect(guardPayload(proposal({ value: string.rep("a", 16_000) })).ok).to.equal(true);
+			const result = guardPayload(proposal({ value: string.rep("a", 16_385) }));
 			expect(!result.ok && result.reason === "tooLarge").to.equal(true);
 		});
 
 		it("rejects more than 512 values as tooLarge", () => {
 			const many = new Array<number>();
 			for (let i = 1; i <= 600; i++) many.push(i);
-			const result = guardPayload(propose({ value: many }));
+			const result = guardPayload(proposal({ value: many }));
 			expect(!result.ok && result.reason === "tooLarge").to.equal(true);
 		});
 
 		it("rejects nesting past depth 8 as tooDeep, and a cyclic table without looping", () => {
-			expect(guardPayload(propose({ value: nested(6) })).ok).to.equal(true);
-			const deep = guardPayload(propose({ value: nested(8) }));
+			expect(guardPayload(proposal({ value: nested(6) })).ok).to.equal(true);
+			const deep = guardPayload(proposal({ value: nested(8) }));
 			expect(!deep.ok && deep.reason === "tooDeep").to.equal(true);
 			const cyclic: Record<string, unknown> = {};
 			cyclic.self = cyclic;
-			const result = guardPayload(propose({ value: cyclic }));
+			const result = guardPayload(proposal({ value: cyclic }));
 			expect(!result.ok && result.reason === "tooDeep").to.equal(true);
 		});
 
 		it("rejects functions and non-string, non-number table keys as malformed", () => {
-			const withFunction = guardPayload(propose({ value: () => 1 }));
+			const withFunction = guardPayload(proposal({ value: () => 1 }));
 			expect(!withFunction.ok && withFunction.reason === "malformed").to.equal(true);
 			const tableKey = new Map<unknown, unknown>();
 			tableKey.set({}, 1);
-			const result = guardPayload(propose({ value: tableKey }));
+			const result = guardPayload(proposal({ value: tableKey }));
 			expect(!result.ok && result.reason === "malformed").to.equal(true);
 		});
 	});

@@ -4,7 +4,7 @@ import { MemoryStateAuthority } from "server/sync/MemoryStateAuthority";
 import { ServerStateSync } from "server/sync/ServerStateSync";
 import { DataValidator } from "shared/core/DataValidator";
 import { KeyRegistry } from "shared/protocol/KeyRegistry";
-import { ClientMessage, ServerMessage } from "shared/protocol/Messages";
+import { ClientMessage, PROTOCOL_VERSION, ServerMessage } from "shared/protocol/Messages";
 
 type StateManager = StateManagerModule.StateManager;
 
@@ -145,4 +145,22 @@ export function listen(manager: StateManager, key: string): Array<Heard> {
 		heard.push({ value, old, changeType, reason: info.reason, level: info.level }),
 	);
 	return heard;
+}
+
+/**
+ * A well-formed proposal of "nickname" with `fields` put over it and the field `drop` taken out: the
+ * starting point of every malformed payload the guard and exploit specs make.
+ */
+export function proposal(fields: Record<string, unknown>, drop?: string): Record<string, unknown> {
+	const message: Record<string, unknown> = {
+		type: "propose",
+		v: PROTOCOL_VERSION,
+		id: 1,
+		key: "nickname",
+		value: "x",
+		base: 0,
+	};
+	for (const [k, v] of pairs(fields)) message[k as string] = v;
+	if (drop !== undefined) delete message[drop];
+	return message;
 }
