@@ -4,6 +4,22 @@ import type * as StateSyncClientModule from "client/managers/StateSyncClient";
 import { listen, requireClient, STATE_PRIORITIES } from "./SyncFixture";
 import { RemoteWorld } from "./RemoteFixture";
 
+/**
+ * A player on an unreliable remote whose five pushes of coins (100 to 500) are all lost; returns the
+ * world, the client, its StateManager and what a listener on coins hears from then on.
+ */
+function losePushes(userId: number) {
+	const world = new RemoteWorld("UnreliableRemoteEvent");
+	const { player, client, manager } = world.join(userId);
+	task.wait(1);
+	withFaults({ remotes: { unreliableLossRate: 1 } }, () => {
+		for (let i = 1; i <= 5; i++) world.server.run(() => world.authority.write(player, "coins", i * 100));
+		task.wait(1);
+	});
+	const heard = client.run(() => listen(manager, "coins"));
+	return { world, client, manager, heard };
+}
+
 export = () => {
 	describe("StateSync over remotes", () => {
 		it("refuses to start the RemoteEvent client on the server, where FireServer cannot work", () => {
@@ -87,15 +103,8 @@ export = () => {
 		});
 
 		it("reconciles to the server's version after a disconnection by asking for a snapshot", () => {
-			const world = new RemoteWorld("UnreliableRemoteEvent");
-			const { player, client, manager } = world.join(7105);
-			task.wait(1);
-			withFaults({ remotes: { unreliableLossRate: 1 } }, () => {
-				for (let i = 1; i <= 5; i++) world.server.run(() => world.authority.write(player, "coins", i * 100));
-				task.wait(1);
-			});
+			const { world, client, manager, heard } = losePushes(7105);
 			expect(client.run(() => manager.GetState("coins"))).to.equal(0);
-			const heard = client.run(() => listen(manager, "coins"));
 			client.run(() => manager.connect());
 			task.wait(1);
 			expect(client.run(() => manager.GetState("coins"))).to.equal(500);
@@ -106,15 +115,8 @@ export = () => {
 		});
 
 		it("heals pushes lost on an unreliable remote by itself, with no call from the game", () => {
-			const world = new RemoteWorld("UnreliableRemoteEvent");
-			const { player, client, manager } = world.join(7107);
-			task.wait(1);
-			withFaults({ remotes: { unreliableLossRate: 1 } }, () => {
-				for (let i = 1; i <= 5; i++) world.server.run(() => world.authority.write(player, "coins", i * 100));
-				task.wait(1);
-			});
+			const { world, client, manager, heard } = losePushes(7107);
 			expect(client.run(() => manager.GetState("coins"))).to.equal(0);
-			const heard = client.run(() => listen(manager, "coins"));
 			// Nothing else is sent to it: the client's ping after 5 s of silence is what finds the hole.
 			task.wait(3);
 			expect(client.run(() => manager.GetState("coins"))).to.equal(0);
