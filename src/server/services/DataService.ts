@@ -3,6 +3,7 @@ import { HttpService, MemoryStoreService, MessagingService, Players } from "@rbx
 import { CacheManager } from "shared/core/CacheManager";
 import { DataAccessLayer, DataError } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator, ValidationError } from "shared/core/DataValidator";
+import { deepCopy } from "shared/protocol/deepCopy";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, isServiceError, serviceError } from "./data/DataServiceError";
 import { addAmounts, Amounts, checkAmounts } from "./data/Amounts";
@@ -79,13 +80,6 @@ const INBOX_NUDGE_WAIT = 0.25;
 /** While an offer waits for its outcome, the recipient is nudged (and the offerer's inbox read) this often. */
 const OFFER_NUDGE_INTERVAL = 5;
 const MAX_OFFER_SECONDS = 30 * 24 * 3600;
-
-function deepCopy<T>(value: T): T {
-	if (!typeIs(value, "table")) return value;
-	const out = new Map<unknown, unknown>();
-	for (const [k, v] of pairs(value as object)) out.set(k, deepCopy(v));
-	return out as unknown as T;
-}
 
 function keyCount(value: object): number {
 	let n = 0;

@@ -1,4 +1,4 @@
-/** Deeper than this, a table is taken to be cyclic: no state value the guard lets through nests that far. */
+/** Deeper than this, a table is taken to be cyclic: no state value or player data nests that far. */
 const MAX_COPY_DEPTH = 64;
 
 /**
@@ -13,7 +13,7 @@ const MAX_COPY_DEPTH = 64;
  */
 export function deepCopy<T>(value: T, depth = 1): T {
 	if (!typeIs(value, "table")) return value;
-	if (depth > MAX_COPY_DEPTH) error(`[StateSync] a state value nested deeper than ${MAX_COPY_DEPTH} (cyclic?)`, 0);
+	if (depth > MAX_COPY_DEPTH) error(`[deepCopy] a value nested deeper than ${MAX_COPY_DEPTH} levels (cyclic?)`, 0);
 	const copy = new Map<unknown, unknown>();
 	for (const [k, v] of pairs(value as object)) copy.set(k, deepCopy(v, depth + 1));
 	return copy as unknown as T;

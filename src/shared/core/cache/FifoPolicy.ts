@@ -1,6 +1,5 @@
 import type { CacheNode } from "./CacheNode";
-import type { EvictionPolicy } from "./EvictionPolicy";
-import { NodeList } from "./NodeList";
+import { QueuePolicy } from "./QueuePolicy";
 
 /**
  * First in, first out: reads change nothing; the oldest arrival is evicted.
@@ -12,25 +11,8 @@ import { NodeList } from "./NodeList";
  * ```
  * @internal
  */
-export class FifoPolicy implements EvictionPolicy {
+export class FifoPolicy extends QueuePolicy {
 	readonly name = "FIFO" as const;
-	private readonly list = new NodeList();
-
-	add(node: CacheNode) {
-		this.list.push(node);
-	}
 
 	touch(_node: CacheNode) {}
-
-	remove(node: CacheNode) {
-		this.list.unlink(node);
-	}
-
-	victim() {
-		return this.list.head;
-	}
-
-	touches() {
-		return this.list.counter.touches;
-	}
 }

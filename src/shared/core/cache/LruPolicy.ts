@@ -1,6 +1,5 @@
 import type { CacheNode } from "./CacheNode";
-import type { EvictionPolicy } from "./EvictionPolicy";
-import { NodeList } from "./NodeList";
+import { QueuePolicy } from "./QueuePolicy";
 
 /**
  * Least recently used: a read moves the node to the tail; the head is evicted.
@@ -12,30 +11,13 @@ import { NodeList } from "./NodeList";
  * ```
  * @internal
  */
-export class LruPolicy implements EvictionPolicy {
+export class LruPolicy extends QueuePolicy {
 	readonly name = "LRU" as const;
-	private readonly list = new NodeList();
-
-	add(node: CacheNode) {
-		this.list.push(node);
-	}
 
 	touch(node: CacheNode) {
 		if (this.list.tail !== node) {
 			this.list.unlink(node);
 			this.list.push(node);
 		}
-	}
-
-	remove(node: CacheNode) {
-		this.list.unlink(node);
-	}
-
-	victim() {
-		return this.list.head;
-	}
-
-	touches() {
-		return this.list.counter.touches;
 	}
 }
