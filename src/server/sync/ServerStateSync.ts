@@ -89,6 +89,7 @@ export class ServerStateSync {
 	private readonly replayWindow: number;
 	private readonly now: () => number;
 	private readonly unsubscribe?: () => void;
+	private readonly unsubscribeSaved?: () => void;
 	private readonly stats: SyncStats = { received: 0, applied: 0, replayed: 0, patched: 0, resyncs: 0, rejected: {} };
 
 	constructor(options: ServerStateSyncOptions) {
@@ -101,6 +102,9 @@ export class ServerStateSync {
 		this.now = options.now ?? os.clock;
 		if (this.authority.subscribe !== undefined) {
 			this.unsubscribe = this.authority.subscribe((player, key) => this.push(player, key));
+		}
+		if (this.authority.subscribeSaved !== undefined) {
+			this.unsubscribeSaved = this.authority.subscribeSaved((player, key) => this.markSaved(player, key));
 		}
 	}
 
@@ -182,7 +186,8 @@ export class ServerStateSync {
 			this.track(this.players.get(player), key, value, version, "notOlder");
 		}
 		const answer: ServerMessage = { type: "reject", v: PROTOCOL_VERSION, id, key, reason, message, value, version };
-		if (id !== undefined) this.remember(this.playerSync(player), id, answer);
+		// A throttled proposal was not applied and may succeed when retried under the same id: not remembered.
+		if (id !== undefined && reason !== "throttled") this.remember(this.playerSync(player), id, answer);
 		this.deliver(player, answer);
 	}
 
@@ -425,6 +430,7 @@ export class ServerStateSync {
 	/** Stops listening to the authority. */
 	destroy(): void {
 		this.unsubscribe?.();
+		this.unsubscribeSaved?.();
 		this.players.clear();
 	}
 }

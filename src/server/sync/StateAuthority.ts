@@ -65,4 +65,9 @@ export interface StateAuthority {
 	forget?(player: Player): void;
 	/** Optional: calls `listener` whenever a key changes by other means, so the sync can push it. */
 	subscribe?(listener: AuthorityListener): () => void;
+	/**
+	 * Optional: calls `listener(player, key)` once the key's current version is saved durably, so the sync
+	 * sends the client a `saved` message (its "saved" level).
+	 */
+	subscribeSaved?(listener: (player: Player, key: string) => void): () => void;
 }

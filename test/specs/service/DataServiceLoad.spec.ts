@@ -84,11 +84,20 @@ export = () => {
 	});
 
 	it("refuses a template that breaks its schema at construction", () => {
-		const [ok] = pcall(() =>
+		// No schema with a custom template would turn validation off: refused unless the game says so.
+		const [ok, message] = pcall(() =>
 			serviceServer({ template: { coins: -1, gems: 0, level: 1, inventory: {} }, schema: undefined }),
 		);
-		// No schema given with a custom template: nothing to break, so it constructs.
-		expect(ok).to.equal(true);
+		expect(ok).to.equal(false);
+		expect(tostring(message).find("template without a schema")[0] !== undefined).to.equal(true);
+		const [optedOut] = pcall(() =>
+			serviceServer({
+				template: { coins: -1, gems: 0, level: 1, inventory: {} },
+				schema: undefined,
+				validateAllWrites: false,
+			}),
+		);
+		expect(optedOut).to.equal(true);
 		const [bad] = pcall(() =>
 			serviceServer({
 				template: { coins: -1, gems: 0, level: 1, inventory: {} },

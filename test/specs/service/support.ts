@@ -49,6 +49,7 @@ const METHODS = [
 	"LoadPlayerData",
 	"GetPlayerData",
 	"UpdatePlayerData",
+	"IncrementPlayerData",
 	"Trade",
 	"SendGift",
 	"OfferTrade",
@@ -56,6 +57,9 @@ const METHODS = [
 	"RunConsistencyCheck",
 	"GetHealthStatus",
 	"GetStatistics",
+	"AddStage",
+	"getSaveMark",
+	"onSaved",
 	"closeAll",
 	"destroy",
 ];

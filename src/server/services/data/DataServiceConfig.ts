@@ -1,28 +1,47 @@
 import type { Schema } from "shared/core/DataValidator";
 
 /**
- * The original SERVICE_CONFIG switches and the profile settings, every field optional. Switches whose
- * module does not exist yet (backups, audit, migrations beyond the recorded schema version) are accepted
- * and reported by GetStatistics, never silently dropped.
+ * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
+ * what its name says; a switch whose module does not exist yet (`enableBackups`, `enableAuditing`,
+ * `backupBeforeUpdates`) is refused at construction when turned on. GetStatistics reports every one.
  */
 export interface DataServiceConfig {
 	/** Gifts and trades commit through DataAccessLayer transactions (default true; false refuses them). */
 	readonly enableTransactions?: boolean;
 	/** Keep loaded player data in the CacheManager (default true). */
 	readonly enableCaching?: boolean;
+	/** Pre-update and automatic backups (default false; true is refused until BackupManager exists). */
 	readonly enableBackups?: boolean;
+	/** The audit trail (default false; true is refused until AuditLogger exists). */
 	readonly enableAuditing?: boolean;
+	/** RunConsistencyCheck and checkConsistencyOnRead (default true; false makes RunConsistencyCheck reject `Disabled`). */
 	readonly enableConsistencyChecks?: boolean;
+	/**
+	 * Run `migrations` on load (default true). Off, a profile of an older schema version is refused
+	 * (`InvalidData`) instead of being used as if it were current.
+	 */
 	readonly enableMigration?: boolean;
+	/**
+	 * Batch changes into ProfileService's next auto-save (default true). Off, every change starts a save at
+	 * once (more DataStore writes, a shorter window a crash can lose).
+	 */
 	readonly batchOperations?: boolean;
 	/** Operations of this service running at once; more wait their turn (default 10). */
 	readonly maxConcurrentOperations?: number;
-	/** Seconds a load or a durable save may take before its Promise rejects (default 30). */
+	/**
+	 * Seconds an operation may wait (default 30): for the player's lock (past it a load or change is refused
+	 * with `TimedOut`, nothing applied) and for a durable save's confirmation (`SaveFailed`). Taking a
+	 * profile from another server is bounded by `releaseTimeout` instead (then ForceLoad).
+	 */
 	readonly operationTimeout?: number;
-	/** Validate every change against the schema before it touches the profile (default true). */
+	/**
+	 * Check every change against the schema and the currency rule before it touches the profile (default
+	 * true). Storability (no NaN, infinities, functions, mixed tables) is checked whatever this says.
+	 */
 	readonly validateAllWrites?: boolean;
+	/** Back up before every update (default false; true is refused until BackupManager exists). */
 	readonly backupBeforeUpdates?: boolean;
-	/** Run the consistency check on every load (default false). */
+	/** Run the consistency check on every load and refuse data that fails it (`InvalidData`; default false). */
 	readonly checkConsistencyOnRead?: boolean;
 
 	/** ProfileStore (DataStore) name of player profiles (default "PlayerData"). */
@@ -31,7 +50,7 @@ export interface DataServiceConfig {
 	readonly inboxStoreName?: string;
 	/** MessagingService topic for release requests and inbox nudges (default "DataService"). */
 	readonly topic?: string;
-	/** The game's data for a new player. */
+	/** The game's data for a new player (give a `schema` with it, or set `validateAllWrites: false`). */
 	readonly template?: object;
 	/** The game's schema: every change and every loaded profile is checked against it. */
 	readonly schema?: Schema;
@@ -54,8 +73,17 @@ export interface DataServiceConfig {
 	 * next auto-save (default 15).
 	 */
 	readonly releaseTimeout?: number;
-	/** Subscribe to Players.PlayerAdded/PlayerRemoving and game:BindToClose (default true). */
+	/**
+	 * Release a player's profile on Players.PlayerRemoving and every profile in game:BindToClose (default
+	 * true).
+	 */
 	readonly bindPlayers?: boolean;
+	/**
+	 * Load each player's profile when they join (Players.PlayerAdded, and players already in the game);
+	 * a player whose load fails is kicked with a message to rejoin (default false: the game calls
+	 * LoadPlayerData).
+	 */
+	readonly loadOnJoin?: boolean;
 	/** Print warnings (default true). */
 	readonly warnings?: boolean;
 	/** Seconds a trade offer stays open when OfferTrade is given no `expiresIn` (default 60). */
@@ -114,9 +142,44 @@ export const DEFAULT_SCHEMA = {
 	additionalProperties: false,
 } as const;
 
+/** The type each config field must have (the rest are checked where they are read). */
+const FIELD_TYPES: Record<string, string> = {
+	enableTransactions: "boolean",
+	enableCaching: "boolean",
+	enableBackups: "boolean",
+	enableAuditing: "boolean",
+	enableConsistencyChecks: "boolean",
+	enableMigration: "boolean",
+	batchOperations: "boolean",
+	validateAllWrites: "boolean",
+	backupBeforeUpdates: "boolean",
+	checkConsistencyOnRead: "boolean",
+	bindPlayers: "boolean",
+	loadOnJoin: "boolean",
+	warnings: "boolean",
+	profileStoreName: "string",
+	inboxStoreName: "string",
+	topic: "string",
+	template: "table",
+	schema: "table",
+	currencies: "table",
+	migrations: "table",
+};
+
+/** Config fields checked where they are read (numbers and the hook). */
+const OTHER_FIELDS = new Set([
+	"maxConcurrentOperations",
+	"operationTimeout",
+	"ackTimeout",
+	"releaseRequests",
+	"releaseTimeout",
+	"tradeOfferTimeout",
+	"acceptTrade",
+]);
+
 function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
 	if (hook === undefined) return () => true;
-	if (!typeIs(hook, "function")) error(`[DataService] acceptTrade must be a function, got ${typeOf(hook)}`, 4);
+	if (!typeIs(hook, "function")) error(`[DataService] acceptTrade must be a function, got ${typeOf(hook)}`, 0);
 	return hook;
 }
 
@@ -132,11 +195,34 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 	const positive = (name: string, value: number | undefined, fallback: number) => {
 		if (value === undefined) return fallback;
 		if (!typeIs(value, "number") || value <= 0 || value !== value) {
-			error(`[DataService] ${name} must be a positive number, got ${tostring(value)}`, 3);
+			error(`[DataService] ${name} must be a positive number, got ${typeOf(value)} ${tostring(value)}`, 0);
 		}
 		return value;
 	};
 	const schema = config.schema ?? (config.template === undefined ? DEFAULT_SCHEMA : undefined);
+	if (schema === undefined && config.validateAllWrites !== false) {
+		error(
+			"[DataService] a template without a schema would turn validation off: give a schema, or set validateAllWrites: false",
+			0,
+		);
+	}
+	for (const [name, module] of [
+		["enableBackups", "BackupManager"],
+		["enableAuditing", "AuditLogger"],
+		["backupBeforeUpdates", "BackupManager"],
+	] as const) {
+		if (config[name] === true) error(`[DataService] ${name} needs ${module}, which is not built yet`, 0);
+	}
+	if (config.checkConsistencyOnRead === true && config.enableConsistencyChecks === false) {
+		error("[DataService] checkConsistencyOnRead needs enableConsistencyChecks", 0);
+	}
+	for (const [name, value] of pairs(config)) {
+		if (FIELD_TYPES[name as string] === undefined && !OTHER_FIELDS.has(name as string)) error(`[DataService] unknown config field "${tostring(name)}"`, 0);
+		const kind = FIELD_TYPES[name as string];
+		if (kind !== undefined && typeOf(value) !== kind) {
+			error(`[DataService] ${tostring(name)} must be a ${kind}, got ${typeOf(value)}`, 0);
+		}
+	}
 	return {
 		enableTransactions: config.enableTransactions ?? true,
 		enableCaching: config.enableCaching ?? true,
@@ -161,6 +247,7 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		releaseRequests: math.floor(positive("releaseRequests", config.releaseRequests, 2)),
 		releaseTimeout: positive("releaseTimeout", config.releaseTimeout, 15),
 		bindPlayers: config.bindPlayers ?? true,
+		loadOnJoin: config.loadOnJoin ?? false,
 		warnings: config.warnings ?? true,
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),

@@ -7,7 +7,14 @@
  * - `LoadFailed`: the profile could not be loaded (DataStore errors, shutting down);
  * - `SaveFailed`: a durable change was not confirmed saved within the operation timeout;
  * - `TransferFailed`: a gift or trade could not commit (nothing moved);
- * - `ShuttingDown`: the server is closing and accepts no new work.
+ * - `ShuttingDown`: the server is closing and accepts no new work;
+ * - `TransformFailed`: the game's update or trade function yielded or errored (nothing was changed);
+ * - `Refused`: a pipeline stage (backup, audit, consistency, or the game's own) refused the change;
+ * - `TimedOut`: the operation waited longer than `operationTimeout` for the player's lock
+ *   (nothing was changed);
+ * - `InvalidData`: a loaded profile breaks the schema, is not DataService's envelope, or is of a newer
+ *   schema version than this server knows; the profile was released untouched;
+ * - `Disabled`: the feature is switched off in the config.
  */
 export type DataServiceErrorKind =
 	| "InvalidArgument"
@@ -17,7 +24,12 @@ export type DataServiceErrorKind =
 	| "LoadFailed"
 	| "SaveFailed"
 	| "TransferFailed"
-	| "ShuttingDown";
+	| "ShuttingDown"
+	| "TransformFailed"
+	| "Refused"
+	| "TimedOut"
+	| "InvalidData"
+	| "Disabled";
 
 /** The typed error every DataService Promise rejects with. */
 export interface DataServiceError {

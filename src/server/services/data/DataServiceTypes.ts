@@ -43,11 +43,19 @@ export interface UpdateResult<T> {
 	readonly data: T;
 	/** True when the change was confirmed saved before resolving. */
 	readonly saved: boolean;
+	/** False when the update function returned undefined (nothing was changed). */
+	readonly changed: boolean;
 }
 
-/** A finished gift or trade. */
+/**
+ * A gift or trade that happened: it is committed (both sides, in the inboxes) whatever `saved` says, so a
+ * game must not report it failed or run it again. `saved` tells whether the changed profiles were
+ * confirmed saved within `operationTimeout`; if not, they are saved later or restored from the inbox.
+ */
 export interface TransferResult {
 	readonly id: string;
+	readonly committed: true;
+	readonly saved: boolean;
 }
 
 /** Options of {@link DataService.OfferTrade}. */

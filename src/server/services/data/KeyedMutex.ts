@@ -1,6 +1,7 @@
 /**
  * One holder at a time per key, in arrival order: a player's loads, updates, transfers and release run one
- * after another, so a transfer never sees a half-applied update.
+ * after another, so a transfer never sees a half-applied update. Reentrant: the thread holding a key may
+ * take it again (a load claims the player's inbox through the write pipeline while holding the player).
  *
  * @example
  * ```ts
@@ -9,15 +10,11 @@
  * ```
  */
 export class KeyedMutex {
-	private readonly queues = new Map<string, Array<thread>>();
+	private readonly holders = new Map<string, { owner: thread; depth: number; queue: Array<thread> }>();
 
 	/** Runs `fn` holding `key`; yields until earlier holders finish. Rethrows `fn`'s error after releasing. */
 	run<R>(key: string, fn: () => R): R {
-		this.acquire(key);
-		const [ok, result] = pcall(fn);
-		this.release(key);
-		if (!ok) throw result;
-		return result;
+		return this.runAll([key], fn);
 	}
 
 	/** Holds every key of `keys` (sorted, so two holders of the same pair never deadlock). */
@@ -26,30 +23,50 @@ export class KeyedMutex {
 		for (const key of sorted) this.acquire(key);
 		const [ok, result] = pcall(fn);
 		for (const key of sorted) this.release(key);
-		if (!ok) throw result;
+		// Level 0: a string error keeps its own text, without this file's position in front of it.
+		if (!ok) error(result, 0);
 		return result;
 	}
 
 	/** True while someone holds `key`. */
 	isHeld(key: string): boolean {
-		return this.queues.has(key);
+		return this.holders.has(key);
+	}
+
+	/** True when `key` is free or held by the running thread (taking it would not wait). */
+	isFree(key: string): boolean {
+		const holder = this.holders.get(key);
+		return holder === undefined || holder.owner === coroutine.running();
 	}
 
 	private acquire(key: string): void {
-		const queue = this.queues.get(key);
-		if (queue === undefined) {
-			this.queues.set(key, []);
+		const me = coroutine.running();
+		const holder = this.holders.get(key);
+		if (holder === undefined) {
+			this.holders.set(key, { owner: me, depth: 1, queue: [] });
 			return;
 		}
-		queue.push(coroutine.running());
+		if (holder.owner === me) {
+			holder.depth += 1;
+			return;
+		}
+		holder.queue.push(me);
 		coroutine.yield();
+		// Handed over by release: this thread is now the owner.
 	}
 
 	private release(key: string): void {
-		const queue = this.queues.get(key);
-		if (queue === undefined) return;
-		const waiter = queue.shift();
-		if (waiter === undefined) this.queues.delete(key);
-		else task.defer(waiter);
+		const holder = this.holders.get(key);
+		if (holder === undefined) return;
+		holder.depth -= 1;
+		if (holder.depth > 0) return;
+		const waiter = holder.queue.shift();
+		if (waiter === undefined) {
+			this.holders.delete(key);
+			return;
+		}
+		holder.owner = waiter;
+		holder.depth = 1;
+		task.defer(waiter);
 	}
 }

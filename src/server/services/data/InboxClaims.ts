@@ -1,0 +1,124 @@
+import { deepCopy } from "shared/protocol/deepCopy";
+import { addAmounts } from "./Amounts";
+import { heldBy, InboxDocument, planClaim } from "./Inbox";
+import type { ServiceContext } from "./ServiceContext";
+import type { Session } from "./Session";
+import { toServiceError } from "./TransferResults";
+
+/**
+ * Delivers what a held player's inbox holds into the profile (gifts received, trade snapshots, offer
+ * results and refunds), through the write pipeline as a `delivery`; entries are removed only once the
+ * change they made is saved. Also hands escrowed offers to {@link TradeOffers} for an answer.
+ *
+ * @example
+ * ```ts
+ * claims.claimQuietly(playerId); // after a nudge: never throws
+ * ```
+ */
+export class InboxClaims {
+	constructor(private readonly ctx: ServiceContext) {}
+
+	/**
+	 * Applies whatever the inbox holds for a held player (saving before removing the entries), then answers
+	 * the trade offers waiting in it and refunds its own expired ones. The caller holds the player's lock.
+	 * @param known - the inbox as just read or written (the load's token write), saving a read.
+	 */
+	claim(session: Session, depth = 0, known?: InboxDocument): void {
+		const ctx = this.ctx;
+		const inbox = known ?? ctx.inboxes.read(session.userId);
+		if (!heldBy(inbox, session.token)) {
+			ctx.sessions.lose(session);
+			throw ctx.sessions.lostError(session.userId);
+		}
+		const stored = session.profile.Data;
+		const applied = new Set<string>();
+		for (const [id] of pairs(stored.applied)) applied.add(id);
+		const plan = planClaim(inbox, applied);
+		if (plan.newlyApplied.size() > 0) {
+			const outcome = ctx.pipeline.run({
+				kind: "delivery",
+				context: { source: "inbox", ids: [...plan.newlyApplied] },
+				lock: [session.userId],
+				refusable: false,
+				what: "delivery",
+				durable: true,
+				prepare: () => {
+					const after = deepCopy(plan.snapshot !== undefined ? plan.snapshot.d : stored.data);
+					for (const [id, entry] of plan.deltas) {
+						// A delivery that does not fit (a field that is no longer numeric, a schema it would break) is
+						// dropped with a warning: it was committed elsewhere and cannot be refused.
+						const trial = deepCopy(after);
+						const [ok, err] = pcall(() => {
+							addAmounts(trial, entry.d, 1, true);
+							ctx.validator.checkWhole(trial, "delivery");
+						});
+						if (ok) addAmounts(after, entry.d, 1, true);
+						else {
+							ctx.warn(
+								`player ${session.userId}: delivery ${id} does not fit the data: ${toServiceError(err, "ValidationFailed").message}`,
+							);
+						}
+					}
+					return [{ session, after, worth: 1e6 }];
+				},
+				write: (sides) => {
+					stored.data = deepCopy(sides[0].after!);
+					if (plan.snapshot !== undefined) stored.seq = math.max(stored.seq, plan.snapshot.n);
+					for (const id of plan.newlyApplied) {
+						stored.applied[id] = true;
+						session.appliedAt.set(id, session.saveSeq);
+					}
+					return undefined;
+				},
+			});
+			for (const [, entry] of plan.deltas) {
+				if (entry.x !== undefined && entry.o !== undefined) ctx.rooms.offers.noteOutcome(entry.x, entry.o);
+			}
+			ctx.stats.inboxClaims += plan.newlyApplied.size();
+			ctx.saves.waitSaved(session, outcome.marks[0].mark);
+		} else if (plan.removable.some((id) => !this.isSaved(session, id))) {
+			// Entries are removed only once what they changed is saved (a transfer of this session may still be
+			// waiting for its save: removing its entry first would lose it in a crash).
+			session.unsaved += 1e6;
+			ctx.saves.waitSaved(session, ctx.saves.mark(session));
+		}
+		if (plan.removable.size() > 0) this.removeEntries(session, new Set(plan.removable));
+		let refunded = false;
+		for (const [key, entry] of pairs(inbox.e)) {
+			if (entry.k === "x") ctx.rooms.offers.answer(session, key, entry);
+			else if (entry.k === "o" && ctx.rooms.offers.expire(session, key.sub(1, -3), entry)) refunded = true;
+		}
+		// A refund was written to this inbox: deliver it now (it holds no offer that could loop).
+		if (refunded && depth === 0) this.claim(session, 1);
+	}
+
+	/** Claims the inbox of a held player under its lock; reports failures instead of throwing. */
+	claimQuietly(playerId: number): void {
+		const ctx = this.ctx;
+		const [ok, err] = pcall(() =>
+			ctx.locks.run(tostring(playerId), () => {
+				const session = ctx.sessions.get(playerId);
+				if (session !== undefined && session.profile.IsActive()) this.claim(session);
+			}),
+		);
+		if (!ok) ctx.warn(`inbox claim of ${playerId} failed: ${toServiceError(err, "LoadFailed").message}`);
+	}
+
+	/** Removes claimed entries from a player's inbox, then forgets their ids (they can never come back). */
+	removeEntries(session: Session, ids: ReadonlySet<string>): void {
+		const removal = this.ctx.inboxes.removeEntries(session.userId, session.token, ids);
+		if (removal === "lost") this.ctx.sessions.lose(session);
+		if (removal !== "removed") return; // Left for the next claim: the ids stay applied, so the entries are skipped.
+		for (const id of ids) {
+			delete session.profile.Data.applied[id];
+			session.appliedAt.delete(id);
+		}
+	}
+
+	/** Whether transfer `id`, applied to the session's data, is in what the DataStore holds. */
+	isSaved(session: Session, id: string): boolean {
+		const at = session.appliedAt.get(id);
+		// Not applied by this session: it came with the loaded profile, so it is saved.
+		return at === undefined || this.ctx.saves.savedMark(session) > at;
+	}
+}

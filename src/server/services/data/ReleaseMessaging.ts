@@ -1,0 +1,104 @@
+import { Players } from "@rbxts/services";
+import type { MessagingServiceLike } from "./DataServiceTypes";
+import type { ServiceContext } from "./ServiceContext";
+
+/** A message on the service's topic: release request, its answer, or an inbox nudge. */
+type Message = { t: "release" | "ack" | "inbox"; u: number; j: string };
+
+/** An inbox nudge is acted on after this delay (the transaction that sent it settles first). */
+const INBOX_NUDGE_WAIT = 0.25;
+
+/**
+ * The servers' conversation over MessagingService (one topic): a loader asks the holder of a profile to
+ * release it (`release`), the holder answers (`ack`) and releases; a transfer tells the recipient's server
+ * to read its inbox (`inbox`). Delivery is best effort, so nothing depends on a message arriving: a lost
+ * release request ends in a takeover or ForceLoad, a lost nudge in the next claim.
+ *
+ * @example
+ * ```ts
+ * messaging.nudge(friendId); // this server or whichever holds friendId claims its inbox soon
+ * ```
+ */
+export class ReleaseMessaging {
+	/** Players whose release request was answered. */
+	private readonly acks = new Set<number>();
+	/** Profiles whose release save is still in flight: a release request for them is answered. */
+	readonly releasing = new Set<number>();
+	private connection?: RBXScriptConnection;
+
+	/**
+	 * @param release - releases a held player's profile (under its lock), for a release request.
+	 */
+	constructor(
+		private readonly ctx: ServiceContext,
+		private readonly messaging: MessagingServiceLike,
+		private readonly release: (playerId: number) => void,
+	) {}
+
+	/** Subscribes to the topic (in its own thread: SubscribeAsync yields). */
+	start(): void {
+		task.spawn(() => {
+			const [ok, connection] = pcall(() =>
+				this.messaging.SubscribeAsync(this.ctx.config.topic, (message) => this.onMessage(message.Data)),
+			);
+			if (ok) this.connection = connection;
+			else this.ctx.warn(`could not subscribe to ${this.ctx.config.topic}: ${tostring(connection)}`);
+		});
+	}
+
+	stop(): void {
+		this.connection?.Disconnect();
+		this.connection = undefined;
+	}
+
+	/** Asks whoever holds `playerId` to release it; forgets an earlier answer. */
+	requestRelease(playerId: number): void {
+		this.acks.delete(playerId);
+		this.publish({ t: "release", u: playerId, j: this.ctx.jobId });
+	}
+
+	/** Whether the holder answered the last release request for `playerId`. */
+	answered(playerId: number): boolean {
+		return this.acks.has(playerId);
+	}
+
+	/** Tells the server holding `playerId` (this one or another) to read its inbox. */
+	nudge(playerId: number): void {
+		if (this.ctx.sessions.has(playerId)) task.spawn(() => this.ctx.rooms.claims.claimQuietly(playerId));
+		else this.publish({ t: "inbox", u: playerId, j: this.ctx.jobId });
+	}
+
+	private publish(message: Message): void {
+		task.spawn(() => {
+			const [ok, err] = pcall(() => this.messaging.PublishAsync(this.ctx.config.topic, message));
+			if (!ok) this.ctx.warn(`publish ${message.t} for ${message.u} failed: ${tostring(err)}`);
+		});
+	}
+
+	private onMessage(raw: unknown): void {
+		if (!typeIs(raw, "table")) return;
+		const message = raw as Partial<Message>;
+		const userId = message.u;
+		if (!typeIs(userId, "number") || !typeIs(message.j, "string")) return;
+		const ctx = this.ctx;
+		if (message.t === "release") {
+			if (message.j === ctx.jobId) return;
+			if (!ctx.sessions.has(userId)) {
+				// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
+				if (this.releasing.has(userId)) this.publish({ t: "ack", u: userId, j: message.j });
+				return;
+			}
+			ctx.stats.releasesForOthers += 1;
+			this.publish({ t: "ack", u: userId, j: message.j });
+			task.spawn(() => {
+				this.release(userId);
+				const player = Players.GetPlayerByUserId(userId);
+				if (player !== undefined) player.Kick("Your data was opened on another server.");
+			});
+		} else if (message.t === "ack") {
+			if (message.j === ctx.jobId) this.acks.add(userId);
+		} else if (message.t === "inbox") {
+			if (ctx.sessions.has(userId)) task.delay(INBOX_NUDGE_WAIT, () => ctx.rooms.claims.claimQuietly(userId));
+		}
+	}
+}

@@ -1,0 +1,28 @@
+import type { Profile } from "@rbxts/profileservice/globals";
+
+/** What a profile stores: the game's data in a migrations-ready envelope. */
+export interface StoredProfile {
+	/** Schema version of `data`. */
+	v: number;
+	data: object;
+	/** Transfer ids applied to `data` whose inbox entries may still exist. */
+	applied: Record<string, boolean>;
+	/** Transfer sequence number (orders snapshots). */
+	seq: number;
+}
+
+/** One load of one player's profile on this server. */
+export interface Session {
+	readonly userId: number;
+	/** Unique to this load of the profile: written to the player's inbox, it fences every transfer. */
+	readonly token: string;
+	readonly profile: Profile<StoredProfile, unknown>;
+	/** Worth of changes not yet saved: BindToClose saves the most valuable first. */
+	unsaved: number;
+	saveSeq: number;
+	/**
+	 * Transfer ids applied by this session, with the save mark count when they were applied: an id is
+	 * saved once a save with a higher mark reached the DataStore. Its inbox entry may only be removed then.
+	 */
+	readonly appliedAt: Map<string, number>;
+}
