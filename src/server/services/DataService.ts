@@ -32,7 +32,14 @@ import { Transfers } from "./data/Transfers";
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { TradeOutcome } from "./data/Inbox";
-export type { ChangeKind, ChangeSide, PipelineChange, PipelineStage, StageRefusal, StageSlot } from "./data/pipeline/PipelineStage";
+export type {
+	ChangeKind,
+	ChangeSide,
+	PipelineChange,
+	PipelineStage,
+	StageRefusal,
+	StageSlot,
+} from "./data/pipeline/PipelineStage";
 export type { UpdateInput } from "./data/PlayerUpdates";
 export type * from "./data/DataServiceTypes";
 import type {
@@ -109,11 +116,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			const result = compiled.validate(this.config.template);
 			if (!result.ok) {
 				const first = result.errors[0];
-				error(`[DataService] the template breaks the schema: ${first.path === "" ? "(root)" : first.path}: ${first.message}`, 0);
+				error(
+					`[DataService] the template breaks the schema: ${first.path === "" ? "(root)" : first.path}: ${first.message}`,
+					0,
+				);
 			}
 		}
 		this.schemaVersion = this.config.migrations.size() + 1;
-		const validator = new ChangeValidator(compiled, this.config.currencies, this.config.validateAllWrites, this.stats);
+		const validator = new ChangeValidator(
+			compiled,
+			this.config.currencies,
+			this.config.validateAllWrites,
+			this.stats,
+		);
 		const sessions = new SessionRegistry(this.cache, this.config.enableCaching, this.stats);
 		const locks = new KeyedMutex();
 		const saves = new DurableSaves(this.config.operationTimeout, this.stats);
@@ -173,13 +188,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);
-					return report.ok ? undefined : report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
+					return report.ok
+						? undefined
+						: report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
 				}
 			: undefined;
 		this.loader = new SessionLoader(ctx, store, messaging, this.presence, this.schemaVersion, checkOnRead);
 		messaging.start();
 		if (this.config.bindPlayers) {
-			this.connections.push(Players.PlayerRemoving.Connect((player) => this.releases.releaseLeaving(player.UserId)));
+			this.connections.push(
+				Players.PlayerRemoving.Connect((player) => this.releases.releaseLeaving(player.UserId)),
+			);
 		}
 		if (this.config.loadOnJoin) {
 			this.connections.push(Players.PlayerAdded.Connect((player) => this.loadJoined(player)));
@@ -325,7 +344,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			checkPlayerId(playerA, "playerA");
 			checkPlayerId(playerB, "playerB");
 			if (playerA === playerB) throw serviceError("InvalidArgument", "a player cannot trade with itself");
-			if (!typeIs(fn, "function")) throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
+			if (!typeIs(fn, "function"))
+				throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
 			return this.transfers.trade(playerA, playerB, fn, context, startedAt);
 		});
 	}

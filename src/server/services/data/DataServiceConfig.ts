@@ -217,7 +217,8 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		error("[DataService] checkConsistencyOnRead needs enableConsistencyChecks", 0);
 	}
 	for (const [name, value] of pairs(config)) {
-		if (FIELD_TYPES[name as string] === undefined && !OTHER_FIELDS.has(name as string)) error(`[DataService] unknown config field "${tostring(name)}"`, 0);
+		if (FIELD_TYPES[name as string] === undefined && !OTHER_FIELDS.has(name as string))
+			error(`[DataService] unknown config field "${tostring(name)}"`, 0);
 		const kind = FIELD_TYPES[name as string];
 		if (kind !== undefined && typeOf(value) !== kind) {
 			error(`[DataService] ${tostring(name)} must be a ${kind}, got ${typeOf(value)}`, 0);

@@ -70,7 +70,10 @@ export class DurableSaves {
 			}
 			if (os.clock() - started > this.timeout) {
 				this.stats.durableFailures += 1;
-				throw serviceError("SaveFailed", `player ${session.userId}: save not confirmed within ${this.timeout} s`);
+				throw serviceError(
+					"SaveFailed",
+					`player ${session.userId}: save not confirmed within ${this.timeout} s`,
+				);
 			}
 			if (os.clock() - lastSave >= 1) {
 				// Save() is ignored while a save is queued: ask again until one carrying the mark has started.

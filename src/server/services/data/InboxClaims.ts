@@ -5,6 +5,9 @@ import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
 import { toServiceError } from "./TransferResults";
 
+/** Claims of one player tried in a row after failures before waiting for the next nudge or load. */
+const MAX_CLAIM_ATTEMPTS = 5;
+
 /**
  * Delivers what a held player's inbox holds into the profile (gifts received, trade snapshots, offer
  * results and refunds), through the write pipeline as a `delivery`; entries are removed only once the
@@ -92,8 +95,11 @@ export class InboxClaims {
 		if (refunded && depth === 0) this.claim(session, 1);
 	}
 
-	/** Claims the inbox of a held player under its lock; reports failures instead of throwing. */
-	claimQuietly(playerId: number): void {
+	/**
+	 * Claims the inbox of a held player under its lock; reports failures instead of throwing, and tries
+	 * again later (a claim that could not confirm its save leaves its entries in the inbox).
+	 */
+	claimQuietly(playerId: number, attempt = 1): void {
 		const ctx = this.ctx;
 		const [ok, err] = pcall(() =>
 			ctx.locks.run(tostring(playerId), () => {
@@ -101,7 +107,17 @@ export class InboxClaims {
 				if (session !== undefined && session.profile.IsActive()) this.claim(session);
 			}),
 		);
-		if (!ok) ctx.warn(`inbox claim of ${playerId} failed: ${toServiceError(err, "LoadFailed").message}`);
+		if (ok) return;
+		const failure = toServiceError(err, "LoadFailed");
+		ctx.warn(`inbox claim of ${playerId} failed: ${failure.message}`);
+		if (failure.kind !== "NotLoaded" && attempt < MAX_CLAIM_ATTEMPTS) this.claimLater(playerId, attempt + 1);
+	}
+
+	/** Claims the player's inbox again after `operationTimeout` seconds, if it is still held here. */
+	claimLater(playerId: number, attempt = 1): void {
+		task.delay(this.ctx.config.operationTimeout, () => {
+			if (this.ctx.sessions.has(playerId)) this.claimQuietly(playerId, attempt);
+		});
 	}
 
 	/** Removes claimed entries from a player's inbox, then forgets their ids (they can never come back). */

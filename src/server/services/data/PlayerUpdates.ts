@@ -28,7 +28,8 @@ function worthOf(before: unknown, after: unknown): number {
 
 /** The top-level field changes a table of new values (or a function's result) stands for. */
 function fieldChanges(changes: unknown, what: string): Array<FieldChange> {
-	if (!typeIs(changes, "table")) throw serviceError("InvalidArgument", `${what} must be a table, got ${typeOf(changes)}`);
+	if (!typeIs(changes, "table"))
+		throw serviceError("InvalidArgument", `${what} must be a table, got ${typeOf(changes)}`);
 	const list = new Array<FieldChange>();
 	for (const [key, value] of pairs(changes as object)) {
 		if (!typeIs(key, "string")) {
@@ -84,7 +85,13 @@ export class PlayerUpdates {
 					if (result === undefined) return undefined;
 					list = fieldChanges(result, "the update function's result");
 				}
-				return [{ session, changes: list, worth: list.reduce((w, c) => w + worthOf(target[c.path[0]], c.value), 0) }];
+				return [
+					{
+						session,
+						changes: list,
+						worth: list.reduce((w, c) => w + worthOf(target[c.path[0]], c.value), 0),
+					},
+				];
 			},
 		});
 		if (outcome.applied) ctx.stats.updates += 1;
@@ -131,14 +138,20 @@ export class PlayerUpdates {
 						const child = node[segments[i]];
 						if (child === undefined) node[segments[i]] = {};
 						else if (!typeIs(child, "table")) {
-							throw serviceError("InvalidArgument", `${segments.join(".")} crosses ${typeOf(child)} ${segments[i]}`);
+							throw serviceError(
+								"InvalidArgument",
+								`${segments.join(".")} crosses ${typeOf(child)} ${segments[i]}`,
+							);
 						}
 						node = node[segments[i]] as Record<string, unknown>;
 					}
 					const last = segments[segments.size() - 1];
 					const current = node[last] ?? 0;
 					if (!typeIs(current, "number")) {
-						throw serviceError("InvalidArgument", `${segments.join(".")} is ${typeOf(current)}, not a number`);
+						throw serviceError(
+							"InvalidArgument",
+							`${segments.join(".")} is ${typeOf(current)}, not a number`,
+						);
 					}
 					node[last] = current + amount;
 					changes[segments[0]] = copy[segments[0]];

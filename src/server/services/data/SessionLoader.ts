@@ -50,7 +50,10 @@ export class SessionLoader {
 		const shape = describeEnvelopeProblem(stored);
 		if (shape !== undefined) fail("InvalidData", `the stored profile is not DataService's envelope: ${shape}`);
 		if (stored.v > this.schemaVersion) {
-			fail("InvalidData", `its data is schema version ${stored.v}, newer than this server's ${this.schemaVersion}`);
+			fail(
+				"InvalidData",
+				`its data is schema version ${stored.v}, newer than this server's ${this.schemaVersion}`,
+			);
 		}
 		const token = HttpService.GenerateGUID(false);
 		const session: Session = { userId: playerId, token, profile, unsaved: 0, saveSeq: 0, appliedAt: new Map() };
@@ -175,7 +178,8 @@ export class SessionLoader {
 function describeEnvelopeProblem(stored: unknown): string | undefined {
 	if (!typeIs(stored, "table")) return `expected a table, got ${typeOf(stored)}`;
 	const s = stored as Partial<Record<keyof StoredProfile, unknown>>;
-	if (!typeIs(s.v, "number") || s.v < 1 || s.v % 1 !== 0) return `field v (schema version) is ${typeOf(s.v)} ${tostring(s.v)}`;
+	if (!typeIs(s.v, "number") || s.v < 1 || s.v % 1 !== 0)
+		return `field v (schema version) is ${typeOf(s.v)} ${tostring(s.v)}`;
 	if (!typeIs(s.data, "table")) return `field data is ${typeOf(s.data)}`;
 	if (!typeIs(s.applied, "table")) return `field applied is ${typeOf(s.applied)}`;
 	if (!typeIs(s.seq, "number")) return `field seq is ${typeOf(s.seq)}`;

@@ -64,7 +64,8 @@ export class TradeOffers {
 		if (next(gives)[0] === undefined && next(takes)[0] === undefined) {
 			throw serviceError("InvalidArgument", "a trade offer must give or take something");
 		}
-		if (!typeIs(options, "table")) throw serviceError("InvalidArgument", `options must be a table, got ${typeOf(options)}`);
+		if (!typeIs(options, "table"))
+			throw serviceError("InvalidArgument", `options must be a table, got ${typeOf(options)}`);
 		const expiresIn = options.expiresIn ?? ctx.config.tradeOfferTimeout;
 		const wait = options.wait ?? expiresIn + OFFER_NUDGE_INTERVAL;
 		for (const [name, value] of [
@@ -83,7 +84,7 @@ export class TradeOffers {
 		const outcome = ctx.pipeline.run({
 			kind: "offer",
 			id: HttpService.GenerateGUID(false),
-			context: { ...context, to: toId, give: gives, take: takes },
+			context: { ...context, to: toId, give: gives, take: takes, expiresAt: expires },
 			lock: [fromId],
 			startedAt,
 			durable: true,
@@ -175,7 +176,9 @@ export class TradeOffers {
 			}),
 		);
 		if (!ok) {
-			ctx.warn(`offer ${id} to ${recipient} not answered yet: ${toServiceError(committed, "TransferFailed").message}`);
+			ctx.warn(
+				`offer ${id} to ${recipient} not answered yet: ${toServiceError(committed, "TransferFailed").message}`,
+			);
 			return;
 		}
 		if (lost) {
@@ -192,8 +195,7 @@ export class TradeOffers {
 		const result: DeltaEntry = { k: "d", d: escrow.t, f: recipient, x: id, o: "completed" };
 		return ctx.pipeline.run({
 			kind: "offerSettlement",
-			id,
-			context: { source: "trade_offer", from: escrow.f, give: escrow.g, take: escrow.t },
+			context: { source: "trade_offer", offerId: id, from: escrow.f, give: escrow.g, take: escrow.t },
 			lock: [recipient],
 			durable: true,
 			what: "trade offer",

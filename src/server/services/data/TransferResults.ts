@@ -82,6 +82,8 @@ export function settleTransfer(
 	while (threads.some((t) => coroutine.status(t) !== "dead")) task.wait(0.05);
 	if (failures.size() > 0) {
 		ctx.warn(`transfer ${id} committed, save not confirmed yet: ${failures[0]}`);
+		// The entries stay until the saves land: claim again later, which removes what is saved by then.
+		for (const { session } of marks) ctx.rooms.claims.claimLater(session.userId);
 		return false;
 	}
 	for (const { session } of marks) ctx.rooms.claims.removeEntries(session, new Set([id]));

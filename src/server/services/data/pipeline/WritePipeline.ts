@@ -133,7 +133,8 @@ export class WritePipeline {
 		if (drafts === undefined) return { applied: false, id, marks: [] };
 
 		for (const draft of drafts) {
-			if (draft.changes !== undefined) this.validator.checkChanges(draft.session.profile.Data.data, draft.changes);
+			if (draft.changes !== undefined)
+				this.validator.checkChanges(draft.session.profile.Data.data, draft.changes);
 			else this.validator.checkWhole(draft.after, plan.what);
 		}
 
@@ -158,7 +159,10 @@ export class WritePipeline {
 			for (const stage of this.stages) {
 				if (stage.observe === undefined) continue;
 				const [ok, err] = pcall(() => stage.observe!(change));
-				if (!ok) this.options.warn(`the ${stage.name} stage failed observing ${id}: ${stripPosition(tostring(err))}`);
+				if (!ok)
+					this.options.warn(
+						`the ${stage.name} stage failed observing ${id}: ${stripPosition(tostring(err))}`,
+					);
 			}
 		}
 
