@@ -125,7 +125,7 @@ export = (options: SimOptions) => {
 		if (p.at === undefined) continue;
 		const node = nodes[p.at];
 		const relic = `relic${p.id}`;
-		const [ok] = node.service.UpdatePlayerData(p.id, { inventory: { [relic]: 1 } }, { durable: true }).await();
+		const [ok] = node.service.IncrementPlayerData(p.id, { [`inventory.${relic}`]: 1 }, { durable: true }).await();
 		if (ok) relics.push(relic);
 	}
 	progress(`${players.filter((p) => p.at !== undefined).size()} players loaded, ${relics.size()} relics minted`);
@@ -170,28 +170,20 @@ export = (options: SimOptions) => {
 				const amount = rng.NextInteger(1, 20);
 				p.earned += amount;
 				node.server.spawn(() => {
-					const current = node.service.GetPlayerData(p.id);
-					if (current !== undefined)
-						node.service.UpdatePlayerData(p.id, { coins: current.coins + amount }).await();
+					// Atomic under the player's lock: a gift or trade landing meanwhile is kept.
+					node.service.UpdatePlayerData(p.id, (data) => ({ coins: data.coins + amount })).await();
 					p.busy = false;
 				});
 			} else if (roll < 0.62) {
 				const gems = rng.NextInteger(10, 100);
 				p.triedGems += gems;
 				node.server.spawn(() => {
-					const current = node.service.GetPlayerData(p.id);
-					if (current !== undefined) {
-						const [ok] = node.service
-							.UpdatePlayerData(
-								p.id,
-								{ gems: current.gems + gems },
-								{ source: "purchase", durable: true },
-							)
-							.await();
-						if (ok) {
-							p.ackedGems += gems;
-							purchases += 1;
-						}
+					const [ok] = node.service
+						.IncrementPlayerData(p.id, { gems }, { source: "purchase", durable: true })
+						.await();
+					if (ok) {
+						p.ackedGems += gems;
+						purchases += 1;
 					}
 					p.busy = false;
 				});
