@@ -111,7 +111,7 @@ type RawServer = {
 	addPlayer(this: RawServer, options: PlayerOptions): Player;
 	removePlayer(this: RawServer, player: Player): void;
 	players(this: RawServer): Array<Player>;
-	shutdown(this: RawServer): string;
+	shutdown(this: RawServer, reason?: Enum.CloseReason): string;
 	crash(this: RawServer): void;
 	addClient(this: RawServer, player: Player): RawClient;
 	clientOf(this: RawServer, player: Player): RawClient | undefined;
@@ -151,9 +151,12 @@ export class ServerHandle extends ContextHandle {
 		return this.raw.players();
 	}
 
-	/** Graceful shutdown: runs BindToClose callbacks (30 s limit). Yields; returns "completed" or "timed out". */
-	shutdown(): string {
-		return this.raw.shutdown();
+	/**
+	 * Graceful shutdown: players leave (PlayerRemoving), then BindToClose callbacks run (30 s limit), each given
+	 * `reason` (default Enum.CloseReason.DeveloperShutdown). Yields; returns "completed" or "timed out".
+	 */
+	shutdown(reason?: Enum.CloseReason): string {
+		return this.raw.shutdown(reason);
 	}
 
 	/** Stops the server at once: no callback runs, every thread stops at its current yield. */
