@@ -11,6 +11,20 @@ function messaging(server: ServerHandle) {
 	return server.game.GetService("MessagingService");
 }
 
+/** Makes `call(i)` inside `server` until it throws or `attempts` ran: (calls that succeeded, the error text). */
+function callsUntilRefused(server: ServerHandle, attempts: number, call: (i: number) => void): [number, string] {
+	let succeeded = 0;
+	const failure = server.run(() => {
+		for (let i = 0; i < attempts; i++) {
+			const text = errorOf(() => call(i));
+			if (text !== "<no error>") return text;
+			succeeded += 1;
+		}
+		return "<no error>";
+	}) as string;
+	return [succeeded, failure];
+}
+
 function liveServers(): number {
 	let n = 0;
 	for (const server of __runtime.World.servers as Array<{ state: string }>) {
@@ -108,15 +122,9 @@ export = () => {
 		it("allows a server to send 600 + 240 messages per player per minute (reference/engine/classes/MessagingService)", () => {
 			const server = newServer({ runScripts: false });
 			server.addPlayer({ userId: 7101 });
-			let sent = 0;
-			const failure = server.run(() => {
-				for (let i = 0; i < 1000; i++) {
-					const text = errorOf(() => messaging(server).PublishAsync("m-send-limit", i));
-					if (text !== "<no error>") return text;
-					sent += 1;
-				}
-				return "<no error>";
-			});
+			const [sent, failure] = callsUntilRefused(server, 1000, (i) =>
+				messaging(server).PublishAsync("m-send-limit", i),
+			);
 			expect(sent).to.equal(840);
 			expect(contains(failure, "throttled")).to.equal(true);
 			task.wait(61);
@@ -240,19 +248,11 @@ export = () => {
 		it("allows a server 240 subscribe requests per minute (reference/engine/classes/MessagingService)", () => {
 			const server = newServer({ runScripts: false });
 			for (let i = 0; i < 40; i++) server.addPlayer({ userId: 7400 + i });
-			let made = 0;
-			const failure = server.run(() => {
-				for (let i = 0; i < 300; i++) {
-					const text = errorOf(() =>
-						messaging(server)
-							.SubscribeAsync(`m-requests-${i % 10}`, () => {})
-							.Disconnect(),
-					);
-					if (text !== "<no error>") return text;
-					made += 1;
-				}
-				return "<no error>";
-			});
+			const [made, failure] = callsUntilRefused(server, 300, (i) =>
+				messaging(server)
+					.SubscribeAsync(`m-requests-${i % 10}`, () => {})
+					.Disconnect(),
+			);
 			expect(made).to.equal(240);
 			expect(contains(failure, "subscribe requests")).to.equal(true);
 			task.wait(61);
