@@ -13,7 +13,8 @@ import { NodeList } from "./NodeList";
  */
 export abstract class QueuePolicy implements EvictionPolicy {
 	abstract readonly name: EvictionPolicyName;
-	protected readonly list = new NodeList();
+	/** The queue, oldest first; CacheManager moves an L1 hit in it directly (see its `get`). */
+	readonly list = new NodeList();
 
 	add(node: CacheNode) {
 		this.list.push(node);
