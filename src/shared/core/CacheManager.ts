@@ -137,7 +137,7 @@ export class CacheManager<V extends defined = defined> {
 	/** Corrupt entries found during an operation, reported once the cache is consistent again. */
 	private pendingReports = new Array<CacheError>();
 	private entryCount = 0;
-	/** Nodes whose value has not been measured yet (set, and never in a compressing level). */
+	/** Sets since getStats last measured every value: while 0, no entry awaits measuring. */
 	private unmeasured = 0;
 	private measurements = 0;
 	private missCount = 0;
@@ -404,7 +404,6 @@ export class CacheManager<V extends defined = defined> {
 		this.nodes.clear();
 		this.tags.clear();
 		this.entryCount = 0;
-		this.unmeasured = 0;
 		this.compressedEntries = 0;
 	}
 
@@ -465,6 +464,7 @@ export class CacheManager<V extends defined = defined> {
 					this.levels[node.level].bytes += node.bytes;
 				}
 			}
+			this.unmeasured = 0;
 		}
 		let hits = 0;
 		for (const level of this.levels) hits += level.hits;
@@ -680,7 +680,6 @@ export class CacheManager<V extends defined = defined> {
 		const [bytes, plain] = measureValue(node.raw);
 		node.rawBytes = bytes;
 		node.plain = plain;
-		this.unmeasured -= 1;
 		this.measurements += 1;
 	}
 
@@ -742,6 +741,5 @@ export class CacheManager<V extends defined = defined> {
 		}
 		if (node.tags) this.tags.remove(node.key, node.tags);
 		if (node.payload !== undefined) this.compressedEntries -= 1;
-		if (node.rawBytes < 0) this.unmeasured -= 1;
 	}
 }
