@@ -154,11 +154,12 @@ export = () => {
 			save(a.server, 4, { version: 1, coins: 1 });
 			configureDataStoreFaults({ latency: { min: 2, max: 2 } });
 			let first: Data | undefined;
-			task.spawn(() => (first = view(a, 4)));
+			task.spawn(() => (first = view(a, 4))); // the read takes 2 s
+			task.spawn(() => save(a.server, 4, { version: 2, coins: 2 })); // so does the save
 			task.wait(1);
-			save(a.server, 4, { version: 2, coins: 2 }); // lands while the read is in flight
-			a.views.invalidate(4);
-			task.wait(3);
+			a.views.invalidate(4); // the change is announced while the read is in flight
+			expect(first).to.equal(undefined);
+			task.wait(2);
 			expect(first).to.be.ok();
 			configureDataStoreFaults({});
 			expect(view(a, 4)!.version).to.equal(2); // read again: the first result was not cached
