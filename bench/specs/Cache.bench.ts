@@ -18,20 +18,20 @@ class SingleLru {
 		const node = this.nodes.get(key);
 		if (!node) return undefined;
 		if (this.list.tail !== node) {
-			this.list.unlink(node);
-			this.list.push(node);
+			this.list.remove(node);
+			this.list.add(node);
 		}
 		return node.raw;
 	}
 	set(key: string, value: defined) {
 		const old = this.nodes.get(key);
 		if (old) {
-			this.list.unlink(old);
+			this.list.remove(old);
 			this.count -= 1;
 		}
 		if (this.count >= this.capacity) {
 			const victim = this.list.head!;
-			this.list.unlink(victim);
+			this.list.remove(victim);
 			this.nodes.delete(victim.key);
 			this.count -= 1;
 		}
@@ -46,7 +46,7 @@ class SingleLru {
 			deadline: 0,
 			hits: 0,
 		};
-		this.list.push(node);
+		this.list.add(node);
 		this.nodes.set(key, node);
 		this.count += 1;
 	}

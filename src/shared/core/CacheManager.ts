@@ -125,7 +125,7 @@ export class CacheManager<V extends defined = defined> {
 	private readonly tags = new TagIndex();
 	/** L1, read on the hot path of `get` without indexing `levels`. */
 	private readonly l1: CacheLevel;
-	/** L1's queue when L1 is LRU: `get` moves a hit to its tail in line, without a call. */
+	/** L1's policy when it is LRU (a queue): `get` moves a hit to its tail in line, without a call. */
 	private readonly l1Lru?: NodeList;
 	private readonly sketch: FrequencySketch;
 	private readonly admission: boolean;
@@ -188,7 +188,7 @@ export class CacheManager<V extends defined = defined> {
 		this.admission = admission;
 		this.l1 = this.levels[0];
 		const l1Policy = this.l1.policy;
-		if (l1Policy instanceof LruPolicy) this.l1Lru = l1Policy.list;
+		if (l1Policy instanceof LruPolicy) this.l1Lru = l1Policy;
 		let capacity = 0;
 		for (const level of this.levels) capacity += level.config.capacity;
 		this.sketch = new FrequencySketch(capacity * SAMPLE_PER_ENTRY);
@@ -268,7 +268,7 @@ export class CacheManager<V extends defined = defined> {
 		}
 		this.place(node, l1, now);
 		if (out !== undefined) this.descend(out, 1, now);
-		this.flushReports();
+		if (this.pendingReports.size() > 0) this.flushReports();
 	}
 
 	/**
