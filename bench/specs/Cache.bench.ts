@@ -6,6 +6,10 @@ import { LzCodec } from "shared/core/cache/LzCodec";
 import { measureValue } from "shared/core/cache/measureValue";
 import { NodeList } from "shared/core/cache/NodeList";
 import { makeProfile } from "../../test/specs/core/CacheManagerHelpers";
+import { resetCloud } from "../../test/specs/harness/Cloud";
+import { configureFaults } from "../../test/specs/harness/Faults";
+import { stopOtherServers } from "../../test/specs/harness/World";
+import { save, view, viewServer } from "../../test/specs/service/ProfileViewsFixture";
 import { Bench } from "./harness/Bench";
 
 /** The baseline: one LRU level (a Map and a linked list), no TTL, no tags, no sizes. */
@@ -161,6 +165,69 @@ function threeLevels(policy: EvictionPolicyName, promoteAfter = 2, admission = t
 		admission,
 		levels: { L1: { policy }, L2: { policy }, L3: { policy } },
 	});
+}
+
+/**
+ * ProfileViews over one virtual hour on two servers: the holder's 40 online players change and are saved
+ * every 30 s (ProfileService's auto-save), each save invalidating their views; 200 offline players never
+ * change. 20 viewers on the other server each open a profile every 10 s, half of them an online player,
+ * half an offline one (the low ids more often). 5% of invalidation messages are lost.
+ */
+function profileViewsHour(ttl: number) {
+	stopOtherServers();
+	resetCloud();
+	configureFaults({ seed: 20, messaging: { lossRate: 0.05, delay: { min: 0.5, max: 2 } } });
+	const ONLINE = 40;
+	const OFFLINE = 200;
+	const holder = viewServer(ONLINE);
+	const viewer = viewServer(20, { ttl });
+	for (let id = 1; id <= ONLINE + OFFLINE; id++) save(holder.server, id, { version: 1, coins: 0 });
+	const random = new Random(2026);
+	const stop = os.clock() + 3600;
+	let saves = 0;
+	let views = 0;
+	let running = 0;
+	for (let id = 1; id <= ONLINE; id++) {
+		running += 1;
+		task.spawn(() => {
+			let version = 1;
+			task.wait(random.NextNumber(0, 30));
+			while (os.clock() < stop) {
+				version += 1;
+				save(holder.server, id, { version, coins: version * 5 });
+				holder.views.invalidate(id);
+				saves += 1;
+				task.wait(30);
+			}
+			running -= 1;
+		});
+	}
+	for (let v = 1; v <= 20; v++) {
+		running += 1;
+		task.spawn(() => {
+			task.wait(random.NextNumber(0, 10));
+			while (os.clock() < stop) {
+				const offline = ONLINE + math.max(1, math.ceil(OFFLINE * random.NextNumber() ** 2));
+				view(viewer, random.NextNumber() < 0.5 ? random.NextInteger(1, ONLINE) : offline);
+				views += 1;
+				task.wait(10);
+			}
+			running -= 1;
+		});
+	}
+	while (running > 0) task.wait(10);
+	const stats = viewer.views.getStats();
+	const reads = viewer.requests();
+	stopOtherServers();
+	configureFaults({});
+	resetCloud();
+	return {
+		views,
+		reads,
+		saves,
+		received: stats.invalidationsReceived,
+		publishFailures: holder.views.getStats().publishFailures,
+	};
 }
 
 /** Records `value / baseline` with its goal and whether this run met it. */
@@ -335,6 +402,20 @@ export = (bench: Bench) => {
 			(key) => levels.set(key, 1),
 		);
 		bench.record(`Zipf s=1.0: CacheManager 100/500/1000, ${policy}`, ratio, "");
+	}
+
+	// Cache where a request is saved: the views of players this server does not hold, over one hour. The TTL
+	// bounds how stale a view can be when an invalidation is lost.
+	for (const ttl of [30, 120]) {
+		const hour = profileViewsHour(ttl);
+		const name = `ProfileViews, one-hour two-server world, TTL ${ttl} s`;
+		bench.record(`${name}: views`, hour.views, "views");
+		bench.record(`${name}: DataStore reads (one per view without it)`, hour.reads, "GetAsync");
+		bench.record(`${name}: requests saved`, hour.views - hour.reads, "GetAsync");
+		bench.ratio(`${name}: reads / views`, hour.reads, hour.views, "");
+		bench.record(`${name}: saves (each invalidates)`, hour.saves, "saves");
+		bench.record(`${name}: invalidations received`, hour.received, "messages");
+		bench.record(`${name}: publish failures`, hour.publishFailures, "");
 	}
 
 	// Compression on realistic profiles of 10, 40 and 150 items.

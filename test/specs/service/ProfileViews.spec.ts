@@ -1,70 +1,8 @@
-import type { ProfileViewError, ProfileViews, ProfileViewsOptions } from "server/services/data/ProfileViews";
+import type { ProfileViewError } from "server/services/data/ProfileViews";
 import { configureDataStoreFaults, resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
-import { newServer, now, ServerHandle, stopOtherServers } from "../harness/World";
-
-type ViewsModule = typeof import("server/services/data/ProfileViews");
-
-/** What the specs store per player, in ProfileService's layout (`Data`) around DataService's envelope. */
-type Data = { version: number; coins: number };
-type Stored = { Data: { data: Data } };
-
-/** A server, its ProfileViews (every call made inside that server) and the DataStore reads it made. */
-interface ViewServer {
-	readonly server: ServerHandle;
-	readonly views: ProfileViews<Data>;
-	/** GetAsync calls the reader made: each one a DataStore request. */
-	readonly requests: () => number;
-}
-
-const noWarnings = () => {};
-
-/** A server with a ProfileViews reading `Player_<id>` of "PlayerData" through that server's DataStore. */
-function viewServer(players = 10, options: Partial<ProfileViewsOptions<Data>> = {}): ViewServer {
-	const server = newServer({ runScripts: false, faultImmune: true });
-	// Players raise the server's DataStore budget (60 + 10 per player per minute).
-	for (let i = 1; i <= players; i++) server.addPlayer({ userId: 900000 + server.index * 1000 + i });
-	const module = server.require<ViewsModule>("ServerScriptService/TS/services/data/ProfileViews");
-	let requests = 0;
-	const views = server.run(() => {
-		const store = server.game.GetService("DataStoreService").GetDataStore("PlayerData");
-		const noCache = new Instance("DataStoreGetOptions");
-		noCache.UseCache = false;
-		return new module.ProfileViews<Data>({
-			read: (userId) => {
-				requests += 1;
-				return store.GetAsync(`Player_${userId}`, noCache)[0];
-			},
-			view: (stored) => (stored as Stored | undefined)?.Data.data,
-			warn: noWarnings,
-			...options,
-		});
-	});
-	const inside = {
-		get: (_: unknown, userId: number) => server.run(() => views.get(userId)),
-		invalidate: (_: unknown, userId: number) => server.run(() => views.invalidate(userId)),
-		getStats: () => views.getStats(),
-		destroy: () => server.run(() => views.destroy()),
-	};
-	task.wait(0.5); // the subscription settles
-	return { server, views: inside as unknown as ProfileViews<Data>, requests: () => requests };
-}
-
-/** Saves player `userId`'s data as ProfileService would, from `server`. */
-function save(server: ServerHandle, userId: number, data: Data) {
-	server.run(() => {
-		const store = server.game.GetService("DataStoreService").GetDataStore("PlayerData");
-		const stored: Stored = { Data: { data } };
-		store.SetAsync(`Player_${userId}`, stored);
-	});
-}
-
-/** The value a view resolves with (errors if it rejects). */
-function view(target: ViewServer, userId: number): Data | undefined {
-	const [ok, value] = target.views.get(userId).await();
-	if (!ok) error(`view of ${userId} rejected: ${(value as ProfileViewError).message}`);
-	return value as Data | undefined;
-}
+import { now, stopOtherServers } from "../harness/World";
+import { Data, save, view, viewServer } from "./ProfileViewsFixture";
 
 function rejection(promise: Promise<unknown>): ProfileViewError {
 	const [ok, err] = promise.await();
@@ -115,6 +53,17 @@ export = () => {
 			expect(view(b, 7)!.version).to.equal(2);
 			expect(b.requests()).to.equal(2);
 			expect(a.views.getStats().invalidationsReceived).to.equal(0); // its own message is ignored
+		});
+
+		it("gathers the invalidations of a second into messages of at most 60 players", () => {
+			const a = viewServer();
+			const b = viewServer();
+			for (let id = 1; id <= 130; id++) a.views.invalidate(id);
+			expect(a.views.getStats().messagesSent).to.equal(0); // nothing sent before the second is over
+			task.wait(3);
+			expect(a.views.getStats().messagesSent).to.equal(3);
+			expect(a.views.getStats().invalidationsSent).to.equal(130);
+			expect(b.views.getStats().invalidationsReceived).to.equal(130);
 		});
 
 		it("bounds staleness by the TTL when the invalidation is lost", () => {

@@ -45,6 +45,12 @@ export interface ProfileViewsOptions<V extends object> {
 	readonly ttl?: number;
 	/** Where views are cached (default a CacheManager with the default levels). */
 	readonly cache?: CacheManager<object>;
+	/**
+	 * Seconds during which invalidations are gathered into one message (default 1): MessagingService counts
+	 * every delivery against a per-topic receive limit (40 + 80 x servers per minute), which one message per
+	 * save would exceed with a few dozen players saving.
+	 */
+	readonly batchSeconds?: number;
 	/** This server's id, so it ignores its own invalidations (default game.JobId). */
 	readonly jobId?: string;
 	/** Told about failed subscribe and publish calls (default: warn with the [ProfileViews] prefix). */
@@ -72,9 +78,11 @@ export interface ProfileViewStats {
 	readonly saved: number;
 	/** Reads that threw. */
 	readonly readFailures: number;
-	/** Invalidations published by this server, and received from others. */
+	/** Players invalidated by this server, and players invalidated by others as heard here. */
 	readonly invalidationsSent: number;
 	readonly invalidationsReceived: number;
+	/** Messages published (each carries the players invalidated during `batchSeconds`). */
+	readonly messagesSent: number;
 	/** Publish calls that failed: those changes reach other servers only through the TTL. */
 	readonly publishFailures: number;
 }
@@ -84,6 +92,12 @@ interface PendingRead<V> {
 	promise?: Promise<V | undefined>;
 	stale: boolean;
 }
+
+/**
+ * Players per message: a message is at most 1 kB of JSON, and a UserId takes up to 12 characters with its
+ * comma, beside the JobId.
+ */
+const IDS_PER_MESSAGE = 60;
 
 /** The view of a player without data, as cached (the cache holds no nil). */
 const ABSENT = table.freeze({});
@@ -100,9 +114,10 @@ function freezeDeep(value: unknown) {
  *
  * - A view read from the DataStore is cached for `ttl` seconds under the tag `player:<id>`, deeply frozen
  *   (every caller shares it); concurrent views of one player share one read.
- * - `invalidate(userId)` drops this server's view and publishes the user id on `topic`; every other server
- *   subscribed drops its view too. A message lost on the way is bounded by the TTL; a read in flight when
- *   the data changes returns its value to its callers but is not cached.
+ * - `invalidate(userId)` drops this server's view and, gathered with the others of the next `batchSeconds`,
+ *   publishes the user id on `topic`; every other server subscribed drops its view too. A message lost on
+ *   the way is bounded by the TTL; a read in flight when the data changes returns its value to its callers
+ *   but is not cached.
  * - A player this server holds should be served from its loaded profile, not from here.
  *
  * Wiring into DataService (the facade's `ViewPlayerData(playerId)`):
@@ -137,6 +152,10 @@ export class ProfileViews<V extends object> {
 	private readonly messaging: MessagingServiceLike;
 	private readonly topic: string;
 	private readonly ttl: number;
+	private readonly batchSeconds: number;
+	/** Players invalidated here since the last message, to publish together. */
+	private outgoing = new Set<number>();
+	private flushScheduled = false;
 	private readonly cache: CacheManager<object>;
 	private readonly jobId: string;
 	private readonly warn: (message: string) => void;
@@ -150,6 +169,7 @@ export class ProfileViews<V extends object> {
 	private readFailures = 0;
 	private invalidationsSent = 0;
 	private invalidationsReceived = 0;
+	private messagesSent = 0;
 	private publishFailures = 0;
 
 	/**
@@ -171,6 +191,11 @@ export class ProfileViews<V extends object> {
 		this.messaging = options.messaging ?? (MessagingService as unknown as MessagingServiceLike);
 		this.topic = options.topic ?? "ProfileViews";
 		this.ttl = ttl;
+		const batchSeconds = options.batchSeconds ?? 1;
+		if (!typeIs(batchSeconds, "number") || batchSeconds < 0 || batchSeconds !== batchSeconds) {
+			error(`[ProfileViews] options.batchSeconds must be a number of seconds, got ${tostring(batchSeconds)}`, 2);
+		}
+		this.batchSeconds = batchSeconds;
 		this.cache = options.cache ?? new CacheManager<object>();
 		this.jobId = options.jobId ?? game.JobId;
 		this.warn = options.warn ?? ((message) => warn(`[ProfileViews] ${message}`));
@@ -248,8 +273,8 @@ export class ProfileViews<V extends object> {
 	}
 
 	/**
-	 * Drops the view of `userId` here and on every server subscribed: call it after each save of that
-	 * player's profile (and after any write to the stored key).
+	 * Drops the view of `userId` here at once, and on every server subscribed with the next message (within
+	 * `batchSeconds`): call it after each save of that player's profile (and after any write to the key).
 	 * @param userId the player whose data changed
 	 * @example
 	 * ```ts
@@ -259,15 +284,10 @@ export class ProfileViews<V extends object> {
 	invalidate(userId: number) {
 		this.drop(userId);
 		this.invalidationsSent += 1;
-		task.spawn(() => {
-			const [ok, err] = pcall(() => this.messaging.PublishAsync(this.topic, { u: userId, j: this.jobId }));
-			if (!ok) {
-				this.publishFailures += 1;
-				this.warn(
-					`publish of the change of ${userId} failed (other servers see it within the TTL): ${tostring(err)}`,
-				);
-			}
-		});
+		this.outgoing.add(userId);
+		if (this.flushScheduled) return;
+		this.flushScheduled = true;
+		task.delay(this.batchSeconds, () => this.flush());
 	}
 
 	/**
@@ -287,6 +307,7 @@ export class ProfileViews<V extends object> {
 			readFailures: this.readFailures,
 			invalidationsSent: this.invalidationsSent,
 			invalidationsReceived: this.invalidationsReceived,
+			messagesSent: this.messagesSent,
 			publishFailures: this.publishFailures,
 		};
 	}
@@ -299,6 +320,7 @@ export class ProfileViews<V extends object> {
 	 * ```
 	 */
 	destroy() {
+		if (this.outgoing.size() > 0) task.spawn(() => this.flush());
 		this.destroyed = true;
 		this.connection?.Disconnect();
 		this.connection = undefined;
@@ -318,11 +340,35 @@ export class ProfileViews<V extends object> {
 		if (this.pending.get(userId) === record) this.pending.delete(userId);
 	}
 
+	/** Publishes the players invalidated since the last message, IDS_PER_MESSAGE per message. */
+	private flush() {
+		this.flushScheduled = false;
+		const ids = new Array<number>();
+		for (const id of this.outgoing) ids.push(id);
+		this.outgoing = new Set();
+		for (let first = 0; first < ids.size(); first += IDS_PER_MESSAGE) {
+			const chunk = new Array<number>();
+			for (let i = first; i < math.min(ids.size(), first + IDS_PER_MESSAGE); i++) chunk.push(ids[i]);
+			this.messagesSent += 1;
+			const [ok, err] = pcall(() => this.messaging.PublishAsync(this.topic, { u: chunk, j: this.jobId }));
+			if (!ok) {
+				this.publishFailures += 1;
+				this.warn(
+					`publishing ${chunk.size()} changes failed (other servers see them within the TTL): ${tostring(err)}`,
+				);
+			}
+		}
+	}
+
 	private onMessage(data: unknown) {
 		if (!typeIs(data, "table")) return;
 		const message = data as { u?: unknown; j?: unknown };
-		if (!typeIs(message.u, "number") || message.j === this.jobId) return;
-		this.invalidationsReceived += 1;
-		this.drop(message.u);
+		if (!typeIs(message.u, "table") || message.j === this.jobId) return;
+		for (const id of message.u as Array<unknown>) {
+			if (typeIs(id, "number")) {
+				this.invalidationsReceived += 1;
+				this.drop(id);
+			}
+		}
 	}
 }
