@@ -48,6 +48,7 @@ type Method = (this: void, self: unknown, ...args: Array<unknown>) => unknown;
 const METHODS = [
 	"LoadPlayerData",
 	"GetPlayerData",
+	"ViewPlayerData",
 	"UpdatePlayerData",
 	"IncrementPlayerData",
 	"Trade",
