@@ -4,8 +4,10 @@ import type { Schema } from "shared/core/DataValidator";
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
  * what its name says; a switch whose module does not exist yet (`enableBackups`, `enableAuditing`,
  * `backupBeforeUpdates`) is refused at construction when turned on. GetStatistics reports every one.
+ *
+ * @typeParam T - the player data's type; `new DataService(config)` infers it from `template`.
  */
-export interface DataServiceConfig {
+export interface DataServiceConfig<T extends object = object> {
 	/** Gifts and trades commit through DataAccessLayer transactions (default true; false refuses them). */
 	readonly enableTransactions?: boolean;
 	/** Keep loaded player data in the CacheManager (default true). */
@@ -51,7 +53,7 @@ export interface DataServiceConfig {
 	/** MessagingService topic for release requests and inbox nudges (default "DataService"). */
 	readonly topic?: string;
 	/** The game's data for a new player (give a `schema` with it, or set `validateAllWrites: false`). */
-	readonly template?: object;
+	readonly template?: T;
 	/** The game's schema: every change and every loaded profile is checked against it. */
 	readonly schema?: Schema;
 	/** Top-level numeric fields that must never go negative (default ["coins", "gems"]). */
