@@ -3,6 +3,8 @@
 export { DataService, DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./services/DataService";
 export { createDataService } from "./services/createDataService";
 export type {
+	AdoptionConfig,
+	AdoptionSource,
 	ChangeKind,
 	ChangeSide,
 	ConsistencyIssue,

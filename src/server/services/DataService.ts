@@ -1,8 +1,9 @@
 import type { ProfileStore } from "@rbxts/profileservice/globals";
-import { HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
+import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { CacheManager } from "shared/core/CacheManager";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
+import { Adoption, LegacyDataStoreService } from "./data/Adoption";
 import type { Amounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { checkConsistency } from "./data/ConsistencyCheck";
@@ -31,6 +32,8 @@ import { Transfers } from "./data/Transfers";
 
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
+export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
+export type { LegacyDataStoreService } from "./data/Adoption";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -180,7 +183,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		// were bound. Bound first, CloseAll starts the release saves most valuable first.
 		this.profileService =
 			services.profileService ?? (import("@rbxts/profileservice").expect() as unknown as ProfileServiceLike);
+		const adoption =
+			this.config.adopt !== undefined
+				? new Adoption(
+						ctx,
+						this.config.adopt,
+						services.dataStoreService ?? (DataStoreService as unknown as LegacyDataStoreService),
+					)
+				: undefined;
 		const template: StoredProfile = { v: this.schemaVersion, data: this.config.template, applied: {}, seq: 0 };
+		// A new profile made while adoption reads another store: not looked at yet (see Adoption).
+		if (adoption?.marksTemplate()) (template as StoredProfile & { n?: boolean }).n = true;
 		const store: ProfileStore<object, unknown> = this.profileService.GetProfileStore(
 			this.config.profileStoreName,
 			template,
@@ -193,7 +206,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 						: report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
 				}
 			: undefined;
-		this.loader = new SessionLoader(ctx, store, messaging, this.presence, this.schemaVersion, checkOnRead);
+		this.loader = new SessionLoader(
+			ctx,
+			store,
+			messaging,
+			this.presence,
+			this.schemaVersion,
+			checkOnRead,
+			adoption,
+		);
 		messaging.start();
 		if (this.config.bindPlayers) {
 			this.connections.push(

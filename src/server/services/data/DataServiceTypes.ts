@@ -3,6 +3,7 @@ import type { ProfileStore } from "@rbxts/profileservice/globals";
 import type { CacheManager } from "shared/core/CacheManager";
 import type { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { DataValidator } from "shared/core/DataValidator";
+import type { LegacyDataStoreService } from "./Adoption";
 import type { TradeOutcome } from "./Inbox";
 import type { MemoryStoreServiceLike } from "./ServerPresence";
 
@@ -27,6 +28,8 @@ export interface DataServiceServices {
 	readonly dataAccessLayer?: DataAccessLayer;
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
+	/** Reads the legacy value of a `store`/`key` adoption source (default: DataStoreService). */
+	readonly dataStoreService?: LegacyDataStoreService;
 }
 
 /** Where an update comes from, as the original API passes it, plus `durable`. */
@@ -107,6 +110,8 @@ export interface ServiceStatistics {
 	loadedProfiles: number;
 	loads: number;
 	loadFailures: number;
+	/** Players whose existing data was adopted (DataServiceConfig.adopt). */
+	adoptions: number;
 	updates: number;
 	rejectedUpdates: number;
 	durableSaves: number;
