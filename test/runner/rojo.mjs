@@ -27,6 +27,15 @@ const INIT_NAMES = [
 	["init.lua", "ModuleScript"],
 ];
 
+/**
+ * The file names Rojo gives a meaning inside a directory (the init scripts above, init.meta.json, and
+ * init.csv, which makes the directory a LocalizationTable): only these exact names are taken out of the
+ * directory's children. Any other name that starts with "init." (init.spec.luau, init.test.lua) is an
+ * ordinary file (https://rojo.space/docs/v7/sync-details/). The runtime has no LocalizationTable class, so
+ * init.csv, like every .csv file, adds nothing to the tree.
+ */
+const SPECIAL_INIT_FILES = new Set([...INIT_NAMES.map(([name]) => name), "init.meta.json", "init.csv"]);
+
 function globToRegExp(glob) {
 	let re = "";
 	for (let i = 0; i < glob.length; i++) {
@@ -79,7 +88,7 @@ export function readProject(projectFile) {
 		const metaFile = path.join(dir, "init.meta.json");
 		if (fs.existsSync(metaFile)) applyMeta(node, metaFile);
 		for (const entry of entries) {
-			if (entry.startsWith(".") || entry.startsWith("init.")) continue;
+			if (entry.startsWith(".") || SPECIAL_INIT_FILES.has(entry)) continue;
 			const abs = path.join(dir, entry);
 			if (ignored(abs)) continue;
 			const stat = fs.statSync(abs);

@@ -8,6 +8,7 @@ import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { createLuauState } from "./vm.mjs";
+import { hash, initCodecs, zstdCompress, zstdDecompress, zstdFrameSize } from "./codecs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const engineDir = path.join(here, "..", "runtime", "engine");
@@ -35,12 +36,18 @@ const host = {
 	realTimeExceeded: () => Boolean(realTimeLimitSeconds) && (performance.now() - started) / 1000 > realTimeLimitSeconds,
 	realTimeLimit: () => realTimeLimitSeconds ?? 0,
 	result: (json) => parentPort.postMessage({ type: "result", json }),
+	// EncodingService's hashes and Zstandard codec (codecs.mjs); bytes travel as Base64 text.
+	hash,
+	zstdCompress,
+	zstdDecompress,
+	zstdFrameSize,
 	option: (name) => {
 		const v = options[name];
 		return v === undefined ? undefined : typeof v === "object" ? JSON.stringify(v) : v;
 	},
 };
 
+await initCodecs();
 state = await createLuauState({ host });
 const boot = state.loadstring(fs.readFileSync(path.join(engineDir, "Boot.luau"), "utf8"), "=engine/Boot", true);
 const main = state.loadstring(

@@ -84,30 +84,6 @@ export = () => {
 			expect(storedValue("Bad", "k")).to.equal(undefined);
 		});
 
-		it("rejects mixed and sparse tables with 104", () => {
-			const store = DataStoreService.GetDataStore("Bad");
-			const mixed = new Map<unknown, unknown>([
-				[1, "a"],
-				["b", 2],
-			]);
-			const sparse = new Map<number, string>([
-				[1, "a"],
-				[3, "c"],
-			]);
-			expect(
-				startsWith(
-					errorOf(() => store.SetAsync("k", mixed)),
-					"104:",
-				),
-			).to.equal(true);
-			expect(
-				startsWith(
-					errorOf(() => store.SetAsync("k", sparse)),
-					"104:",
-				),
-			).to.equal(true);
-		});
-
 		it("rejects a value over 4,194,304 characters once JSON-encoded with 105 and accepts one at the limit", () => {
 			const store = DataStoreService.GetDataStore("Big");
 			// A string encodes with two quotes around it.

@@ -16,6 +16,8 @@ export interface FaultPlan {
 	memoryStore?: { errorRate?: number; latency?: Range };
 	messaging?: { lossRate?: number; duplicateRate?: number; delay?: Range };
 	remotes?: { latency?: Range; unreliableLossRate?: number };
+	/** A PurchaseGranted the backend fails to record (the purchase stays unresolved), per ProcessReceipt call. */
+	marketplace?: { unrecordedGrantRate?: number };
 	/** Crash server number `server` `at` seconds after it started. */
 	crashes?: Array<{ server: number; at: number }>;
 	/** Expected crashes per server per minute (exponential waiting times; servers marked faultImmune are spared). */

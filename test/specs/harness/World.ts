@@ -10,7 +10,10 @@ export interface ServerOptions {
 	jobId?: string;
 	/** Seconds this server's clock is ahead (positive) or behind (negative) of true virtual time. */
 	clockSkew?: number;
-	/** Start enabled Scripts under ServerScriptService and Workspace (default true). */
+	/**
+	 * Start the game's own enabled Scripts under ServerScriptService and Workspace, as Roblox does (default
+	 * true, or what {@link runGameScripts} set for this spec file).
+	 */
 	runScripts?: boolean;
 	/** The fault plan never crashes this server. */
 	faultImmune?: boolean;
@@ -111,7 +114,7 @@ type RawServer = {
 	addPlayer(this: RawServer, options: PlayerOptions): Player;
 	removePlayer(this: RawServer, player: Player): void;
 	players(this: RawServer): Array<Player>;
-	shutdown(this: RawServer): string;
+	shutdown(this: RawServer, reason?: Enum.CloseReason): string;
 	crash(this: RawServer): void;
 	addClient(this: RawServer, player: Player): RawClient;
 	clientOf(this: RawServer, player: Player): RawClient | undefined;
@@ -151,9 +154,12 @@ export class ServerHandle extends ContextHandle {
 		return this.raw.players();
 	}
 
-	/** Graceful shutdown: runs BindToClose callbacks (30 s limit). Yields; returns "completed" or "timed out". */
-	shutdown(): string {
-		return this.raw.shutdown();
+	/**
+	 * Graceful shutdown: players leave (PlayerRemoving), then BindToClose callbacks run (30 s limit), each given
+	 * `reason` (default Enum.CloseReason.DeveloperShutdown). Yields; returns "completed" or "timed out".
+	 */
+	shutdown(reason?: Enum.CloseReason): string {
+		return this.raw.shutdown(reason);
 	}
 
 	/** Stops the server at once: no callback runs, every thread stops at its current yield. */
@@ -225,6 +231,17 @@ export function newServer(options: ServerOptions = {}): ServerHandle {
 	// the World table as the options; the engine function takes its options first.
 	const world = __runtime.World as unknown as { newServer(this: void, options: ServerOptions): RawServer };
 	return new ServerHandle(world.newServer(options));
+}
+
+/**
+ * Chooses whether the servers this spec file creates without a `runScripts` option run the game's own
+ * server Scripts (default true, as on Roblox). A file that tests a library alone turns them off, so a game
+ * script added later cannot change its outcome; every spec file starts with them on again.
+ * @example runGameScripts(false); const server = newServer(); // the game's scripts do not start
+ */
+export function runGameScripts(enabled: boolean): void {
+	const world = __runtime.World as unknown as { setRunGameScripts(this: void, enabled: boolean): void };
+	world.setRunGameScripts(enabled);
 }
 
 /** Virtual seconds since the run began. */

@@ -49,6 +49,20 @@ export = () => {
 			expect(value.helper).to.equal("helper");
 		});
 
+		it("takes only the exact init names out of a directory; init.spec.luau and init.test.lua are ordinary modules (rojo.space/docs/v7/sync-details)", () => {
+			const initNames = child(fixtures(), "InitNames");
+			expect(initNames.ClassName).to.equal("Folder");
+			const names = initNames.GetChildren().map((c) => c.Name);
+			names.sort();
+			expect(names.join(",")).to.equal("init.spec,init.test,initial");
+			expect(require(child(initNames, "init.spec") as ModuleScript)).to.equal("init.spec");
+			expect(require(child(initNames, "init.test") as ModuleScript)).to.equal("init.test");
+			const tested = child(fixtures(), "Tested");
+			expect(tested.ClassName).to.equal("ModuleScript");
+			expect((require(tested as ModuleScript) as { name: string }).name).to.equal("Tested");
+			expect(require(child(tested, "init.spec") as ModuleScript)).to.equal("the package's own spec");
+		});
+
 		it("turns a directory with init.server.luau into a Script holding the directory's other files", () => {
 			const service = child(fixtures(), "Service");
 			expect(service.ClassName).to.equal("Script");

@@ -9,14 +9,8 @@ import {
 	serviceServer,
 	stopServers,
 	waitUntil,
+	inboxSize,
 } from "./support";
-
-function inboxSize(userId: number): number {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	let n = 0;
-	if (raw?.d?.e !== undefined) for (const [_] of pairs(raw.d.e)) n += 1;
-	return n;
-}
 
 export = () => {
 	beforeEach(() => freshWorld());

@@ -1,12 +1,13 @@
-import { storedValue } from "../harness/Cloud";
-import { freshWorld, stopServers, GameData, rejection, savedData, serviceServer, waitUntil } from "./support";
-
-function inboxSize(userId: number): number {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	let n = 0;
-	if (raw?.d?.e !== undefined) for (const [_] of pairs(raw.d.e)) n += 1;
-	return n;
-}
+import {
+	freshWorld,
+	stopServers,
+	GameData,
+	rejection,
+	savedData,
+	serviceServer,
+	waitUntil,
+	inboxSize,
+} from "./support";
 
 /** A pays 60 coins for B's sword. */
 function swordForCoins(a: GameData, b: GameData): [GameData, GameData] {

@@ -1,5 +1,4 @@
 import type { PipelineChange } from "server/services/DataService";
-import { storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import {
 	freshWorld,
@@ -10,14 +9,8 @@ import {
 	serviceServer,
 	stopServers,
 	waitUntil,
+	inboxSize,
 } from "./support";
-
-function inboxSize(userId: number): number {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	let n = 0;
-	if (raw?.d?.e !== undefined) for (const [_] of pairs(raw.d.e)) n += 1;
-	return n;
-}
 
 /** A stage that records every change it checks and observes. */
 function recorder() {

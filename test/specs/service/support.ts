@@ -92,6 +92,14 @@ export function savedData(userId: number, store = "PlayerData"): GameData | unde
 	return raw?.Data?.data;
 }
 
+/** How many entries a player's inbox holds in the store (read without spending budget). */
+export function inboxSize(userId: number): number {
+	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
+	let n = 0;
+	if (raw?.d?.e !== undefined) for (const [_] of pairs(raw.d.e)) n += 1;
+	return n;
+}
+
 /** The session lock ProfileService stored for a player: [placeId, jobId] or undefined. */
 export function savedSession(userId: number, store = "PlayerData"): [number, string] | undefined {
 	const raw = storedValue(store, `Player_${userId}`) as

@@ -64,7 +64,10 @@ export interface DataServiceConfig<T extends object = object> {
 	 * current schema version is `migrations.size() + 1`.
 	 */
 	readonly migrations?: ReadonlyArray<(data: object) => object>;
-	/** Seconds to wait for an answer to each release request (default 3). */
+	/**
+	 * Seconds to wait for an answer to each release request (default 5: MessagingService delivers "typically
+	 * within 1-2 seconds", so a request and its answer take up to 4 s).
+	 */
 	readonly ackTimeout?: number;
 	/**
 	 * Release requests sent to a holder before looking at its heartbeat: a silent holder whose heartbeat
@@ -286,7 +289,7 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		schema,
 		currencies: config.currencies ?? ["coins", "gems"],
 		migrations: config.migrations ?? [],
-		ackTimeout: positive("ackTimeout", config.ackTimeout, 3),
+		ackTimeout: positive("ackTimeout", config.ackTimeout, 5),
 		releaseRequests: math.floor(positive("releaseRequests", config.releaseRequests, 2)),
 		releaseTimeout: positive("releaseTimeout", config.releaseTimeout, 15),
 		bindPlayers: config.bindPlayers ?? true,

@@ -51,9 +51,13 @@ export class ReleaseMessaging {
 		this.connection = undefined;
 	}
 
-	/** Asks whoever holds `playerId` to release it; forgets an earlier answer. */
-	requestRelease(playerId: number): void {
-		this.acks.delete(playerId);
+	/**
+	 * Asks whoever holds `playerId` to release it. `first` forgets answers to an earlier load's requests; a
+	 * repeated request keeps them (delivery takes 1-2 s each way: the answer to the first request may
+	 * arrive while the second is out).
+	 */
+	requestRelease(playerId: number, first: boolean): void {
+		if (first) this.acks.delete(playerId);
 		this.publish({ t: "release", u: playerId, j: this.ctx.jobId });
 	}
 

@@ -145,7 +145,7 @@ export class SessionLoader {
 			// Called each time the profile is found locked by another session. The handoff is bounded by
 			// releaseTimeout, then ForceLoad (the holder releases at its next auto-save), not operationTimeout.
 			while (!acked && requests < ctx.config.releaseRequests) {
-				this.messaging.requestRelease(playerId);
+				this.messaging.requestRelease(playerId, requests === 0);
 				ctx.stats.releaseRequestsSent += 1;
 				requests += 1;
 				const askedAt = os.clock();

@@ -1,4 +1,3 @@
-import { HttpService } from "@rbxts/services";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { addAmounts, Amounts, checkAmounts } from "./Amounts";
 import { serviceError } from "./DataServiceError";
@@ -17,7 +16,14 @@ import {
 } from "./Inbox";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
-import { applySnapshot, commitInboxes, settleTransfer, snapshotEntry, toServiceError } from "./TransferResults";
+import {
+	applySnapshot,
+	commitInboxes,
+	debitedCopy,
+	settleTransfer,
+	snapshotEntry,
+	toServiceError,
+} from "./TransferResults";
 
 /** While an offer waits for its outcome, the recipient is nudged (and the offerer's inbox read) this often. */
 const OFFER_NUDGE_INTERVAL = 5;
@@ -83,15 +89,12 @@ export class TradeOffers {
 		const expires = DateTime.now().UnixTimestamp + expiresIn;
 		const outcome = ctx.pipeline.run({
 			kind: "offer",
-			id: HttpService.GenerateGUID(false),
 			context: { ...context, to: toId, give: gives, take: takes, expiresAt: expires },
 			lock: [fromId],
 			startedAt,
 			durable: true,
 			prepare: () => {
-				const session = ctx.sessions.require(fromId);
-				const after = deepCopy(session.profile.Data.data);
-				addAmounts(after, gives, -1, false);
+				const { session, after } = debitedCopy(ctx, fromId, gives);
 				// What the offerer would hold once it completes must fit the schema too.
 				const completed = deepCopy(after);
 				addAmounts(completed, takes, 1, true);

@@ -1,4 +1,5 @@
 import { deepCopy } from "shared/protocol/deepCopy";
+import { addAmounts, Amounts } from "./Amounts";
 import { isServiceError, serviceError } from "./DataServiceError";
 import type { DataServiceError } from "./DataServiceError";
 import type { ServiceContext } from "./ServiceContext";
@@ -12,6 +13,17 @@ export function toServiceError(value: unknown, fallback: DataServiceError["kind"
 	if (isServiceError(value)) return value;
 	const message = typeIs(value, "table") && "message" in value ? (value as DataError).message : tostring(value);
 	return serviceError(fallback, message);
+}
+
+/**
+ * The held sender's session and a copy of its data with `amounts` taken away (throws `ValidationFailed`
+ * when it cannot pay, `NotLoaded` when not held): the `prepare` of gifts and offers.
+ */
+export function debitedCopy(ctx: ServiceContext, playerId: number, amounts: Amounts) {
+	const session = ctx.sessions.require(playerId);
+	const after = deepCopy(session.profile.Data.data);
+	addAmounts(after, amounts, -1, false);
+	return { session, after };
 }
 
 /**

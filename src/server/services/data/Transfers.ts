@@ -1,12 +1,11 @@
-import { HttpService } from "@rbxts/services";
 import { deepCopy } from "shared/protocol/deepCopy";
-import { addAmounts, Amounts, checkAmounts } from "./Amounts";
+import { Amounts, checkAmounts } from "./Amounts";
 import { serviceError } from "./DataServiceError";
 import type { TransferResult, UpdateContext } from "./DataServiceTypes";
 import { DeltaEntry, withEntry } from "./Inbox";
 import { noYield } from "./pipeline/noYield";
 import type { ServiceContext } from "./ServiceContext";
-import { applySnapshot, commitInboxes, settleTransfer, snapshotEntry } from "./TransferResults";
+import { applySnapshot, commitInboxes, debitedCopy, settleTransfer, snapshotEntry } from "./TransferResults";
 
 /**
  * Trades between two players of this server and gifts to anyone. Each commits first as entries of the
@@ -34,7 +33,6 @@ export class Transfers {
 		if (!ctx.config.enableTransactions) throw serviceError("TransferFailed", "trades need enableTransactions");
 		const outcome = ctx.pipeline.run({
 			kind: "trade",
-			id: HttpService.GenerateGUID(false),
 			context,
 			lock: [playerA, playerB],
 			startedAt,
@@ -85,15 +83,12 @@ export class Transfers {
 		const delta: DeltaEntry = { k: "d", d: gift, f: fromId };
 		const outcome = ctx.pipeline.run({
 			kind: "gift",
-			id: HttpService.GenerateGUID(false),
 			context: { ...context, to: toId, amounts: gift },
 			lock: [fromId],
 			startedAt,
 			durable: true,
 			prepare: () => {
-				const session = ctx.sessions.require(fromId);
-				const after = deepCopy(session.profile.Data.data);
-				addAmounts(after, gift, -1, false);
+				const { session, after } = debitedCopy(ctx, fromId, gift);
 				return [{ session, after, worth: 1e6 }];
 			},
 			write: (sides, id) => {
