@@ -1,7 +1,8 @@
 import type { PipelineChange } from "@rbxts/roblox-data-service";
-import { storedValue } from "@rbxts/roblox-data-service/out/testing/Cloud";
-import { newServer, ServerHandle } from "@rbxts/roblox-data-service/out/testing/World";
-import type { CoinData } from "shared/CoinData";
+import { configureDataStoreFaults, storedValue } from "@rbxts/roblox-data-service/out/testing/Cloud";
+import { purchaseProduct, receiptCalls, unresolvedPurchases } from "@rbxts/roblox-data-service/out/testing/Marketplace";
+import { newServer, ServerHandle, stopOtherServers } from "@rbxts/roblox-data-service/out/testing/World";
+import { COIN_PACK, CoinData } from "shared/CoinData";
 
 // The game's own specs, on the headless runtime: every server below runs the game's scripts
 // (src/server/main.server.ts) from this project's tree, with the packed library as a dependency.
@@ -17,6 +18,8 @@ function economyOf(server: ServerHandle): EconomyModule {
 interface Ledger {
 	income: number;
 	swordsBought: number;
+	/** Coins granted by developer products. */
+	purchased: number;
 }
 
 function watch(server: ServerHandle, ledger: Ledger): void {
@@ -31,6 +34,7 @@ function watch(server: ServerHandle, ledger: Ledger): void {
 				const after = side.after as CoinData;
 				if (change.context.source === "income") ledger.income += after.coins - before.coins;
 				if (change.context.source === "shop") ledger.swordsBought += 1;
+				if (change.context.source === "purchase") ledger.purchased += after.coins - before.coins;
 			},
 		}),
 	);
@@ -52,7 +56,23 @@ function saved(userId: number): CoinData {
 	return raw.Data.data;
 }
 
+/** Yields until `condition` holds or `limit` virtual seconds pass. */
+function waitFor(condition: () => boolean, limit: number): void {
+	for (let waited = 0; !condition() && waited < limit; waited += 0.5) task.wait(0.5);
+}
+
+function grantedCalls(ids: Array<string>): number {
+	return receiptCalls()
+		.filter((c) => c.decision === "PurchaseGranted" && ids.includes(c.purchaseId))
+		.size();
+}
+
 export = () => {
+	afterEach(() => {
+		configureDataStoreFaults({});
+		stopOtherServers();
+	});
+
 	it("pays every loaded player one coin per tick through the functional update", () => {
 		const server = newServer();
 		server.addPlayer({ userId: 101 });
@@ -66,7 +86,7 @@ export = () => {
 	});
 
 	it("conserves coins and swords across income, purchases, trades and gifts on two servers", () => {
-		const ledger: Ledger = { income: 0, swordsBought: 0 };
+		const ledger: Ledger = { income: 0, swordsBought: 0, purchased: 0 };
 		const a = newServer();
 		const b = newServer();
 		watch(a, ledger);
@@ -128,5 +148,57 @@ export = () => {
 		expect(loaded(server, 301)!.settings.music).to.equal(false);
 		server.shutdown();
 		expect(saved(301).settings.music).to.equal(false);
+	});
+
+	it("grants each developer product purchase exactly once, and only after its save", () => {
+		const ledger: Ledger = { income: 0, swordsBought: 0, purchased: 0 };
+		const server = newServer();
+		watch(server, ledger);
+		const player = server.addPlayer({ userId: 401 });
+		waitLoaded(server, [401]);
+		const ids = new Array<string>();
+		for (let i = 0; i < 3; i++) {
+			ids.push(server.run(() => purchaseProduct(player, COIN_PACK.productId, 99)));
+			task.wait(4);
+		}
+		// A grant waits for ProfileService to confirm a save carrying it.
+		waitFor(() => unresolvedPurchases(401).size() === 0, 60);
+		expect(unresolvedPurchases(401).size()).to.equal(0);
+		expect(grantedCalls(ids)).to.equal(3);
+		expect(ledger.purchased).to.equal(300);
+		server.shutdown();
+		const data = saved(401);
+		for (const id of ids) expect(data.receipts[id]).to.equal(true);
+		expect(data.coins).to.equal(ledger.income + 300);
+	});
+
+	it("grants a purchase whose save failed once, on the player's next server", () => {
+		const ledger: Ledger = { income: 0, swordsBought: 0, purchased: 0 };
+		const a = newServer();
+		watch(a, ledger);
+		const player = a.addPlayer({ userId: 402 });
+		waitLoaded(a, [402]);
+		// Every save fails: the grant is recorded in memory but not confirmed, so the answer is NotProcessedYet.
+		configureDataStoreFaults({ errorRate: { UpdateAsync: 1, SetAsync: 1 } });
+		const id = a.run(() => purchaseProduct(player, COIN_PACK.productId, 99));
+		task.wait(40);
+		expect(grantedCalls([id])).to.equal(0);
+		expect(unresolvedPurchases(402).size()).to.equal(1);
+		configureDataStoreFaults({});
+		a.removePlayer(player);
+		task.wait(10);
+		const b = newServer();
+		watch(b, ledger);
+		b.addPlayer({ userId: 402 }); // Roblox offers the unresolved purchase again on join
+		waitLoaded(b, [402]);
+		waitFor(() => unresolvedPurchases(402).size() === 0, 60);
+		expect(unresolvedPurchases(402).size()).to.equal(0);
+		expect(grantedCalls([id])).to.equal(1);
+		expect(ledger.purchased).to.equal(100);
+		a.shutdown();
+		b.shutdown();
+		const data = saved(402);
+		expect(data.receipts[id]).to.equal(true);
+		expect(data.coins).to.equal(ledger.income + 100);
 	});
 };

@@ -6,7 +6,7 @@ import {
 	KeyRegistry,
 } from "@rbxts/roblox-data-service";
 import { Players, ReplicatedStorage } from "@rbxts/services";
-import { COIN_SCHEMA, COIN_TEMPLATE, COINS_PER_TICK, SETTINGS_SCHEMA, SWORD_PRICE } from "shared/CoinData";
+import { COIN_PACK, COIN_SCHEMA, COIN_TEMPLATE, COINS_PER_TICK, SETTINGS_SCHEMA, SWORD_PRICE } from "shared/CoinData";
 
 /** The server's DataService: loads each player on join, releases on leave and at shutdown. */
 export const dataService = createDataService({
@@ -81,6 +81,47 @@ export function tradeSword(seller: number, buyer: number, price: number) {
 /** Gives `amount` coins from a player here to any player, online anywhere or offline: delivered once. */
 export function giftCoins(from: number, to: number, amount: number) {
 	return dataService.SendGift(from, to, { coins: amount }, { source: "gift" }).tap(() => pushed(from, "coins"));
+}
+
+/** Receipts this server recorded itself: until their save is confirmed they must not be granted. */
+const recordedHere = new Set<string>();
+/** Receipts whose save this server saw confirmed. */
+const savedHere = new Set<string>();
+
+/**
+ * MarketplaceService.ProcessReceipt, Roblox's documented pattern: the purchase id is recorded in the
+ * player's data together with what it grants, in one functional update, and PurchaseGranted is returned
+ * only once a save carrying it reached the DataStore (`durable: true`). Roblox calls again (next purchase,
+ * next join, on whatever server) until it gets PurchaseGranted; a receipt already in the data is not
+ * granted twice.
+ */
+export function processReceipt(receipt: ReceiptInfo): Enum.ProductPurchaseDecision {
+	const id = receipt.PurchaseId;
+	if (receipt.ProductId !== COIN_PACK.productId) return Enum.ProductPurchaseDecision.NotProcessedYet;
+	// Called on join too, maybe before loadOnJoin finished: LoadPlayerData waits for that load.
+	const [loaded] = dataService.LoadPlayerData(receipt.PlayerId).await();
+	if (!loaded) return Enum.ProductPurchaseDecision.NotProcessedYet;
+	const [ok, result] = dataService
+		.UpdatePlayerData(
+			receipt.PlayerId,
+			(data) => {
+				if (data.receipts[id]) return undefined; // granted before: change nothing
+				recordedHere.add(id);
+				return { coins: data.coins + COIN_PACK.coins, receipts: { ...data.receipts, [id]: true } };
+			},
+			{ source: "purchase", durable: true, purchaseId: id },
+		)
+		.await();
+	if (!ok) return Enum.ProductPurchaseDecision.NotProcessedYet; // e.g. SaveFailed: recorded, not yet saved
+	if (result.changed) {
+		savedHere.add(id);
+		pushed(receipt.PlayerId, "coins");
+		return Enum.ProductPurchaseDecision.PurchaseGranted;
+	}
+	// Already in the data: loaded from the DataStore (so saved), or recorded here and saved since.
+	return !recordedHere.has(id) || savedHere.has(id)
+		? Enum.ProductPurchaseDecision.PurchaseGranted
+		: Enum.ProductPurchaseDecision.NotProcessedYet;
 }
 
 /** The remotes clients use to ask for a purchase, a trade or a gift (the server checks every argument). */
