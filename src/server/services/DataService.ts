@@ -18,6 +18,7 @@ import { OperationGate } from "./data/OperationGate";
 import type { PipelineStage } from "./data/pipeline/PipelineStage";
 import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
+import { ProfileViews } from "./data/ProfileViews";
 import { ProfileReleases } from "./data/ProfileReleases";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
@@ -49,6 +50,7 @@ import type {
 	ConsistencyReport,
 	DataServiceServices,
 	DataServiceStatistics,
+	DataStoreServiceLike,
 	HealthStatus,
 	MessagingServiceLike,
 	ProfileServiceLike,
@@ -102,6 +104,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
+	private readonly views?: ProfileViews<T>;
+	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
+	private readonly readStored: (userId: number) => unknown;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -137,6 +142,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const saves = new DurableSaves(this.config.operationTimeout, this.stats);
 		saves.onSaved = (session) => {
 			const mark = saves.savedMark(session);
+			// What other servers' views show is what the store holds: it changed with this save.
+			this.views?.invalidate(session.userId);
 			for (const listener of this.saveListeners) task.spawn(listener, session.userId, mark);
 		};
 		const warn = (message: string) => {
@@ -216,6 +223,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			adoption,
 		);
 		messaging.start();
+		const profiles = (
+			services.dataStoreService ?? (DataStoreService as unknown as DataStoreServiceLike)
+		).GetDataStore(this.config.profileStoreName);
+		// Past the engine's 4 s GetAsync cache, or a view read just after a save shows the value before it.
+		const fresh = new Instance("DataStoreGetOptions");
+		fresh.UseCache = false;
+		this.readStored = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
+		if (this.config.enableCaching) {
+			this.views = new ProfileViews<T>({
+				read: this.readStored,
+				view: storedData,
+				messaging: services.messagingService,
+				topic: `${this.config.topic}.Views`,
+				jobId,
+				warn,
+			});
+		}
 		if (this.config.bindPlayers) {
 			this.connections.push(
 				Players.PlayerRemoving.Connect((player) => this.releases.releaseLeaving(player.UserId)),
@@ -266,6 +290,31 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	GetPlayerData(playerId: number): T | undefined {
 		const session = this.ctx.sessions.get(playerId);
 		return session !== undefined ? (this.ctx.sessions.read(session) as T) : undefined;
+	}
+
+	/**
+	 * A read-only view of any player's data: a player held here answers from memory; any other (on another
+	 * server, or offline) from a cache of what the DataStore holds, kept at most 30 s and dropped on every
+	 * server when the player's holder saves (a lost invalidation message is bounded by the 30 s), so a view
+	 * costs a DataStore read only when none is cached. With `enableCaching: false` every view of a player
+	 * not held here reads the DataStore.
+	 *
+	 * @returns the data (frozen when it comes from the cache), or undefined for a player without data;
+	 *   rejects with `InvalidArgument` or `LoadFailed` (the read failed).
+	 * @example
+	 * ```ts
+	 * const friend = await dataService.ViewPlayerData(friendId);
+	 * print(friend?.coins);
+	 * ```
+	 */
+	ViewPlayerData(playerId: number): Promise<Readonly<T> | undefined> {
+		return this.operation("LoadFailed", () => {
+			checkPlayerId(playerId, "playerId");
+			const session = this.ctx.sessions.get(playerId);
+			if (session !== undefined) return this.ctx.sessions.read(session) as T;
+			if (this.views !== undefined) return this.views.get(playerId).expect();
+			return storedData<T>(this.readStored(playerId));
+		});
 	}
 
 	/**
@@ -517,6 +566,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				hits: cacheStats.hits,
 				misses: cacheStats.misses,
 				size: this.cache.size(),
+				views: this.views?.getStats().views ?? 0,
+				viewReads: this.views?.getStats().reads ?? 0,
 			},
 			validator: { validated: this.ctx.validator.validated, rejected: this.stats.rejectedUpdates },
 			profiles: { criticalState: ps.CriticalState === true, issueCount: ps.ServiceIssueCount ?? 0 },
@@ -574,6 +625,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	Destroy(): void {
 		this.presence.stop();
 		this.ctx.rooms.messaging.stop();
+		this.views?.destroy();
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
 	}
@@ -634,6 +686,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.ctx.warn(`player ${player.UserId} could not be loaded: ${toServiceError(err, "LoadFailed").message}`);
 		player.Kick("Your data could not be loaded. Please rejoin.");
 	}
+}
+
+/** The game's data inside a stored profile value (undefined for a player without one). */
+function storedData<T>(stored: unknown): T | undefined {
+	return (stored as { Data?: { data?: T } } | undefined)?.Data?.data;
 }
 
 /** Throws `TimedOut` when an operation started at `startedAt` waited longer than `timeout` for its lock. */

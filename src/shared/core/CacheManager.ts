@@ -7,7 +7,10 @@ import type { CacheNode } from "./cache/CacheNode";
 import type { CacheStats } from "./cache/CacheStats";
 import type { Codec } from "./cache/Codec";
 import { createEvictionPolicy } from "./cache/createEvictionPolicy";
+import { FrequencySketch } from "./cache/FrequencySketch";
+import { LruPolicy } from "./cache/LruPolicy";
 import { LzCodec } from "./cache/LzCodec";
+import type { NodeList } from "./cache/NodeList";
 import { measureValue } from "./cache/measureValue";
 import { TagIndex } from "./cache/TagIndex";
 
@@ -36,7 +39,10 @@ export interface CacheSetOptions {
 	ttl?: number;
 }
 
-const CONFIG_OPTIONS = new Set(["levels", "promoteAfter", "clock", "codec", "json", "onCorrupt"]);
+const CONFIG_OPTIONS = new Set(["levels", "promoteAfter", "admission", "clock", "codec", "json", "onCorrupt"]);
+
+/** Increments between two halvings of the frequency counts, per entry of capacity (TinyLFU: 10 to 20). */
+const SAMPLE_PER_ENTRY = 20;
 
 function fail(kind: "InvalidConfig" | "InvalidArgument", message: string): never {
 	throw new CacheError(kind, message);
@@ -84,8 +90,17 @@ function resolveLevel(name: CacheLevelName, override: unknown): CacheLevelConfig
  *
  * - `set` writes into L1. A full level pushes its policy's victim (LRU, LFU or FIFO, per level) down one
  *   level (a demotion); the last level drops it (an eviction). Expired victims are dropped, not demoted.
+ * - Frequency decides who goes down and who leaves once the cache is full (W-TinyLFU's admission, with L1
+ *   as its window): every read is counted per key in an aged frequency sketch. An entry pushed out of L1
+ *   takes the place of a lower level's victim only if it was read at least as often recently; otherwise
+ *   it skips the level, and at the last level it leaves the cache instead of the victim (a rejection). So
+ *   a scan of keys read once passes through L1 without flushing the keys read often. Ties with reads
+ *   counted go to the entry already there; entries never read keep the seed's order (newest stays). While
+ *   a lower level has room, each level's policy alone decides. `admission: false` turns the filter off.
  * - A read of an entry in L2 or L3 counts a hit for that level; after `promoteAfter` hits there (default 2)
  *   the entry moves up one level, swapping places with the hotter level's victim.
+ * - Values are kept by reference and measured once, off the `set` path: when they first enter a level that
+ *   compresses, or when `getStats` is called; the byte counts are then exact sums of those measures.
  * - An entry expires `ttl` seconds after it entered its current level (L1 60 s, L2 300 s, L3 3600 s by
  *   default), or at its own `ttl` from `set`, whichever is first; the clock is injected (default os.clock).
  *   An expired entry is never returned.
@@ -108,6 +123,12 @@ export class CacheManager<V extends defined = defined> {
 	private readonly levels: Array<CacheLevel>;
 	private readonly nodes = new Map<string, CacheNode>();
 	private readonly tags = new TagIndex();
+	/** L1, read on the hot path of `get` without indexing `levels`. */
+	private readonly l1: CacheLevel;
+	/** L1's policy when it is LRU (a queue): `get` moves a hit to its tail in line, without a call. */
+	private readonly l1Lru?: NodeList;
+	private readonly sketch: FrequencySketch;
+	private readonly admission: boolean;
 	private readonly promoteAfter: number;
 	private readonly clock: () => number;
 	private readonly codec: Codec;
@@ -116,8 +137,11 @@ export class CacheManager<V extends defined = defined> {
 	/** Corrupt entries found during an operation, reported once the cache is consistent again. */
 	private pendingReports = new Array<CacheError>();
 	private entryCount = 0;
-	private hitCount = 0;
+	/** Sets since getStats last measured every value: while 0, no entry awaits measuring. */
+	private unmeasured = 0;
+	private measurements = 0;
 	private missCount = 0;
+	private rejections = 0;
 	private promotions = 0;
 	private demotions = 0;
 	private evictions = 0;
@@ -158,6 +182,16 @@ export class CacheManager<V extends defined = defined> {
 			fail("InvalidConfig", `promoteAfter must be a whole number of at least 1, got ${tostring(promoteAfter)}`);
 		}
 		this.promoteAfter = promoteAfter;
+		const admission = config.admission ?? true;
+		if (!typeIs(admission, "boolean"))
+			fail("InvalidConfig", `admission must be a boolean, got ${typeOf(admission)}`);
+		this.admission = admission;
+		this.l1 = this.levels[0];
+		const l1Policy = this.l1.policy;
+		if (l1Policy instanceof LruPolicy) this.l1Lru = l1Policy;
+		let capacity = 0;
+		for (const level of this.levels) capacity += level.config.capacity;
+		this.sketch = new FrequencySketch(capacity * SAMPLE_PER_ENTRY);
 		this.clock = config.clock ?? os.clock;
 		this.codec = config.codec ?? new LzCodec();
 		this.json = config.json ?? HttpService;
@@ -201,25 +235,40 @@ export class CacheManager<V extends defined = defined> {
 				if (options.tags.size() > 0) tags = [...options.tags];
 			}
 		}
-		this.delete(key);
-		const [rawBytes, plain] = measureValue(value);
+		const old = this.nodes.get(key);
+		if (old) this.drop(old, this.levels[old.level]);
+		// Every field is written here, so the node's table is allocated once at its final size.
 		const node: CacheNode = {
 			key,
 			raw: value,
-			rawBytes,
-			plain,
-			bytes: rawBytes,
+			payload: undefined,
+			rawBytes: -1,
+			plain: false,
+			bytes: 0,
 			level: 0,
 			expiresAt: 0,
 			deadline,
 			hits: 0,
 			tags,
+			prev: undefined,
+			next: undefined,
+			bucket: undefined,
 		};
 		this.nodes.set(key, node);
 		this.entryCount += 1;
+		this.unmeasured += 1;
 		if (tags) this.tags.add(key, tags);
-		this.admit(node, 0, this.clock());
-		this.flushReports();
+		const now = this.clock();
+		const l1 = this.l1;
+		let out: CacheNode | undefined;
+		if (l1.size >= l1.config.capacity) {
+			out = l1.policy.victim()!;
+			this.unlink(out, l1);
+			l1.evictions += 1;
+		}
+		this.place(node, l1, now);
+		if (out !== undefined) this.descend(out, 1, now);
+		if (this.pendingReports.size() > 0) this.flushReports();
 	}
 
 	/**
@@ -234,8 +283,38 @@ export class CacheManager<V extends defined = defined> {
 	 */
 	get(key: string): V | undefined {
 		const node = this.nodes.get(key);
+		// The hot path, an unexpired L1 hit: no promotion is possible and the frequency sketch hears of the
+		// hit only when the entry leaves L1 (node.hits), so this is a lookup, a clock read and the touch.
+		if (node !== undefined && node.level === 0) {
+			const raw = node.raw;
+			if (raw !== undefined && this.clock() < node.expiresAt) {
+				node.hits += 1;
+				const l1 = this.l1;
+				l1.hits += 1;
+				const list = this.l1Lru;
+				if (list === undefined) {
+					l1.policy.touch(node);
+				} else if (list.tail !== node) {
+					// LruPolicy.touch written out: calls cost more than the moves on this VM. The node is not the
+					// tail, so it has a next node, and the tail exists.
+					const prev = node.prev;
+					const after = node.next!;
+					if (prev) prev.next = after;
+					else list.head = after;
+					after.prev = prev;
+					const tail = list.tail!;
+					tail.next = node;
+					node.prev = tail;
+					node.next = undefined;
+					list.tail = node;
+					list.counter.touches += prev ? 5 : 4;
+				}
+				return raw as V;
+			}
+		}
 		if (!node) {
 			this.missCount += 1;
+			this.sketch.increment(key);
 			return undefined;
 		}
 		const now = this.clock();
@@ -245,6 +324,7 @@ export class CacheManager<V extends defined = defined> {
 			this.expirations += 1;
 			this.drop(node, level);
 			this.missCount += 1;
+			this.sketch.increment(key);
 			return undefined;
 		}
 		let value = node.raw;
@@ -253,11 +333,11 @@ export class CacheManager<V extends defined = defined> {
 			if (value === undefined) {
 				this.drop(node, level);
 				this.missCount += 1;
+				this.sketch.increment(key);
 				this.flushReports();
 				return undefined;
 			}
 		}
-		this.hitCount += 1;
 		level.hits += 1;
 		node.hits += 1;
 		level.policy.touch(node);
@@ -320,10 +400,7 @@ export class CacheManager<V extends defined = defined> {
 	 * ```
 	 */
 	clear() {
-		for (const [, node] of this.nodes) {
-			const level = this.levels[node.level];
-			level.remove(node);
-		}
+		for (const [, node] of this.nodes) this.unlink(node, this.levels[node.level]);
 		this.nodes.clear();
 		this.tags.clear();
 		this.entryCount = 0;
@@ -378,7 +455,20 @@ export class CacheManager<V extends defined = defined> {
 	 * ```
 	 */
 	getStats(): CacheStats {
-		let reached = this.hitCount + this.missCount;
+		if (this.unmeasured > 0) {
+			// Values set since the last call and still in levels that do not compress: measured now, once.
+			for (const [, node] of this.nodes) {
+				if (node.rawBytes < 0) {
+					this.measure(node);
+					node.bytes = node.rawBytes;
+					this.levels[node.level].bytes += node.bytes;
+				}
+			}
+			this.unmeasured = 0;
+		}
+		let hits = 0;
+		for (const level of this.levels) hits += level.hits;
+		let reached = hits + this.missCount;
 		let bytes = 0;
 		const levels = this.levels.map((level) => {
 			reached -= level.hits;
@@ -397,11 +487,13 @@ export class CacheManager<V extends defined = defined> {
 		});
 		return {
 			levels,
-			hits: this.hitCount,
+			hits,
 			misses: this.missCount,
 			promotions: this.promotions,
 			demotions: this.demotions,
 			evictions: this.evictions,
+			rejections: this.rejections,
+			frequencyKeys: this.sketch.size(),
 			expirations: this.expirations,
 			corruptions: this.corruptions,
 			compressedEntries: this.compressedEntries,
@@ -434,40 +526,93 @@ export class CacheManager<V extends defined = defined> {
 	}
 
 	/**
-	 * Places `node` into level `index`, pushing victims down level by level; a victim of the last level, or
-	 * an expired one, leaves the cache. At most one node moves per level.
+	 * Values measured (walked to estimate their bytes) since construction: the specs' proof that `set` and
+	 * `get` never walk a value and that each value is measured once.
+	 * @internal
 	 */
-	private admit(node: CacheNode, index: number, now: number) {
-		let carry: CacheNode | undefined = node;
-		while (carry !== undefined && index < this.levels.size()) {
-			const level = this.levels[index];
-			let out: CacheNode | undefined;
-			if (level.isFull()) {
-				out = level.policy.victim()!;
-				level.remove(out);
-				level.evictions += 1;
+	_measurements() {
+		return this.measurements;
+	}
+
+	/**
+	 * Finds a place for `node`, which just left level `index - 1` (unlinked), in level `index` or below. When
+	 * every level below is full, so that some entry must leave the cache, frequency decides (W-TinyLFU's
+	 * admission): a full level keeps its victim when the victim was read more often than `node`, and `node`
+	 * tries the next level; otherwise the victim goes down in its place. While a level below has room, each
+	 * level's own policy alone decides (the victim goes down). Whatever passes the last level, or expired,
+	 * leaves the cache. At most one node moves per level.
+	 */
+	private descend(node: CacheNode, index: number, now: number) {
+		const count = this.levels.size();
+		let from = this.levels[index - 1];
+		let crowded = this.admission;
+		for (let i = index; crowded && i < count; i++) {
+			const below = this.levels[i];
+			crowded = below.size >= below.config.capacity;
+		}
+		for (;;) {
+			if (now >= node.expiresAt) {
+				from.expirations += 1;
+				this.expirations += 1;
+				this.forget(node);
+				return;
 			}
-			this.place(carry, level, now);
-			if (out !== undefined && now >= out.expiresAt) {
+			if (index >= count) {
+				this.evictions += 1;
+				this.forget(node);
+				return;
+			}
+			const level = this.levels[index];
+			if (level.size < level.config.capacity) {
+				this.demotions += 1;
+				this.place(node, level, now);
+				return;
+			}
+			const victim = level.policy.victim()!;
+			if (now >= victim.expiresAt) {
+				this.unlink(victim, level);
 				level.expirations += 1;
 				this.expirations += 1;
-				this.forget(out);
-				out = undefined;
-			} else if (out !== undefined && index + 1 < this.levels.size()) {
+				this.forget(victim);
 				this.demotions += 1;
+				this.place(node, level, now);
+				return;
 			}
-			carry = out;
+			if (crowded && this.loses(node, victim)) {
+				if (index + 1 >= count) {
+					this.rejections += 1;
+					this.evictions += 1;
+					this.forget(node);
+					return;
+				}
+				index += 1;
+				continue;
+			}
+			this.unlink(victim, level);
+			level.evictions += 1;
+			this.demotions += 1;
+			this.place(node, level, now);
+			node = victim;
+			from = level;
 			index += 1;
 		}
-		if (carry !== undefined) {
-			this.evictions += 1;
-			this.forget(carry);
-		}
+	}
+
+	/**
+	 * Whether `candidate` must yield to `incumbent`: it was read less often recently, or as often with reads
+	 * counted (TinyLFU keeps the incumbent on ties, so keys read once cannot push out keys read once before
+	 * them). Two entries never read keep the seed's order: the newer one stays.
+	 */
+	private loses(candidate: CacheNode, incumbent: CacheNode) {
+		const counts = this.sketch.counts;
+		const mine = (counts.get(candidate.key) ?? 0) + candidate.hits;
+		const theirs = (counts.get(incumbent.key) ?? 0) + incumbent.hits;
+		return mine < theirs || (mine === theirs && mine > 0);
 	}
 
 	/** Moves `node` from `level` up one level, swapping it with that level's victim when it is full. */
 	private promote(node: CacheNode, level: CacheLevel, value: defined, now: number) {
-		level.remove(node);
+		this.unlink(node, level);
 		if (node.payload !== undefined) {
 			// Already decoded by this read: keep the value, the hotter level re-compresses if it wants to.
 			this.compressedEntries -= 1;
@@ -480,7 +625,7 @@ export class CacheManager<V extends defined = defined> {
 		let out: CacheNode | undefined;
 		if (target.isFull()) {
 			out = target.policy.victim()!;
-			target.remove(out);
+			this.unlink(out, target);
 			target.evictions += 1;
 		}
 		this.place(node, target, now);
@@ -503,7 +648,13 @@ export class CacheManager<V extends defined = defined> {
 	private place(node: CacheNode, level: CacheLevel, now: number) {
 		const threshold = level.config.compressAbove;
 		if (node.payload === undefined) {
-			if (node.plain && node.rawBytes >= threshold) this.compress(node);
+			if (threshold !== math.huge) {
+				if (node.rawBytes < 0) {
+					this.measure(node);
+					node.bytes = node.rawBytes;
+				}
+				if (node.plain && node.rawBytes >= threshold) this.compress(node);
+			}
 		} else if (node.rawBytes < threshold) {
 			const value = this.decode(node);
 			if (value === undefined) {
@@ -516,7 +667,20 @@ export class CacheManager<V extends defined = defined> {
 			this.compressedEntries -= 1;
 		}
 		node.expiresAt = math.min(now + level.config.ttl, node.deadline);
-		level.insert(node);
+		// CacheLevel.insert written out (one call less per move).
+		node.level = level.index;
+		node.hits = 0;
+		level.policy.add(node);
+		level.size += 1;
+		level.bytes += node.bytes;
+	}
+
+	/** Measures the value of `node` (not yet measured) once: its bytes, and whether JSON keeps it intact. */
+	private measure(node: CacheNode) {
+		const [bytes, plain] = measureValue(node.raw);
+		node.rawBytes = bytes;
+		node.plain = plain;
+		this.measurements += 1;
 	}
 
 	private compress(node: CacheNode) {
@@ -553,8 +717,20 @@ export class CacheManager<V extends defined = defined> {
 
 	/** Unlinks `node` from `level` and forgets it. */
 	private drop(node: CacheNode, level: CacheLevel) {
-		level.remove(node);
+		this.unlink(node, level);
 		this.forget(node);
+	}
+
+	/** Unlinks `node` from `level`, handing the hits it collected there to the frequency sketch. */
+	private unlink(node: CacheNode, level: CacheLevel) {
+		// CacheLevel.remove written out (one call less per move).
+		level.policy.remove(node);
+		level.size -= 1;
+		level.bytes -= node.bytes;
+		if (node.hits > 0) {
+			this.sketch.add(node.key, node.hits);
+			node.hits = 0;
+		}
 	}
 
 	/** Forgets a node that is in no level: its key, its tags and its compressed count. */

@@ -222,6 +222,32 @@ export = () => {
 			expect(result.conflict!.conflictingFields[0]).to.equal("c");
 		});
 
+		it("merges fields both sides changed to equal values without reporting them as conflicts", () => {
+			const dal = new DataAccessLayer();
+			dal.write(ref, { a: 1, b: 1, tags: ["x"] }).expect();
+			dal.read(ref).expect();
+			dal.write(ref, { a: 1, b: 2, tags: ["x", "y"] }).expect(); // someone else made the same changes first
+			// Equal, not the same table: the merge compares values.
+			const result = dal
+				.updateVersioned(ref, 1, { a: 9, b: 2, tags: ["x", "y"] }, { strategy: "merge" })
+				.expect();
+			const data = result.document.data as { a: number; b: number; tags: Array<string> };
+			expect(result.conflict!.conflictingFields.join(",")).to.equal("");
+			expect(result.conflict!.resolution).to.equal("merged");
+			expect(data.a).to.equal(9);
+			expect(data.b).to.equal(2);
+			expect(data.tags.join(",")).to.equal("x,y");
+			// Only equal changes: nothing to write, nothing in conflict.
+			const version = result.document.version;
+			dal.write(ref, { a: 9, b: 3, tags: ["x", "y"] }).expect();
+			const echo = dal
+				.updateVersioned(ref, version, { a: 9, b: 3, tags: ["x", "y"] }, { strategy: "merge" })
+				.expect();
+			expect(echo.conflict!.conflictingFields.join(",")).to.equal("");
+			expect(echo.conflict!.resolution).to.equal("kept_server");
+			expect(echo.document.version).to.equal(version + 1);
+		});
+
 		it("uses a custom resolver", () => {
 			const dal = new DataAccessLayer();
 			dal.write(ref, { n: 1 }).expect();

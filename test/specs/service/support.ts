@@ -50,6 +50,7 @@ type Method = (this: void, self: unknown, ...args: Array<unknown>) => unknown;
 const METHODS = [
 	"LoadPlayerData",
 	"GetPlayerData",
+	"ViewPlayerData",
 	"UpdatePlayerData",
 	"IncrementPlayerData",
 	"Trade",

@@ -1,5 +1,5 @@
 import { resetCloud } from "../harness/Cloud";
-import { configureFaults } from "../harness/Faults";
+import { configureFaults, withFaults } from "../harness/Faults";
 import { stopOtherServers } from "../harness/World";
 import { dataServiceSyncServer, startClient } from "./DataServiceFixture";
 import { STATE_PRIORITIES } from "./SyncFixture";
@@ -42,6 +42,31 @@ export = () => {
 		expect(heard.includes("rejected")).to.equal(true);
 		expect(client.run(() => manager.GetState("level"))).to.equal(1);
 		expect(server.run(() => service.GetPlayerData(4242)!.level)).to.equal(1);
+	});
+
+	it("refuses a proposal made from a version the server changed meanwhile, keeping the server's value", () => {
+		const { server, service, authority, player, client, manager } = world();
+		const heard = new Array<{ changeType: string; reason?: string }>();
+		client.run(() =>
+			manager.AddChangeListener("level", (_n, _o, changeType, info) =>
+				heard.push({ changeType, reason: info.reason }),
+			),
+		);
+		// Each way takes 0.5 s: the server's push and the client's proposal (from version 0) cross on the wire.
+		withFaults({ remotes: { latency: { min: 0.5, max: 0.5 } } }, () => {
+			server.run(() => {
+				service.UpdatePlayerData(4242, { level: 50 }, { source: "quest" }).expect();
+				authority.changed(player, "level");
+			});
+			client.run(() => manager.SetState("level", 7, STATE_PRIORITIES.CRITICAL));
+			task.wait(3);
+		});
+		expect(server.run(() => service.GetPlayerData(4242)!.level)).to.equal(50);
+		expect(client.run(() => manager.GetState("level"))).to.equal(50);
+		expect(client.run(() => manager.GetLevel("level").version)).to.equal(1);
+		const rejected = heard.filter((h) => h.changeType === "rejected");
+		expect(rejected.size()).to.equal(1);
+		expect(rejected[0].reason).to.equal("conflict");
 	});
 
 	it("refuses a proposal for a server-only field and pushes the server's own changes", () => {

@@ -120,6 +120,26 @@ export = () => {
 			expect(loop.authority.read(loop.player, "nickname").version).to.equal(2);
 		});
 
+		it("drops a change made on top of a refused one with it, rolls back to the server's value, and sends neither", () => {
+			const loop = new Loopback();
+			loop.connect();
+			const heard = listen(loop.client, "settings");
+			loop.client.SetState("settings", { music: false, volume: 7 }, STATE_PRIORITIES.CRITICAL);
+			// Made while the first is in flight, from the value the player saw: it waits behind it.
+			loop.client.SetState("settings", { music: false, volume: 0.2 }, STATE_PRIORITIES.NORMAL);
+			loop.deliver();
+			const shown = loop.client.GetState("settings") as { music: boolean; volume: number };
+			expect(`music ${shown.music}, volume ${shown.volume}`).to.equal("music true, volume 0.5");
+			expect(loop.client.GetLevel("settings").level).to.equal("confirmed");
+			expect(loop.client.HasPending()).to.equal(false);
+			expect(heard.map((h) => h.changeType).join(",")).to.equal("local,local,rejected");
+			expect((heard[2].old as { volume: number }).volume).to.equal(0.2);
+			for (let i = 0; i < 20; i++) loop.step(0.25);
+			expect(proposals(loop).size()).to.equal(1);
+			expect(loop.authority.read(loop.player, "settings").version).to.equal(0);
+			expect(heard.size()).to.equal(3);
+		});
+
 		it("retries a lost proposal with the same id and backoff, and applies it once", () => {
 			const loop = new Loopback();
 			loop.connect();

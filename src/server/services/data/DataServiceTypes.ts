@@ -13,6 +13,13 @@ export interface ProfileServiceLike {
 	readonly GetProfileStore: (this: void, name: string, template: object) => ProfileStore<object, unknown>;
 }
 
+/** The DataStoreService method ViewPlayerData calls. */
+export interface DataStoreServiceLike {
+	GetDataStore(name: string): {
+		GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, ...Array<unknown>]>;
+	};
+}
+
 /** The MessagingService methods the service calls. */
 export interface MessagingServiceLike {
 	PublishAsync(topic: string, message: unknown): void;
@@ -26,6 +33,8 @@ export interface DataServiceServices {
 	/** Holds the servers' heartbeats (which session-lock holders are alive). */
 	readonly memoryStoreService?: MemoryStoreServiceLike;
 	readonly dataAccessLayer?: DataAccessLayer;
+	/** Reads other players' profiles for ViewPlayerData (ProfileService writes them). */
+	readonly dataStoreService?: DataStoreServiceLike;
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
 	/** Reads the legacy value of a `store`/`key` adoption source (default: DataStoreService). */
@@ -146,6 +155,9 @@ export interface DataServiceStatistics {
 		readonly hits: number;
 		readonly misses: number;
 		readonly size: number;
+		/** ViewPlayerData of players not held here: views served, and DataStore reads they cost. */
+		readonly views: number;
+		readonly viewReads: number;
 	};
 	readonly validator: { readonly validated: number; readonly rejected: number };
 	readonly profiles: { readonly criticalState: boolean; readonly issueCount: number };

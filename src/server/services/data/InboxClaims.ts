@@ -5,6 +5,13 @@ import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
 import { toServiceError } from "./TransferResults";
 
+/** What a delivery leaves to finish outside the lock: the inbox it read, entries to remove, the save to await. */
+interface Delivered {
+	readonly inbox: InboxDocument;
+	readonly removable: ReadonlyArray<string>;
+	readonly mark?: number;
+}
+
 /** Claims of one player tried in a row after failures before waiting for the next nudge or load. */
 const MAX_CLAIM_ATTEMPTS = 5;
 
@@ -23,10 +30,19 @@ export class InboxClaims {
 
 	/**
 	 * Applies whatever the inbox holds for a held player (saving before removing the entries), then answers
-	 * the trade offers waiting in it and refunds its own expired ones. The caller holds the player's lock.
+	 * the trade offers waiting in it and refunds its own expired ones. The caller holds the player's lock
+	 * (a load); {@link claimQuietly} holds it only while the delivery is applied.
 	 * @param known - the inbox as just read or written (the load's token write), saving a read.
 	 */
 	claim(session: Session, depth = 0, known?: InboxDocument): void {
+		this.settle(session, this.deliver(session, known), depth);
+	}
+
+	/**
+	 * Under the player's lock: reads the inbox and applies what it holds that the profile has not applied
+	 * (one `delivery` through the pipeline). Returns what {@link settle} finishes outside the lock.
+	 */
+	private deliver(session: Session, known?: InboxDocument): Delivered {
 		const ctx = this.ctx;
 		const inbox = known ?? ctx.inboxes.read(session.userId);
 		if (!heldBy(inbox, session.token)) {
@@ -37,6 +53,7 @@ export class InboxClaims {
 		const applied = new Set<string>();
 		for (const [id] of pairs(stored.applied)) applied.add(id);
 		const plan = planClaim(inbox, applied);
+		let mark: number | undefined;
 		if (plan.newlyApplied.size() > 0) {
 			const outcome = ctx.pipeline.run({
 				kind: "delivery",
@@ -78,21 +95,37 @@ export class InboxClaims {
 				if (entry.x !== undefined && entry.o !== undefined) ctx.rooms.offers.noteOutcome(entry.x, entry.o);
 			}
 			ctx.stats.inboxClaims += plan.newlyApplied.size();
-			ctx.saves.waitSaved(session, outcome.marks[0].mark);
+			mark = outcome.marks[0].mark;
 		} else if (plan.removable.some((id) => !this.isSaved(session, id))) {
 			// Entries are removed only once what they changed is saved (a transfer of this session may still be
 			// waiting for its save: removing its entry first would lose it in a crash).
 			session.unsaved += 1e6;
-			ctx.saves.waitSaved(session, ctx.saves.mark(session));
+			mark = ctx.saves.mark(session);
 		}
-		if (plan.removable.size() > 0) this.removeEntries(session, new Set(plan.removable));
+		return { inbox, removable: plan.removable, mark };
+	}
+
+	/**
+	 * Outside the lock (a save takes seconds: ProfileService writes a key at most every 7 s, and the
+	 * player's updates must not wait for it): waits for the delivery's save, removes the entries, answers
+	 * the offers in escrow and refunds expired ones of the player's own.
+	 */
+	private settle(session: Session, delivered: Delivered, depth: number): void {
+		const ctx = this.ctx;
+		if (delivered.mark !== undefined) ctx.saves.waitSaved(session, delivered.mark);
+		if (delivered.removable.size() > 0) this.removeEntries(session, new Set(delivered.removable));
 		let refunded = false;
-		for (const [key, entry] of pairs(inbox.e)) {
+		for (const [key, entry] of pairs(delivered.inbox.e)) {
 			if (entry.k === "x") ctx.rooms.offers.answer(session, key, entry);
 			else if (entry.k === "o" && ctx.rooms.offers.expire(session, key.sub(1, -3), entry)) refunded = true;
 		}
 		// A refund was written to this inbox: deliver it now (it holds no offer that could loop).
-		if (refunded && depth === 0) this.claim(session, 1);
+		if (refunded && depth === 0) this.settle(session, this.deliverLocked(session), 1);
+	}
+
+	/** {@link deliver} under the player's lock (the lock is reentrant: a load's claim holds it already). */
+	private deliverLocked(session: Session): Delivered {
+		return this.ctx.locks.run(tostring(session.userId), () => this.deliver(session));
 	}
 
 	/**
@@ -101,12 +134,11 @@ export class InboxClaims {
 	 */
 	claimQuietly(playerId: number, attempt = 1): void {
 		const ctx = this.ctx;
-		const [ok, err] = pcall(() =>
-			ctx.locks.run(tostring(playerId), () => {
-				const session = ctx.sessions.get(playerId);
-				if (session !== undefined && session.profile.IsActive()) this.claim(session);
-			}),
-		);
+		const [ok, err] = pcall(() => {
+			const session = ctx.sessions.get(playerId);
+			if (session === undefined || !session.profile.IsActive()) return;
+			this.settle(session, this.deliverLocked(session), 0);
+		});
 		if (ok) return;
 		const failure = toServiceError(err, "LoadFailed");
 		ctx.warn(`inbox claim of ${playerId} failed: ${failure.message}`);

@@ -56,6 +56,11 @@ export interface CacheConfig {
 	levels?: Partial<Record<CacheLevelName, Partial<CacheLevelConfig>>>;
 	/** Hits within L2 or L3 after which an entry moves up one level (default 2). */
 	promoteAfter?: number;
+	/**
+	 * Whether read frequency decides which entry goes down a level or leaves the cache (default true); false
+	 * keeps the plain cascade, where the newest entry always stays and the oldest of L3 leaves.
+	 */
+	admission?: boolean;
 	/** Seconds, read for every TTL (default os.clock, which the headless runtime drives virtually). */
 	clock?: () => number;
 	/** The compressor for large entries (default LzCodec). */

@@ -1,13 +1,14 @@
 import type { CacheLevelConfig, CacheLevelName } from "./CacheConfig";
-import type { CacheNode } from "./CacheNode";
 import type { EvictionPolicy } from "./EvictionPolicy";
 
 /**
- * One level of the cache: its settings, its eviction policy and its running counts.
+ * One level of the cache: its settings, its eviction policy and its running counts. CacheManager links
+ * nodes into the policy and keeps `size` and `bytes` itself (in line: on the VM a call costs more than the
+ * bookkeeping it would hide).
  * @example
  * ```ts
  * const l1 = new CacheLevel(0, "L1", DEFAULT_CACHE_LEVELS.L1, new LruPolicy());
- * if (!l1.isFull()) l1.insert(node);
+ * if (!l1.isFull()) l1.policy.add(node);
  * ```
  * @internal
  */
@@ -26,22 +27,6 @@ export class CacheLevel {
 		readonly config: Readonly<CacheLevelConfig>,
 		readonly policy: EvictionPolicy,
 	) {}
-
-	/** Links `node` into the level; the caller has made room and set its expiry. */
-	insert(node: CacheNode) {
-		node.level = this.index;
-		node.hits = 0;
-		this.policy.add(node);
-		this.size += 1;
-		this.bytes += node.bytes;
-	}
-
-	/** Unlinks `node`, which is in this level. */
-	remove(node: CacheNode) {
-		this.policy.remove(node);
-		this.size -= 1;
-		this.bytes -= node.bytes;
-	}
 
 	isFull() {
 		return this.size >= this.config.capacity;

@@ -5,7 +5,7 @@ import type { LfuBucket } from "./LfuPolicy";
  * `bucket` for LFU), so moving or evicting an entry never searches a level.
  * @example
  * ```ts
- * const node: CacheNode = { key: "a", raw: 1, rawBytes: 8, plain: true, bytes: 8, level: 0, expiresAt: 60,
+ * const node: CacheNode = { key: "a", raw: 1, rawBytes: -1, plain: true, bytes: 0, level: 0, expiresAt: 60,
  * 	deadline: math.huge, hits: 0 };
  * ```
  * @internal
@@ -16,14 +16,20 @@ export interface CacheNode {
 	raw?: defined;
 	/** The compressed JSON text, when the entry is stored compressed. */
 	payload?: buffer;
-	/** Approximate size of the value uncompressed, in bytes. */
-	readonly rawBytes: number;
+	/**
+	 * Approximate size of the value uncompressed, in bytes; -1 until measured. A value is measured once, off
+	 * the set path: when it first enters a level that compresses, or when statistics are read.
+	 */
+	rawBytes: number;
 	/**
 	 * Whether compression may be tried: the value survives a JSON round trip unchanged, and no earlier try
-	 * found that compression fails to shrink it.
+	 * found that compression fails to shrink it. Meaningful once rawBytes is measured.
 	 */
 	plain: boolean;
-	/** Approximate bytes this entry holds now (rawBytes, or the payload's length when compressed). */
+	/**
+	 * Approximate bytes this entry adds to its level's count now: rawBytes, the payload's length when
+	 * compressed, or 0 while unmeasured.
+	 */
 	bytes: number;
 	/** Index of the level holding the entry (0 = L1). */
 	level: number;
@@ -31,7 +37,10 @@ export interface CacheNode {
 	expiresAt: number;
 	/** Clock reading past which the entry may never live, from a per-entry TTL (math.huge if none). */
 	readonly deadline: number;
-	/** Hits since the entry entered its current level. */
+	/**
+	 * Hits since the entry entered its current level: counts toward promotion, and toward the frequency
+	 * sketch, which receives them when the entry leaves the level (so a hit never touches the sketch).
+	 */
 	hits: number;
 	readonly tags?: ReadonlyArray<string>;
 	prev?: CacheNode;

@@ -14,7 +14,10 @@ export interface CacheLevelStats {
 	readonly policy: EvictionPolicyName;
 	readonly capacity: number;
 	readonly entries: number;
-	/** Approximate bytes held (compressed entries count their compressed size). */
+	/**
+	 * Approximate bytes held (compressed entries count their compressed size). Each value is measured once,
+	 * when it first enters a compressing level or when statistics are read, so the figure is exact for it.
+	 */
 	readonly bytes: number;
 	/** Reads served by this level. */
 	readonly hits: number;
@@ -43,8 +46,15 @@ export interface CacheStats {
 	readonly promotions: number;
 	/** Moves of an entry down one level when a hotter level was full. */
 	readonly demotions: number;
-	/** Entries dropped from the last level because it was full. */
+	/**
+	 * Entries that left the cache because it was full: dropped from the last level, or refused by the
+	 * frequency filter (those are counted in `rejections` too).
+	 */
 	readonly evictions: number;
+	/** Entries that left the cache instead of the last level's victim, because that victim was read more often. */
+	readonly rejections: number;
+	/** Keys the frequency sketch counts now (its memory: at most 20 per entry of capacity). */
+	readonly frequencyKeys: number;
 	/** Entries found past their TTL (on read or when they would have been demoted). */
 	readonly expirations: number;
 	/** Compressed entries that failed to decode and were dropped. */

@@ -40,7 +40,7 @@ export class LfuPolicy implements EvictionPolicy {
 		if (!bucket || bucket.frequency !== 1) {
 			bucket = this.insertAfter(undefined, 1);
 		}
-		bucket.nodes.push(node);
+		bucket.nodes.add(node);
 		node.bucket = bucket;
 	}
 
@@ -51,15 +51,15 @@ export class LfuPolicy implements EvictionPolicy {
 		if (!target || target.frequency !== frequency) {
 			target = this.insertAfter(bucket, frequency);
 		}
-		bucket.nodes.unlink(node);
-		target.nodes.push(node);
+		bucket.nodes.remove(node);
+		target.nodes.add(node);
 		node.bucket = target;
 		if (bucket.nodes.length === 0) this.removeBucket(bucket);
 	}
 
 	remove(node: CacheNode) {
 		const bucket = node.bucket!;
-		bucket.nodes.unlink(node);
+		bucket.nodes.remove(node);
 		node.bucket = undefined;
 		if (bucket.nodes.length === 0) this.removeBucket(bucket);
 	}

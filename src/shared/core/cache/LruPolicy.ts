@@ -15,9 +15,9 @@ export class LruPolicy extends QueuePolicy {
 	readonly name = "LRU" as const;
 
 	touch(node: CacheNode) {
-		if (this.list.tail !== node) {
-			this.list.unlink(node);
-			this.list.push(node);
+		if (this.tail !== node) {
+			this.remove(node);
+			this.add(node);
 		}
 	}
 }

@@ -14,14 +14,15 @@ export interface TouchCounter {
 }
 
 /**
- * An intrusive doubly linked list of cache nodes: append and unlink are O(1) and touch at most three
+ * An intrusive doubly linked list of cache nodes: append and remove are O(1) and touch at most three
  * nodes. Every node write is counted in `counter`, which the specs use to prove eviction cost does not
- * grow with the size of a level.
+ * grow with the size of a level. Its methods carry EvictionPolicy's names, so a queue policy is a NodeList
+ * (one call per link operation instead of two).
  * @example
  * ```ts
  * const list = new NodeList();
- * list.push(node);
- * list.unlink(node); // O(1), no search
+ * list.add(node);
+ * list.remove(node); // O(1), no search
  * ```
  * @internal
  */
@@ -39,7 +40,7 @@ export class NodeList {
 	 * Appends `node` at the tail (the most recent end).
 	 * @param node a node in no list
 	 */
-	push(node: CacheNode) {
+	add(node: CacheNode) {
 		const tail = this.tail;
 		node.prev = tail;
 		node.next = undefined;
@@ -58,7 +59,7 @@ export class NodeList {
 	 * Removes `node`, which must be in this list.
 	 * @param node a node of this list
 	 */
-	unlink(node: CacheNode) {
+	remove(node: CacheNode) {
 		const prev = node.prev;
 		const nextNode = node.next;
 		this.counter.touches += 1;
@@ -77,5 +78,15 @@ export class NodeList {
 		node.prev = undefined;
 		node.next = undefined;
 		this.length -= 1;
+	}
+
+	/** The oldest node (the head), or undefined when empty. */
+	victim() {
+		return this.head;
+	}
+
+	/** Nodes whose links were written, since creation (shared with the lists of the same counter). */
+	touches() {
+		return this.counter.touches;
 	}
 }
