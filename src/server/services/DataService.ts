@@ -3,7 +3,7 @@ import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Pl
 import { CacheManager } from "shared/core/CacheManager";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
-import { Adoption, LegacyDataStoreService } from "./data/Adoption";
+import { Adoption } from "./data/Adoption";
 import type { Amounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { checkConsistency } from "./data/ConsistencyCheck";
@@ -34,7 +34,6 @@ import { Transfers } from "./data/Transfers";
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
-export type { LegacyDataStoreService } from "./data/Adoption";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -195,7 +194,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				? new Adoption(
 						ctx,
 						this.config.adopt,
-						services.dataStoreService ?? (DataStoreService as unknown as LegacyDataStoreService),
+						services.dataStoreService ?? (DataStoreService as unknown as DataStoreServiceLike),
 					)
 				: undefined;
 		const template: StoredProfile = { v: this.schemaVersion, data: this.config.template, applied: {}, seq: 0 };

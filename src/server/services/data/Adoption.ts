@@ -3,15 +3,10 @@ import { deepCopy } from "shared/protocol/deepCopy";
 import type { AdoptionConfig } from "./AdoptionConfig";
 import { DataServiceError, serviceError } from "./DataServiceError";
 import { noYield } from "./pipeline/noYield";
+import type { DataStoreServiceLike } from "./DataServiceTypes";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session, StoredProfile } from "./Session";
 import { toServiceError } from "./TransferResults";
-
-/** The one DataStoreService method adoption needs (specs and games may pass their own). */
-export interface LegacyDataStoreService {
-	/** Only the first value GetAsync returns (the stored value) is used. */
-	GetDataStore(name: string, scope?: string): { GetAsync(key: string): unknown };
-}
 
 /**
  * What an envelope records about adoption: true on a profile ProfileService just created from the template
@@ -40,7 +35,7 @@ export class Adoption {
 	constructor(
 		private readonly ctx: ServiceContext,
 		private readonly config: AdoptionConfig,
-		private readonly dataStores: LegacyDataStoreService,
+		private readonly dataStores: DataStoreServiceLike,
 	) {}
 
 	/** Whether a new profile's template must carry the `n: true` mark (store/key sources only). */
@@ -131,7 +126,7 @@ export class Adoption {
 		for (let attempt = 1; attempt <= READ_TRIES; attempt++) {
 			const [ok, value] = pcall(() => {
 				const dataStore = this.dataStores.GetDataStore(store, scope);
-				return dataStore.GetAsync(key);
+				return dataStore.GetAsync(key)[0];
 			});
 			if (ok) return value;
 			lastError = tostring(value);

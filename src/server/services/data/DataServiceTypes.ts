@@ -3,7 +3,6 @@ import type { ProfileStore } from "@rbxts/profileservice/globals";
 import type { CacheManager } from "shared/core/CacheManager";
 import type { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { DataValidator } from "shared/core/DataValidator";
-import type { LegacyDataStoreService } from "./Adoption";
 import type { TradeOutcome } from "./Inbox";
 import type { MemoryStoreServiceLike } from "./ServerPresence";
 
@@ -15,7 +14,11 @@ export interface ProfileServiceLike {
 
 /** The DataStoreService method ViewPlayerData calls. */
 export interface DataStoreServiceLike {
-	GetDataStore(name: string): {
+	/** `scope` is used by adoption's `store`/`key` sources. */
+	GetDataStore(
+		name: string,
+		scope?: string,
+	): {
 		GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, ...Array<unknown>]>;
 	};
 }
@@ -37,8 +40,6 @@ export interface DataServiceServices {
 	readonly dataStoreService?: DataStoreServiceLike;
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
-	/** Reads the legacy value of a `store`/`key` adoption source (default: DataStoreService). */
-	readonly dataStoreService?: LegacyDataStoreService;
 }
 
 /** Where an update comes from, as the original API passes it, plus `durable`. */
