@@ -1,4 +1,6 @@
-export { assertServer } from "./core/assertServer";
+// What both realms may use: the validator (a client can check a form before sending it), the cache, and
+// the state-sync key registry with its reject reasons. Wire messages, the payload guard, the token bucket
+// and the cache's codecs are internals of the package and are not exported.
 export { CompiledSchema, DataValidator, DATASTORE_VALUE_LIMIT, formatPath } from "./core/DataValidator";
 export type {
 	Change,
@@ -16,7 +18,7 @@ export type {
 	ValidationErrorKind,
 	ValidationResult,
 } from "./core/DataValidator";
-export { CacheManager, CacheError, DEFAULT_CACHE_LEVELS, LzCodec } from "./core/CacheManager";
+export { CacheManager, CacheError, DEFAULT_CACHE_LEVELS } from "./core/CacheManager";
 export type {
 	CacheSetOptions,
 	CacheConfig,
@@ -29,38 +31,7 @@ export type {
 	EvictionPolicyName,
 	JsonService,
 } from "./core/CacheManager";
-export {
-	DEFAULT_GUARD_LIMITS,
-	guardPayload,
-	KeyRegistry,
-	PROTOCOL_VERSION,
-	REJECT_REASONS,
-	SUPPORTED_PROTOCOL_VERSIONS,
-	TokenBucket,
-} from "./protocol";
-export type {
-	AckMessage,
-	ClientMessage,
-	ConflictStrategy,
-	GuardLimits,
-	GuardResult,
-	HelloMessage,
-	KeyDefinition,
-	PatchMessage,
-	PatchOp,
-	PathSegment,
-	PingMessage,
-	PongMessage,
-	ProposeMessage,
-	PushMessage,
-	RateLimit,
-	RegisteredKey,
-	RejectMessage,
-	RejectReason,
-	ResyncMessage,
-	SavedMessage,
-	Sequenced,
-	ServerMessage,
-	SnapshotEntry,
-	SnapshotMessage,
-} from "./protocol";
+export { KeyRegistry } from "./protocol/KeyRegistry";
+export type { ConflictStrategy, KeyDefinition, RateLimit, RegisteredKey } from "./protocol/KeyRegistry";
+export { REJECT_REASONS } from "./protocol/Messages";
+export type { RejectReason } from "./protocol/Messages";

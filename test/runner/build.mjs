@@ -36,10 +36,12 @@ function dropStaleBuildInfo(root, tsconfig) {
 	if (newest > built) fs.rmSync(buildInfoPath);
 }
 
+// The package's own name is scoped (@rbxts/...), which makes rbxtsc compile it as a package; the spec tree
+// is a game (a DataModel with services), so say so.
 export function buildProject(root, tsconfig, project) {
 	dropStaleBuildInfo(root, tsconfig);
 	const rbxtsc = path.join(root, "node_modules", "roblox-ts", "out", "CLI", "cli.js");
-	const result = spawnSync(process.execPath, [rbxtsc, "build", "-p", tsconfig, "--rojo", project], {
+	const result = spawnSync(process.execPath, [rbxtsc, "build", "-p", tsconfig, "--rojo", project, "--type", "game"], {
 		cwd: root,
 		encoding: "utf8",
 	});

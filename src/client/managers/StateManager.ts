@@ -16,8 +16,13 @@ export interface ChangeInfo {
 	readonly reason?: RejectReason | "timeout";
 }
 
-/** A change listener: `(newValue, oldValue, changeType, info)`. */
-export type ChangeListener = (newValue: unknown, oldValue: unknown, changeType: ChangeType, info: ChangeInfo) => void;
+/** A change listener: `(newValue, oldValue, changeType, info)`; `V` is the key's type when the state map is typed. */
+export type ChangeListener<V = unknown> = (
+	newValue: V | undefined,
+	oldValue: V | undefined,
+	changeType: ChangeType,
+	info: ChangeInfo,
+) => void;
 
 /** Returned by {@link StateManager.AddChangeListener}. */
 export interface ListenerHandle {
@@ -29,7 +34,7 @@ export interface ListenerHandle {
 
 /** Options for {@link StateManager}. */
 export interface StateManagerOptions {
-	/** Delivers a message to the server (StateSyncClient fires a RemoteEvent). */
+	/** Delivers a message to the server (startStateSync fires a RemoteEvent). */
 	readonly send: (message: ClientMessage) => void;
 	/** The clock, in seconds. Default `os.clock`. */
 	readonly now?: () => number;
@@ -99,7 +104,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /**
  * The client's view of synced state, transport-agnostic (messages go out through `send` and come in
- * through {@link receive}). A change is applied locally at once (optimistic), proposed to the server by
+ * through {@link Receive}). A change is applied locally at once (optimistic), proposed to the server by
  * priority with an idempotent request id, retried with backoff until answered, then confirmed or rolled
  * back. Each key holds three levels — pending, confirmed, saved — and `GetState` reads the top one.
  * Server changes arrive whole or as path patches against the version held; the client notices by itself
@@ -108,13 +113,19 @@ function deepEqual(a: unknown, b: unknown): boolean {
  *
  * @example
  * ```ts
- * const stateManager = StateSyncClient.start(remote); // or new StateManager({ send }) in a spec
+ * const { manager: stateManager } = startStateSync(); // or new StateManager({ send }) in a spec
  * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.HIGH);
  * stateManager.AddChangeListener("coins", (newValue, oldValue, changeType) => print(oldValue, "→", newValue, changeType));
  * const coins = stateManager.GetState("coins");
+ *
+ * // Typed per key: give the state map's type (e.g. the server's profile type).
+ * const typed = startStateSync<{ coins: number; settings: { music: boolean } }>().manager;
+ * const music = typed.GetState("settings")?.music; // boolean | undefined
  * ```
+ *
+ * @typeParam S - the state keys and their value types (default: any string key, `unknown` values).
  */
-export class StateManager {
+export class StateManager<S extends object = Record<string, unknown>> {
 	private readonly keys = new Map<string, KeyState>();
 	private readonly inflightById = new Map<number, string>();
 	private readonly send: (message: ClientMessage) => void;
@@ -228,7 +239,7 @@ export class StateManager {
 	 * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.CRITICAL);
 	 * ```
 	 */
-	SetState(key: string, value: unknown, priority: StatePriority = "normal"): void {
+	SetState<K extends keyof S & string>(key: K, value: S[K], priority: StatePriority = "normal"): void {
 		if (!typeIs(key, "string")) error("[StateManager] SetState needs a string key", 2);
 		if (PRIORITY_DELAYS[priority] === undefined) error(`[StateManager] unknown priority ${priority}`, 2);
 		const state = this.state(key);
@@ -257,7 +268,12 @@ export class StateManager {
 	 * const durable = stateManager.GetState("coins", "saved");
 	 * ```
 	 */
-	GetState(key: string, level?: StateLevel): unknown {
+	GetState<K extends keyof S & string>(key: K, level?: StateLevel): S[K] | undefined {
+		return this.read(key, level) as S[K] | undefined;
+	}
+
+	/** GetState's untyped body. */
+	private read(key: string, level?: StateLevel): unknown {
 		const state = this.keys.get(key);
 		if (state === undefined) return undefined;
 		if (level === undefined) return deepCopy(this.top(state));
@@ -270,7 +286,7 @@ export class StateManager {
 	}
 
 	/** @returns the level `key`'s top value is at, and the server's version of it */
-	GetLevel(key: string): ChangeInfo {
+	GetLevel(key: keyof S & string): ChangeInfo {
 		const state = this.state(key);
 		return { level: this.levelOf(state), version: state.confirmed?.version ?? 0 };
 	}
@@ -283,7 +299,7 @@ export class StateManager {
 		return false;
 	}
 
-	/** @returns whether a snapshot from the server arrived since the last {@link connect} */
+	/** @returns whether a snapshot from the server arrived since the last {@link Connect} */
 	IsSynced(): boolean {
 		return this.synced;
 	}
@@ -298,10 +314,10 @@ export class StateManager {
 	 * handle.Disconnect();
 	 * ```
 	 */
-	AddChangeListener(key: string, fn: ChangeListener): ListenerHandle {
+	AddChangeListener<K extends keyof S & string>(key: K, fn: ChangeListener<S[K]>): ListenerHandle {
 		if (!typeIs(fn, "function")) error("[StateManager] AddChangeListener needs a function", 2);
 		const state = this.state(key);
-		const entry = { fn, connected: true };
+		const entry = { fn: fn as ChangeListener, connected: true };
 		state.listeners.push(entry);
 		const handle = {
 			Connected: true,
@@ -317,11 +333,11 @@ export class StateManager {
 	}
 
 	/**
-	 * Asks the server for a snapshot of every key (StateSyncClient calls it on start). Messages lost later
+	 * Asks the server for a snapshot of every key (startStateSync calls it on start). Messages lost later
 	 * are noticed and resynced without it; call it to start again from the server's truth. In-flight
 	 * proposals are sent again with their ids, so the server answers them without applying any twice.
 	 */
-	connect(): void {
+	Connect(): void {
 		this.synced = false;
 		this.resyncAttempts = 0;
 		this.helloAttempts = 1;
@@ -350,9 +366,9 @@ export class StateManager {
 
 	/**
 	 * Sends changes that are due, retries unanswered ones, and resyncs when messages were lost;
-	 * StateSyncClient calls it every frame.
+	 * startStateSync calls it every frame.
 	 */
-	update(): void {
+	Update(): void {
 		const now = this.now();
 		if (!this.synced && this.helloAttempts > 0 && now >= this.helloAt + this.backoff(this.helloAttempts)) {
 			this.helloAttempts += 1;
@@ -377,7 +393,7 @@ export class StateManager {
 					if (inflight.attempts >= this.maxAttempts) {
 						this.giveUp(key, state, "timeout");
 						// The server may have applied it and only the answers were lost: a snapshot settles that.
-						if (this.synced) this.connect();
+						if (this.synced) this.Connect();
 					} else {
 						this.transmit(key, inflight);
 					}
@@ -389,7 +405,7 @@ export class StateManager {
 	}
 
 	/** Sends every waiting change now, whatever its priority. */
-	flush(): void {
+	Flush(): void {
 		for (const [key, state] of this.keys) this.propose(key, state);
 	}
 
@@ -480,7 +496,7 @@ export class StateManager {
 	 * Handles one message from the server. Anything that is not a well-formed server message is ignored; a
 	 * patch that does not fit the version held is never applied and makes the client ask for a resync.
 	 */
-	receive(raw: unknown): void {
+	Receive(raw: unknown): void {
 		if (!typeIs(raw, "table")) return;
 		const message = raw as ServerMessage;
 		if (message.v !== PROTOCOL_VERSION) return;
@@ -549,5 +565,27 @@ export class StateManager {
 			if (!typeIs(message.entries, "table")) return;
 			this.applySnapshot(message);
 		}
+	}
+
+	// --- former names (the class now follows one rule: PascalCase for every public method) -----------
+
+	/** @deprecated use {@link Connect} (renamed so the class has one casing rule). */
+	connect(): void {
+		this.Connect();
+	}
+
+	/** @deprecated use {@link Update}. */
+	update(): void {
+		this.Update();
+	}
+
+	/** @deprecated use {@link Flush}. */
+	flush(): void {
+		this.Flush();
+	}
+
+	/** @deprecated use {@link Receive}. */
+	receive(raw: unknown): void {
+		this.Receive(raw);
 	}
 }

@@ -3,6 +3,7 @@ import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Pl
 import { CacheManager } from "shared/core/CacheManager";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
+import { Adoption } from "./data/Adoption";
 import type { Amounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { checkConsistency } from "./data/ConsistencyCheck";
@@ -32,6 +33,7 @@ import { Transfers } from "./data/Transfers";
 
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
+export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -110,7 +112,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * @param services - the services to use; each defaults to the real one.
 	 * @throws a plain message when the config is malformed, a switch is refused, or the template breaks the schema.
 	 */
-	constructor(config: DataServiceConfig = {}, services: DataServiceServices = {}) {
+	constructor(config: DataServiceConfig<T> = {}, services: DataServiceServices = {}) {
 		this.config = resolveConfig(config);
 		const jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
 		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
@@ -181,13 +183,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.transfers = new Transfers(ctx);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
-		if (this.config.bindPlayers) game.BindToClose(() => this.closeAll());
+		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
 		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
 		// loads, which releases every active profile in its own order, and callbacks start in the order they
-		// were bound. Bound first, closeAll starts the release saves most valuable first.
+		// were bound. Bound first, CloseAll starts the release saves most valuable first.
 		this.profileService =
 			services.profileService ?? (import("@rbxts/profileservice").expect() as unknown as ProfileServiceLike);
+		const adoption =
+			this.config.adopt !== undefined
+				? new Adoption(
+						ctx,
+						this.config.adopt,
+						services.dataStoreService ?? (DataStoreService as unknown as DataStoreServiceLike),
+					)
+				: undefined;
 		const template: StoredProfile = { v: this.schemaVersion, data: this.config.template, applied: {}, seq: 0 };
+		// A new profile made while adoption reads another store: not looked at yet (see Adoption).
+		if (adoption?.marksTemplate()) (template as StoredProfile & { n?: boolean }).n = true;
 		const store: ProfileStore<object, unknown> = this.profileService.GetProfileStore(
 			this.config.profileStoreName,
 			template,
@@ -200,7 +212,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 						: report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
 				}
 			: undefined;
-		this.loader = new SessionLoader(ctx, store, messaging, this.presence, this.schemaVersion, checkOnRead);
+		this.loader = new SessionLoader(
+			ctx,
+			store,
+			messaging,
+			this.presence,
+			this.schemaVersion,
+			checkOnRead,
+			adoption,
+		);
 		messaging.start();
 		const profiles = (
 			services.dataStoreService ?? (DataStoreService as unknown as DataStoreServiceLike)
@@ -557,6 +577,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	/**
 	 * The save mark of a held player's latest change (0 when not held): once {@link onSaved} reports a
 	 * mark at least this, that change is in the DataStore. DataServiceAuthority uses it for `saved` messages.
+	 * @internal
 	 * @example
 	 * ```ts
 	 * const mark = dataService.getSaveMark(id);
@@ -568,6 +589,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/**
 	 * Calls `listener(playerId, savedMark)` whenever a save of a held player's profile reached the DataStore.
+	 * DataServiceAuthority uses it; a game waits for a save with `durable: true`.
+	 * @internal
 	 * @returns a function that removes the listener.
 	 * @example
 	 * ```ts
@@ -584,20 +607,36 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * (what BindToClose runs; the platform gives 30 s in all).
 	 * @example
 	 * ```ts
-	 * game.BindToClose(() => dataService.closeAll());
+	 * game.BindToClose(() => dataService.CloseAll()); // done for you unless bindPlayers is false
 	 * ```
 	 */
-	closeAll(limit = 25): void {
+	CloseAll(limit = 25): void {
 		this.releases.closeAll(limit);
 	}
 
-	/** Disconnects the service's subscriptions (specs; the server's own shutdown does it otherwise). */
-	destroy(): void {
+	/**
+	 * Disconnects the service's subscriptions (specs; the server's own shutdown does it otherwise).
+	 * @example
+	 * ```ts
+	 * dataService.Destroy();
+	 * ```
+	 */
+	Destroy(): void {
 		this.presence.stop();
 		this.ctx.rooms.messaging.stop();
 		this.views?.destroy();
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
+	}
+
+	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
+	closeAll(limit = 25): void {
+		this.CloseAll(limit);
+	}
+
+	/** @deprecated use {@link Destroy}. */
+	destroy(): void {
+		this.Destroy();
 	}
 
 	// --- internals ---------------------------------------------------------------------------------

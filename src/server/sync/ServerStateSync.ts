@@ -8,7 +8,7 @@ import { StateAuthority } from "./StateAuthority";
 
 /** Options for {@link ServerStateSync}. */
 export interface ServerStateSyncOptions {
-	/** Delivers a message to one player (the RemoteAdapter fires a RemoteEvent). */
+	/** Delivers a message to one player (bindStateSync fires a RemoteEvent). */
 	readonly send: (player: Player, message: ServerMessage) => void;
 	/** Where state is read and proposals applied. */
 	readonly authority: StateAuthority;

@@ -38,7 +38,9 @@ export function serviceServer(config: DataServiceConfig = {}): ServiceServer {
 	const server = newServer({ runScripts: false, faultImmune: true });
 	created.push(server);
 	const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
-	const service = server.run(() => new module.DataService<GameData>({ warnings: false, ...config }));
+	// Some specs give a partial template on purpose (switch checks); the service is still typed GameData.
+	const typed = { warnings: false, ...config } as DataServiceConfig<GameData>;
+	const service = server.run(() => new module.DataService<GameData>(typed));
 	// Let the subscription to the release topic settle.
 	task.wait(0.5);
 	return { server, service: insideServer(server, service) };

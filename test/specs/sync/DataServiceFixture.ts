@@ -1,7 +1,7 @@
 import type * as StateManagerModule from "client/managers/StateManager";
-import type * as StateSyncClientModule from "client/managers/StateSyncClient";
+import type * as StateSyncClientModule from "client/managers/startStateSync";
 import type * as DataServiceModule from "server/services/DataService";
-import type * as SyncModule from "server/sync";
+import type * as SyncModule from "server";
 import type * as KeyRegistryModule from "shared/protocol/KeyRegistry";
 import { ClientHandle, newServer, ServerHandle } from "../harness/World";
 
@@ -29,7 +29,7 @@ export function dataServiceSyncServer(
 	remote.Name = "StateSync";
 	remote.Parent = server.game.GetService("ReplicatedStorage");
 	const { DataService } = server.require<typeof DataServiceModule>("ServerScriptService/TS/services/DataService");
-	const { DataServiceAuthority, bindStateSync } = server.require<typeof SyncModule>("ServerScriptService/TS/sync");
+	const { DataServiceAuthority, bindStateSync } = server.require<typeof SyncModule>("ServerScriptService/TS");
 	const { KeyRegistry } = server.require<typeof KeyRegistryModule>("ReplicatedStorage/TS/protocol/KeyRegistry");
 	const service = server.run(() => new DataService<GameData>({ warnings: false }));
 	const authority = new DataServiceAuthority<GameData>(service);
@@ -57,7 +57,7 @@ export function dataServiceSyncServer(
 /** Starts StateManager on a client, as the game's LocalScript does as soon as the client joins. */
 export function startClient(client: ClientHandle): StateManagerModule.StateManager {
 	const { startStateSync } = client.require<typeof StateSyncClientModule>(
-		"StarterPlayer/StarterPlayerScripts/TS/managers/StateSyncClient",
+		"StarterPlayer/StarterPlayerScripts/TS/managers/startStateSync",
 	);
 	return client.run(() => startStateSync().manager);
 }

@@ -1,7 +1,7 @@
 import type * as StateManagerModule from "client/managers/StateManager";
-import type * as StateSyncClientModule from "client/managers/StateSyncClient";
+import type * as StateSyncClientModule from "client/managers/startStateSync";
 import type * as MemoryStateAuthorityModule from "server/sync/MemoryStateAuthority";
-import type * as RemoteAdapterModule from "server/sync/RemoteAdapter";
+import type * as RemoteAdapterModule from "server/sync/bindStateSync";
 import { ClientHandle, newServer, ServerHandle } from "../harness/World";
 import { SPEC_DEFAULTS, specKeys } from "./SyncFixture";
 
@@ -24,7 +24,7 @@ export class RemoteWorld {
 			"ServerScriptService/TS/sync/MemoryStateAuthority",
 		);
 		const { bindStateSync } = server.require<typeof RemoteAdapterModule>(
-			"ServerScriptService/TS/sync/RemoteAdapter",
+			"ServerScriptService/TS/sync/bindStateSync",
 		);
 		const authority = new MemoryStateAuthority({ defaults: SPEC_DEFAULTS });
 		this.authority = authority;
@@ -37,7 +37,7 @@ export class RemoteWorld {
 	join(userId: number): { player: Player; client: ClientHandle; manager: StateManagerModule.StateManager } {
 		const { player, client } = this.server.addPlayerWithClient({ userId });
 		const { startStateSync } = client.require<typeof StateSyncClientModule>(
-			"StarterPlayer/StarterPlayerScripts/TS/managers/StateSyncClient",
+			"StarterPlayer/StarterPlayerScripts/TS/managers/startStateSync",
 		);
 		const manager = client.run(() => startStateSync().manager);
 		return { player, client, manager };

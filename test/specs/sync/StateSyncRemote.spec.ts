@@ -1,6 +1,6 @@
 import { captureOutput } from "../harness/World";
 import { withFaults } from "../harness/Faults";
-import type * as StateSyncClientModule from "client/managers/StateSyncClient";
+import type * as StateSyncClientModule from "client/managers/startStateSync";
 import { listen, requireClient, STATE_PRIORITIES } from "./SyncFixture";
 import { RemoteWorld } from "./RemoteFixture";
 
@@ -23,7 +23,7 @@ function losePushes(userId: number) {
 export = () => {
 	describe("StateSync over remotes", () => {
 		it("refuses to start the RemoteEvent client on the server, where FireServer cannot work", () => {
-			const { startStateSync } = requireClient<typeof StateSyncClientModule>("managers/StateSyncClient");
+			const { startStateSync } = requireClient<typeof StateSyncClientModule>("managers/startStateSync");
 			const [ok, err] = pcall(() => startStateSync({ remote: new Instance("RemoteEvent") }));
 			expect(ok).to.equal(false);
 			expect(tostring(err).find("[StateManager]", 1, true)[0] !== undefined).to.equal(true);

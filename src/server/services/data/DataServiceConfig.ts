@@ -1,11 +1,14 @@
 import type { Schema } from "shared/core/DataValidator";
+import type { AdoptionConfig } from "./AdoptionConfig";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
  * what its name says; a switch whose module does not exist yet (`enableBackups`, `enableAuditing`,
  * `backupBeforeUpdates`) is refused at construction when turned on. GetStatistics reports every one.
+ *
+ * @typeParam T - the player data's type; `new DataService(config)` infers it from `template`.
  */
-export interface DataServiceConfig {
+export interface DataServiceConfig<T extends object = object> {
 	/** Gifts and trades commit through DataAccessLayer transactions (default true; false refuses them). */
 	readonly enableTransactions?: boolean;
 	/** Keep loaded player data in the CacheManager (default true). */
@@ -51,7 +54,7 @@ export interface DataServiceConfig {
 	/** MessagingService topic for release requests and inbox nudges (default "DataService"). */
 	readonly topic?: string;
 	/** The game's data for a new player (give a `schema` with it, or set `validateAllWrites: false`). */
-	readonly template?: object;
+	readonly template?: T;
 	/** The game's schema: every change and every loaded profile is checked against it. */
 	readonly schema?: Schema;
 	/** Top-level numeric fields that must never go negative (default ["coins", "gems"]). */
@@ -96,6 +99,12 @@ export interface DataServiceConfig {
 	 * to decline; an error declines too. `data` is a copy of the recipient's data.
 	 */
 	readonly acceptTrade?: (offer: TradeOfferView, data: object) => boolean;
+	/**
+	 * Adopt an existing game's data on a player's first load: profiles ProfileService saved under this
+	 * store, ProfileStore profiles or plain DataStore tables, through the game's `map` (see
+	 * {@link AdoptionConfig}). Default: none (a profile that is not DataService's is refused `InvalidData`).
+	 */
+	readonly adopt?: AdoptionConfig;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -114,7 +123,10 @@ export interface TradeOfferView {
 }
 
 /** Every config field with its default filled in. */
-export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema">> & { readonly schema?: Schema };
+export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt">> & {
+	readonly schema?: Schema;
+	readonly adopt?: AdoptionConfig;
+};
 
 /**
  * The starting data of a player when a game gives no template.
@@ -178,7 +190,37 @@ const OTHER_FIELDS = new Set([
 	"releaseTimeout",
 	"tradeOfferTimeout",
 	"acceptTrade",
+	"adopt",
 ]);
+
+/** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
+function adoptionOf(adopt: DataServiceConfig["adopt"]): AdoptionConfig | undefined {
+	if (adopt === undefined) return undefined;
+	if (!typeIs(adopt, "table")) error(`[DataService] adopt must be a table, got ${typeOf(adopt)}`, 0);
+	if (!typeIs(adopt.map, "function"))
+		error(`[DataService] adopt.map must be a function, got ${typeOf(adopt.map)}`, 0);
+	const from = adopt.from as unknown;
+	if (from === "ProfileService") return adopt;
+	if (!typeIs(from, "table")) {
+		error(
+			`[DataService] adopt.from must be "ProfileService" or { store, key }, got ${typeOf(from)} ${tostring(from)}`,
+			0,
+		);
+	}
+	const source = from as { store?: unknown; key?: unknown; scope?: unknown; format?: unknown };
+	if (!typeIs(source.store, "string"))
+		error(`[DataService] adopt.from.store must be a string, got ${typeOf(source.store)}`, 0);
+	if (!typeIs(source.key, "function"))
+		error(`[DataService] adopt.from.key must be a function, got ${typeOf(source.key)}`, 0);
+	if (source.scope !== undefined && !typeIs(source.scope, "string"))
+		error(`[DataService] adopt.from.scope must be a string, got ${typeOf(source.scope)}`, 0);
+	if (source.format !== undefined && source.format !== "plain" && source.format !== "ProfileStore")
+		error(
+			`[DataService] adopt.from.format must be "plain" or "ProfileStore", got ${typeOf(source.format)} ${tostring(source.format)}`,
+			0,
+		);
+	return adopt;
+}
 
 function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
 	if (hook === undefined) return () => true;
@@ -255,5 +297,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		warnings: config.warnings ?? true,
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),
+		adopt: adoptionOf(config.adopt),
 	};
 }

@@ -14,7 +14,11 @@ export interface ProfileServiceLike {
 
 /** The DataStoreService method ViewPlayerData calls. */
 export interface DataStoreServiceLike {
-	GetDataStore(name: string): {
+	/** `scope` is used by adoption's `store`/`key` sources. */
+	GetDataStore(
+		name: string,
+		scope?: string,
+	): {
 		GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, ...Array<unknown>]>;
 	};
 }
@@ -116,6 +120,8 @@ export interface ServiceStatistics {
 	loadedProfiles: number;
 	loads: number;
 	loadFailures: number;
+	/** Players whose existing data was adopted (DataServiceConfig.adopt). */
+	adoptions: number;
 	updates: number;
 	rejectedUpdates: number;
 	durableSaves: number;

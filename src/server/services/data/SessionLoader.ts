@@ -2,6 +2,7 @@ import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
 import { HttpService } from "@rbxts/services";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { serviceError } from "./DataServiceError";
+import type { Adoption } from "./Adoption";
 import type { InboxDocument } from "./Inbox";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
 import type { ServerPresence } from "./ServerPresence";
@@ -29,6 +30,8 @@ export class SessionLoader {
 		private readonly schemaVersion: number,
 		/** Runs the consistency check of a freshly loaded session (checkConsistencyOnRead). */
 		private readonly checkOnRead?: (session: Session) => string | undefined,
+		/** Adopts an existing game's data on first load (DataServiceConfig.adopt). */
+		private readonly adoption?: Adoption,
 	) {}
 
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
@@ -46,6 +49,14 @@ export class SessionLoader {
 			throw serviceError(kind, `player ${playerId}: ${message}`);
 		};
 		profile.AddUserId(playerId);
+		if (this.adoption !== undefined) {
+			const adoption = this.adoption;
+			const [adopted, err] = pcall(() => adoption.adopt(profile, playerId, this.schemaVersion));
+			if (!adopted) {
+				const e = toServiceError(err, "InvalidData");
+				fail(e.kind === "LoadFailed" ? "LoadFailed" : "InvalidData", e.message);
+			}
+		}
 		const stored = profile.Data;
 		const shape = describeEnvelopeProblem(stored);
 		if (shape !== undefined) fail("InvalidData", `the stored profile is not DataService's envelope: ${shape}`);

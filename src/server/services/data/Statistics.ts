@@ -7,6 +7,7 @@ export function newStatistics(): ServiceStatistics {
 		loadedProfiles: 0,
 		loads: 0,
 		loadFailures: 0,
+		adoptions: 0,
 		updates: 0,
 		rejectedUpdates: 0,
 		durableSaves: 0,

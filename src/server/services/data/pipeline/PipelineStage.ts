@@ -10,7 +10,9 @@ import type { UpdateContext } from "../DataServiceTypes";
  * - `offer`: OfferTrade, the offerer paying into escrow;
  * - `offerSettlement`: the recipient's side of an accepted offer;
  * - `delivery`: inbox entries claimed into a profile (gifts received, offer results, refunds, snapshots);
- * - `migration`: schema migrations run on load.
+ * - `migration`: schema migrations run on load;
+ * - `adoption`: an existing game's data (ProfileService, ProfileStore, a plain DataStore table) mapped into
+ *   a new profile on its first load (DataServiceConfig.adopt).
  */
 export type ChangeKind =
 	| "update"
@@ -21,7 +23,8 @@ export type ChangeKind =
 	| "offer"
 	| "offerSettlement"
 	| "delivery"
-	| "migration";
+	| "migration"
+	| "adoption";
 
 /** One player's side of a change. `before` and `after` are copies: a stage must not keep or edit them. */
 export interface ChangeSide {

@@ -12,8 +12,8 @@ export interface StateSyncClientOptions extends Omit<StateManagerOptions, "send"
 }
 
 /** What {@link startStateSync} returns. */
-export interface StateSyncClient {
-	readonly manager: StateManager;
+export interface StateSyncClient<S extends object = Record<string, unknown>> {
+	readonly manager: StateManager<S>;
 	/** Stops listening and updating. */
 	destroy(): void;
 }
@@ -30,16 +30,19 @@ export interface StateSyncClient {
  * const { manager: stateManager } = startStateSync();
  * stateManager.SetState("settings", { music: false }, STATE_PRIORITIES.HIGH);
  * ```
+ * @typeParam S - the state keys and their types, so GetState and SetState are typed per key.
  */
-export function startStateSync(options: StateSyncClientOptions = {}): StateSyncClient {
+export function startStateSync<S extends object = Record<string, unknown>>(
+	options: StateSyncClientOptions = {},
+): StateSyncClient<S> {
 	if (!RunService.IsClient()) error("[StateManager] startStateSync runs on the client (it fires the server)", 2);
 	// Both remote classes share FireServer/OnClientEvent; one cast keeps the calls monomorphic.
 	const remote = (options.remote ??
 		(options.parent ?? ReplicatedStorage).WaitForChild(options.name ?? "StateSync")) as RemoteEvent;
-	const manager = new StateManager({ ...options, send: (message) => remote.FireServer(message) });
-	const received = remote.OnClientEvent.Connect((message: unknown) => manager.receive(message));
-	const stepping = RunService.Heartbeat.Connect(() => manager.update());
-	manager.connect();
+	const manager = new StateManager<S>({ ...options, send: (message) => remote.FireServer(message) });
+	const received = remote.OnClientEvent.Connect((message: unknown) => manager.Receive(message));
+	const stepping = RunService.Heartbeat.Connect(() => manager.Update());
+	manager.Connect();
 	return {
 		manager,
 		destroy() {

@@ -2,7 +2,7 @@ import { Players, ReplicatedStorage } from "@rbxts/services";
 import { ServerStateSync, ServerStateSyncOptions } from "./ServerStateSync";
 
 /** Options for {@link bindStateSync}: the sync's options without `send`, and where the remote lives. */
-export interface RemoteAdapterOptions extends Omit<ServerStateSyncOptions, "send"> {
+export interface BindStateSyncOptions extends Omit<ServerStateSyncOptions, "send"> {
 	/**
 	 * The remote to use; default: a RemoteEvent named `name` under `parent`, created if missing. An
 	 * UnreliableRemoteEvent works too (messages may be lost or reordered; the client retries its proposals
@@ -16,6 +16,12 @@ export interface RemoteAdapterOptions extends Omit<ServerStateSyncOptions, "send
 	/** Default the Players service. */
 	readonly players?: Players;
 }
+
+/**
+ * The former name of {@link BindStateSyncOptions}.
+ * @deprecated use BindStateSyncOptions (the file and its options are named after bindStateSync now).
+ */
+export type RemoteAdapterOptions = BindStateSyncOptions;
 
 /** What {@link bindStateSync} returns. */
 export interface BoundStateSync {
@@ -36,7 +42,7 @@ export interface BoundStateSync {
  * const { sync } = bindStateSync({ authority, keys });
  * ```
  */
-export function bindStateSync(options: RemoteAdapterOptions): BoundStateSync {
+export function bindStateSync(options: BindStateSyncOptions): BoundStateSync {
 	const parent = options.parent ?? ReplicatedStorage;
 	const name = options.name ?? "StateSync";
 	let remote =
