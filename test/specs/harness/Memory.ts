@@ -29,5 +29,5 @@ export function collectGarbage(cycles?: number): void {
 
 /** Counts what the engine can still reach, after a full collection. */
 export function census(): Census {
-	return __runtime.Memory.census();
+	return __runtime.Memory.census() as Census;
 }

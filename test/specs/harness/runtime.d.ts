@@ -25,20 +25,8 @@ declare const __runtime: {
 	};
 	Random: { float: () => number; integer: (min: number, max: number) => number; seed: (seed: number) => void };
 	TestRunner: { setTimeLimit: (seconds: number) => void };
-	Memory: {
-		collect: (cycles?: number) => void;
-		census: () => {
-			instances: number;
-			purged: number;
-			threads: number;
-			liveThreads: number;
-			signals: number;
-			connections: number;
-			chunks: number;
-			sleepers: number;
-			heapKiB: number;
-		};
-	};
+	/** Typed in harness/Memory.ts. */
+	Memory: { collect: (cycles?: number) => void; census: () => unknown };
 	host: { realtime: () => number; option: (name: string) => unknown };
 	[key: string]: unknown;
 };
