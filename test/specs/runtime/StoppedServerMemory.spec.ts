@@ -62,8 +62,11 @@ export = () => {
 			// A first server warms up what the engine makes once (the cloud's own timers).
 			runAndStop(0);
 			const before = census();
+			const listeners = __runtime.Scheduler.frameListenerCount();
 			for (let i = 0; i < SERVERS; i++) runAndStop(i);
 			const after = census();
+			// Their Heartbeat connections are gone from the frame count, no more and no fewer.
+			expect(__runtime.Scheduler.frameListenerCount()).to.equal(listeners);
 			expect(growth(after, before)).to.equal(
 				"instances 0, purged 0, live threads 0, threads 0, connections 0, sleepers 0",
 			);
