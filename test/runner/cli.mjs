@@ -71,6 +71,9 @@ function parseArgs(argv) {
 async function main() {
 	const options = parseArgs(process.argv.slice(2));
 	const t0 = performance.now();
+	// The process's peak resident memory (the Luau VM's WebAssembly memory included: it lives in the worker).
+	let peakRss = process.memoryUsage().rss;
+	const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
 	if (options.build) buildProject(root, "tsconfig.test.json", "test.project.json");
 	const summary = await runSession(root, {
 		project: options.project,
@@ -90,7 +93,11 @@ async function main() {
 		console.log(`\nFAIL ${failure.name}\n${failure.message}`);
 	}
 	const total = summary.passed + summary.failed + summary.skipped;
+	clearInterval(rssSampler);
 	console.log(`\nseed ${options.seed}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+	const mib = (bytes) => Math.round(bytes / 1048576);
+	const heapPeak = summary.heapPeakKiB !== undefined ? `, Luau heap ${mib(summary.heapPeakKiB * 1024)} MiB` : "";
+	console.log(`peak memory: RSS ${mib(Math.max(peakRss, process.memoryUsage().rss))} MiB${heapPeak}`);
 	if (total === 0) console.log("no test ran");
 	console.log(`${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
 	process.exitCode = summary.failed > 0 || total === 0 || summary.passed === 0 ? 1 : 0;

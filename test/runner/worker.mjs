@@ -51,9 +51,12 @@ await initCodecs();
 state = await createLuauState({ host });
 const boot = state.loadstring(fs.readFileSync(path.join(engineDir, "Boot.luau"), "utf8"), "=engine/Boot", true);
 const main = state.loadstring(
+	// Each host function is read once and kept in a local for the whole session (see Boot.luau: a
+	// collected stand-in of a JS function poisons its address).
 	`local host = ...
-	local engine = host.boot(host)
-	host.result(engine.Commands.run(host.option("command")))`,
+	local boot, result, option = host.boot, host.result, host.option
+	local engine = boot(host)
+	result(engine.Commands.run(option("command")))`,
 	"=engine/Main",
 	true,
 );

@@ -25,6 +25,8 @@ declare const __runtime: {
 	};
 	Random: { float: () => number; integer: (min: number, max: number) => number; seed: (seed: number) => void };
 	TestRunner: { setTimeLimit: (seconds: number) => void };
+	/** Typed in harness/Memory.ts. */
+	Memory: { collect: (cycles?: number) => void; census: () => unknown };
 	host: { realtime: () => number; option: (name: string) => unknown };
 	[key: string]: unknown;
 };
