@@ -1,8 +1,15 @@
 import type { DataServiceError } from "server/services/DataService";
 import type { GameData, ServiceServer } from "../service/support";
-import { freshWorld, savedData, savedSession, serviceServer, stopServers, waitUntil } from "../service/support";
+import {
+	freshWorld,
+	inboxKeys,
+	savedData,
+	savedSession,
+	serviceServer,
+	stopServers,
+	waitUntil,
+} from "../service/support";
 import { chaosSeeds, reseed } from "../harness/Chaos";
-import { storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { findAssignment, Holdings, Ledger, LedgerEntry } from "../harness/Ledger";
 import type { Certainty } from "../harness/Ledger";
@@ -54,8 +61,7 @@ function holdingsOf(data: GameData): Holdings {
 }
 
 function inboxEmpty(userId: number): boolean {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	return raw?.d?.e === undefined || next(raw.d.e)[0] === undefined;
+	return inboxKeys(userId).size() === 0;
 }
 
 /** Coins and swords moved by amounts such as `{ coins: 5, "inventory.sword": 1 }`, times `sign`. */

@@ -90,6 +90,14 @@ export function savedData(userId: number, store = "PlayerData"): GameData | unde
 	return raw?.Data?.data;
 }
 
+/** The keys of the entries a player's inbox holds in the store (read without spending budget). */
+export function inboxKeys(userId: number): Array<string> {
+	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
+	const keys = new Array<string>();
+	if (raw?.d?.e !== undefined) for (const [key] of pairs(raw.d.e)) keys.push(key as string);
+	return keys;
+}
+
 /** The session lock ProfileService stored for a player: [placeId, jobId] or undefined. */
 export function savedSession(userId: number, store = "PlayerData"): [number, string] | undefined {
 	const raw = storedValue(store, `Player_${userId}`) as
