@@ -1,7 +1,6 @@
 import type { GameData, ServiceServer } from "../service/support";
-import { freshWorld, savedData, serviceServer, stopServers, waitUntil } from "../service/support";
+import { freshWorld, inboxKeys, savedData, serviceServer, stopServers, waitUntil } from "../service/support";
 import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
-import { storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 
 /** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
@@ -15,8 +14,7 @@ const COINS = 100;
 const SWORDS = 2;
 
 function inboxEmpty(userId: number): boolean {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	return raw?.d?.e === undefined || next(raw.d.e)[0] === undefined;
+	return inboxKeys(userId).size() === 0;
 }
 
 function swords(data: GameData): number {

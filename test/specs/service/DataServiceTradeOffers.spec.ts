@@ -1,15 +1,16 @@
-import { storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
-import { freshWorld, GameData, rejection, savedData, serviceServer, stopServers, waitUntil } from "./support";
+import {
+	freshWorld,
+	GameData,
+	inboxKeys,
+	rejection,
+	savedData,
+	serviceServer,
+	stopServers,
+	waitUntil,
+} from "./support";
 
 const SWORD_FOR_COINS = { give: { coins: 60 }, take: { "inventory.sword": 1 } };
-
-function inboxKeys(userId: number): Array<string> {
-	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	const keys = new Array<string>();
-	if (raw?.d?.e !== undefined) for (const [key] of pairs(raw.d.e)) keys.push(key as string);
-	return keys;
-}
 
 function swords(data: GameData | undefined): number {
 	return data?.inventory.sword ?? 0;

@@ -93,12 +93,17 @@ export function savedData(userId: number, store = "PlayerData"): GameData | unde
 	return raw?.Data?.data;
 }
 
-/** How many entries a player's inbox holds in the store (read without spending budget). */
-export function inboxSize(userId: number): number {
+/** The keys of the entries a player's inbox holds in the store (read without spending budget). */
+export function inboxKeys(userId: number): Array<string> {
 	const raw = storedValue("DataService.Inbox", tostring(userId)) as { d?: { e?: object } } | undefined;
-	let n = 0;
-	if (raw?.d?.e !== undefined) for (const [_] of pairs(raw.d.e)) n += 1;
-	return n;
+	const keys = new Array<string>();
+	if (raw?.d?.e !== undefined) for (const [key] of pairs(raw.d.e)) keys.push(key as string);
+	return keys;
+}
+
+/** How many entries a player's inbox holds in the store. */
+export function inboxSize(userId: number): number {
+	return inboxKeys(userId).size();
 }
 
 /** The session lock ProfileService stored for a player: [placeId, jobId] or undefined. */
