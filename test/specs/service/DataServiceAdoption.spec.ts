@@ -197,7 +197,7 @@ export = () => {
 
 		function setPlain(key: string, value: unknown): ServerHandle {
 			const server = newServer({ runScripts: false });
-			server.run(() => game.GetService("DataStoreService").GetDataStore("OldData").SetAsync(key, value));
+			server.run(() => server.game.GetService("DataStoreService").GetDataStore("OldData").SetAsync(key, value));
 			return server;
 		}
 

@@ -149,7 +149,9 @@ export = () => {
 		// loader takes it for dead and steals the lock, while the holder still thinks it holds the profile.
 		a.service.destroy();
 		task.wait(11);
-		const b = serviceServer();
+		// Short release waits: the steal must land before a's next auto-save (30 s after its load) finds the
+		// lock gone and releases on its own, which would end the stale session this spec is about.
+		const b = serviceServer({ ackTimeout: 2 });
 		expect(b.service.LoadPlayerData(707).expect().coins).to.equal(100);
 		expect(a.service.GetPlayerData(707)).never.to.equal(undefined);
 		expect(rejection(a.service.SendGift(707, 708, { coins: 60 })).kind).to.equal("NotLoaded");
