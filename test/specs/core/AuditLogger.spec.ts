@@ -174,6 +174,8 @@ export = () => {
 			for (let i = 0; i < 600; i++) {
 				audit.Log({ category: "performance", type: "tick", players: [(i % 5) + 1] });
 				advance(1);
+				// The first batch waits a full interval after the first entry.
+				if (i === 58) expect(dataStoreWrites(STORE).size()).to.equal(0);
 			}
 			audit.Close().expect();
 			const writes = dataStoreWrites(STORE);
@@ -189,6 +191,7 @@ export = () => {
 			expect(audit.GetStats().buffered).to.equal(0);
 			// Per flush: one batch, one index key per player named, one checkpoint; the directory once.
 			expect(dataStoreWrites(`${STORE}.Heads`).size()).to.equal(writes.size() + 1);
+			expect(dataStoreWrites(`${STORE}.Players`).size()).to.equal(writes.size() * 5);
 		});
 
 		it("flushes at once when the buffer reaches maxBatchEntries, and loses only the buffer in a crash", () => {
