@@ -1,4 +1,17 @@
 export { assertServer } from "shared/core/assertServer";
+export { AuditLogger } from "shared/core/AuditLogger";
+export type {
+	AuditCategory,
+	AuditConfig,
+	AuditEntry,
+	AuditEvent,
+	AuditLevel,
+	AuditPage,
+	AuditQuery,
+	AuditRange,
+	AuditRecord,
+	AuditVerification,
+} from "shared/core/AuditLogger";
 export { DataService, DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./services/DataService";
 export type {
 	ConsistencyIssue,
