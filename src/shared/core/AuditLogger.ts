@@ -55,12 +55,14 @@ export interface AuditStats {
 	readonly dropped: number;
 	readonly buffered: number;
 	readonly batches: number;
-	/** DataStore writes of batches, indexes, checkpoints and the directory, every kind counted. */
+	/** Batch writes attempted (a failed one counts, and its retry again). */
 	readonly batchWrites: number;
 	readonly indexWrites: number;
 	readonly headWrites: number;
 	readonly failedWrites: number;
 }
+
+const CATEGORIES = new Set<unknown>(["data", "security", "performance", "error"]);
 
 interface Buffered {
 	readonly entry: AuditEntry;
@@ -213,6 +215,13 @@ export class AuditLogger {
 	 * ```
 	 */
 	Log(event: AuditEvent): void {
+		if (!CATEGORIES.has(event.category)) {
+			error(
+				`[AuditLogger] category must be data, security, performance or error, got ${typeOf(event.category)} ${tostring(event.category)}`,
+				0,
+			);
+		}
+		if (!typeIs(event.type, "string")) error(`[AuditLogger] type must be a string, got ${typeOf(event.type)}`, 0);
 		const level = event.level ?? "info";
 		if (AUDIT_LEVELS.indexOf(level) < 0)
 			error(`[AuditLogger] level must be one of ${AUDIT_LEVELS.join(", ")}, got ${tostring(level)}`, 0);

@@ -89,6 +89,19 @@ export = () => {
 			expect(security.message).to.equal("NaN");
 		});
 
+		it("refuses an unknown category or level at once, naming the field and the value", () => {
+			const audit = new AuditLogger({ bindToClose: false, streamId: "misuse" });
+			const [ok, err] = pcall(() => audit.Log({ category: "gossip" as never, type: "x" }));
+			expect(ok).to.equal(false);
+			expect(
+				contains(tostring(err), "category must be data, security, performance or error, got string gossip"),
+			).to.equal(true);
+			const [ok2, err2] = pcall(() => audit.Log({ category: "data", type: "x", level: "loud" as never }));
+			expect(ok2).to.equal(false);
+			expect(contains(tostring(err2), "got loud")).to.equal(true);
+			expect(audit.GetStats().logged).to.equal(0);
+		});
+
 		it("drops entries below minLevel and counts them", () => {
 			const audit = new AuditLogger({ bindToClose: false, streamId: "levels", minLevel: "warning" });
 			audit.Log({ category: "performance", type: "tick", level: "info" });

@@ -65,6 +65,8 @@ function isBatch(value: unknown): value is AuditBatch {
  * checkpoint names the last batch and its hash, each batch names its predecessor's hash, each batch's hash
  * covers its entries' hashes. So a deleted, edited, moved or inserted batch or entry breaks a link that is
  * reported; batches flushed before `range.from` are not read (the first one before it is, as the anchor).
+ * An entry in its erased form is counted, not hashed: its content is gone by design, so replacing an entry
+ * by an erased one is not detected (its place, count and order are).
  * Reads go through the DataAccessLayer at background priority, uncached: one read per batch, plus one
  * per stream for its checkpoint and one probe past it.
  */
