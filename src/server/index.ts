@@ -1,5 +1,18 @@
 // What a game's server scripts use: DataService (and its schema-typed factory), the DataAccessLayer for
 // its own DataStore keys, their typed errors, and the server half of state sync.
+export { AuditLogger } from "shared/core/AuditLogger";
+export type {
+	AuditCategory,
+	AuditConfig,
+	AuditEntry,
+	AuditEvent,
+	AuditLevel,
+	AuditPage,
+	AuditQuery,
+	AuditRange,
+	AuditRecord,
+	AuditVerification,
+} from "shared/core/AuditLogger";
 export { DataService, DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./services/DataService";
 export { createDataService } from "./services/createDataService";
 export type {

@@ -1,6 +1,7 @@
 import type { ProfileStore } from "@rbxts/profileservice/globals";
 import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { CacheManager } from "shared/core/CacheManager";
+import { AuditLogger } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
 import { Adoption } from "./data/Adoption";
@@ -153,6 +154,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			operationTimeout: this.config.operationTimeout,
 			warn,
 		});
+		if (this.config.enableAuditing) {
+			const audit =
+				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+			pipeline.addStage(audit.GetStage());
+		}
 		const ctx: ServiceContext = {
 			config: this.config,
 			stats: this.stats,

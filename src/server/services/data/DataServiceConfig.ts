@@ -3,8 +3,8 @@ import type { AdoptionConfig } from "./AdoptionConfig";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
- * what its name says; a switch whose module does not exist yet (`enableBackups`, `enableAuditing`,
- * `backupBeforeUpdates`) is refused at construction when turned on. GetStatistics reports every one.
+ * what its name says; a switch whose module does not exist yet (`enableBackups`, `backupBeforeUpdates`)
+ * is refused at construction when turned on. GetStatistics reports every one.
  *
  * @typeParam T - the player data's type; `new DataService(config)` infers it from `template`.
  */
@@ -15,7 +15,10 @@ export interface DataServiceConfig<T extends object = object> {
 	readonly enableCaching?: boolean;
 	/** Pre-update and automatic backups (default false; true is refused until BackupManager exists). */
 	readonly enableBackups?: boolean;
-	/** The audit trail (default false; true is refused until AuditLogger exists). */
+	/**
+	 * The audit trail (default false): true adds an AuditLogger's stage to the write pipeline (the one in
+	 * the services, or a new one on the service's DataAccessLayer).
+	 */
 	readonly enableAuditing?: boolean;
 	/** RunConsistencyCheck and checkConsistencyOnRead (default true; false makes RunConsistencyCheck reject `Disabled`). */
 	readonly enableConsistencyChecks?: boolean;
@@ -253,7 +256,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 	}
 	for (const [name, module] of [
 		["enableBackups", "BackupManager"],
-		["enableAuditing", "AuditLogger"],
 		["backupBeforeUpdates", "BackupManager"],
 	] as const) {
 		if (config[name] === true) error(`[DataService] ${name} needs ${module}, which is not built yet`, 0);

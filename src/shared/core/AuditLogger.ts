@@ -1,0 +1,656 @@
+import { HttpService } from "@rbxts/services";
+import { assertServer } from "./assertServer";
+import { DataAccessLayer } from "./DataAccessLayer";
+import { canonicalJson } from "./dal/Canonical";
+import { AUDIT_FORMAT, AuditBatch, AuditHead, batchHashInput, GENESIS_HASH } from "./audit/AuditBatch";
+import type { AuditConfig } from "./audit/AuditConfig";
+import { AUDIT_LEVELS, AuditCategory, AuditEntry, AuditEvent, AuditLevel } from "./audit/AuditEntry";
+import type { AuditedChange } from "./audit/AuditedChange";
+import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit/AuditKeys";
+import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
+import { parseSensitivePaths } from "./audit/redactSensitive";
+import { EncodingServiceLike, sha256Hex } from "./audit/sha256Hex";
+import { AuditRange, AuditVerification, verifyAuditTrail } from "./audit/verifyAuditTrail";
+
+export type { AuditConfig } from "./audit/AuditConfig";
+export type { AuditCategory, AuditEntry, AuditEvent, AuditFieldChange, AuditLevel } from "./audit/AuditEntry";
+export type { AuditedChange } from "./audit/AuditedChange";
+export type { AuditBatch, AuditHead } from "./audit/AuditBatch";
+export type { AuditProblem, AuditProblemKind, AuditRange, AuditVerification } from "./audit/verifyAuditTrail";
+
+/** Options of {@link AuditLogger.QueryPlayer}. */
+export interface AuditQuery {
+	/** Unix seconds, inclusive. */
+	readonly from?: number;
+	readonly to?: number;
+	readonly category?: AuditCategory;
+	readonly type?: string;
+	/** Only entries at this level or above. */
+	readonly level?: AuditLevel;
+	/** Entries per page (default 100). */
+	readonly limit?: number;
+	/** The `next` of the previous page. */
+	readonly cursor?: string;
+}
+
+/** A found entry and where it is stored. */
+export interface AuditRecord {
+	readonly stream: string;
+	readonly seq: number;
+	/** 1-based position in its batch. */
+	readonly index: number;
+	readonly entry: AuditEntry;
+}
+
+/** One page of {@link AuditLogger.QueryPlayer}. */
+export interface AuditPage {
+	readonly records: ReadonlyArray<AuditRecord>;
+	/** Pass as `cursor` for the next page; absent on the last page. */
+	readonly next?: string;
+}
+
+/** Counters of one logger. */
+export interface AuditStats {
+	readonly logged: number;
+	readonly dropped: number;
+	readonly buffered: number;
+	readonly batches: number;
+	/** Batch writes attempted (a failed one counts, and its retry again). */
+	readonly batchWrites: number;
+	readonly indexWrites: number;
+	readonly headWrites: number;
+	readonly failedWrites: number;
+}
+
+const CATEGORIES = new Set<unknown>(["data", "security", "performance", "error"]);
+
+interface Buffered {
+	readonly entry: AuditEntry;
+	readonly hash: string;
+	/** Characters of its canonical JSON. */
+	readonly size: number;
+}
+
+/** A stage of DataService's write pipeline (structurally a PipelineStage of the "audit" slot). */
+export interface AuditStage {
+	readonly name: string;
+	readonly slot: "audit";
+	readonly observe: (change: AuditedChange) => void;
+}
+
+/**
+ * A batched, tamper-evident audit trail, one stream per server. Entries are buffered and written as one
+ * batch per `flushInterval` (60 s) or sooner when the buffer is full, and in BindToClose. Each batch
+ * carries the SHA-256 of its stream's previous batch and of each of its entries; each flush then
+ * checkpoints the stream's head in a separate key and adds the batch to the index of every player it
+ * names. {@link AuditLogger.VerifyAuditTrail} walks the chains back from their checkpoints.
+ *
+ * A crash loses the buffer: at most `flushInterval` seconds of entries (or `maxBatchEntries` entries),
+ * plus a batch whose write was failing. A crash between a batch write and its checkpoint leaves that
+ * batch past the head, which verification reports (`batchBeyondHead`).
+ *
+ * Every DataStore request goes through the DataAccessLayer at "background" priority.
+ *
+ * @example
+ * ```ts
+ * const audit = new AuditLogger({ sensitivePaths: ["email"] });
+ * dataService.AddStage(audit.GetStage());
+ * audit.Log({ category: "security", type: "refusedPayload", level: "warning", players: [player.UserId] });
+ * const page = audit.QueryPlayer(player.UserId, { from: os.time() - 3600 }).expect();
+ * ```
+ */
+export class AuditLogger {
+	private readonly dal: DataAccessLayer;
+	private readonly encoding: EncodingServiceLike;
+	private readonly clock: () => number;
+	private readonly keys: AuditKeys;
+	private readonly stream: string;
+	private readonly flushInterval: number;
+	private readonly maxBatchEntries: number;
+	private readonly maxBatchChars: number;
+	private readonly minLevel: number;
+	private readonly describe: DescribeOptions;
+	private readonly warnings: boolean;
+	private readonly startedAt: number;
+
+	private buffer = new Array<Buffered>();
+	private bufferChars = 0;
+	/** The batch built and not yet written (a failed write is retried at the next flush, unchanged). */
+	private pending?: { batch: AuditBatch; hash: string };
+	private lastSeq = 0;
+	private lastHash = GENESIS_HASH;
+	private lastFlush: number;
+	private listed = false;
+	private headDirty = false;
+	/** Index refs not yet written, by player. */
+	private readonly pendingIndex = new Map<number, Array<PlayerIndexRef>>();
+	private timer?: thread;
+	private flushing = false;
+	private readonly waiters = new Array<thread>();
+	private closed = false;
+	private readonly stats = {
+		logged: 0,
+		dropped: 0,
+		batches: 0,
+		batchWrites: 0,
+		indexWrites: 0,
+		headWrites: 0,
+		failedWrites: 0,
+	};
+
+	/**
+	 * @param config - see {@link AuditConfig}; every field is optional.
+	 * @throws a plain message for a malformed field, or on a client.
+	 */
+	constructor(config: AuditConfig = {}) {
+		assertServer("AuditLogger");
+		this.dal = config.dataAccessLayer ?? new DataAccessLayer({ warnings: config.warnings });
+		this.encoding = config.encodingService ?? game.GetService("EncodingService");
+		this.clock = config.clock ?? (() => DateTime.now().UnixTimestampMillis / 1000);
+		this.keys = new AuditKeys(config.storeName ?? "DataService.Audit");
+		this.stream = config.streamId ?? HttpService.GenerateGUID(false);
+		if (!typeIs(this.stream, "string") || this.stream.size() === 0 || this.stream.size() > 36) {
+			error(`[AuditLogger] streamId must be a string of 1 to 36 characters, got ${typeOf(this.stream)}`, 0);
+		}
+		const positive = (name: string, value: number | undefined, fallback: number) => {
+			if (value === undefined) return fallback;
+			if (!typeIs(value, "number") || value <= 0 || value !== value) {
+				error(`[AuditLogger] ${name} must be a positive number, got ${typeOf(value)} ${tostring(value)}`, 0);
+			}
+			return value;
+		};
+		this.flushInterval = positive("flushInterval", config.flushInterval, 60);
+		this.maxBatchEntries = positive("maxBatchEntries", config.maxBatchEntries, 2000);
+		this.maxBatchChars = positive("maxBatchChars", config.maxBatchChars, 1000000);
+		const level = AUDIT_LEVELS.indexOf(config.minLevel ?? "info");
+		if (level < 0)
+			error(
+				`[AuditLogger] minLevel must be one of ${AUDIT_LEVELS.join(", ")}, got ${tostring(config.minLevel)}`,
+				0,
+			);
+		this.minLevel = level;
+		const mode = config.redaction ?? "hash";
+		if (mode !== "hash" && mode !== "redact") {
+			error(`[AuditLogger] redaction must be "hash" or "redact", got ${typeOf(mode)} ${tostring(mode)}`, 0);
+		}
+		this.describe = {
+			sensitive: parseSensitivePaths(config.sensitivePaths ?? []),
+			mode,
+			hash: (text) => this.hash(text),
+			maxEntryChars: positive("maxEntryChars", config.maxEntryChars, 20000),
+		};
+		this.warnings = config.warnings ?? true;
+		this.startedAt = this.clock();
+		this.lastFlush = this.startedAt;
+		if (config.bindToClose !== false)
+			game.BindToClose(() => {
+				this.Close().await();
+			});
+	}
+
+	private hash(text: string): string {
+		return sha256Hex(this.encoding, text);
+	}
+
+	private warn(message: string): void {
+		if (this.warnings) warn(`[AuditLogger] ${message}`);
+	}
+
+	/** This server's stream id (the `<stream>` of its batch keys). */
+	GetStreamId(): string {
+		return this.stream;
+	}
+
+	/** Counters: entries logged and dropped, what is buffered, writes by kind. */
+	GetStats(): AuditStats {
+		return { ...this.stats, buffered: this.buffer.size() };
+	}
+
+	/**
+	 * Records a security, performance or error event (or a data event not made by the pipeline). Never
+	 * yields: the entry is buffered.
+	 * @example
+	 * ```ts
+	 * audit.Log({ category: "performance", type: "slowSave", level: "warning", players: [id], context: { seconds: 12 } });
+	 * ```
+	 */
+	Log(event: AuditEvent): void {
+		if (!CATEGORIES.has(event.category)) {
+			error(
+				`[AuditLogger] category must be data, security, performance or error, got ${typeOf(event.category)} ${tostring(event.category)}`,
+				0,
+			);
+		}
+		if (!typeIs(event.type, "string")) error(`[AuditLogger] type must be a string, got ${typeOf(event.type)}`, 0);
+		const level = event.level ?? "info";
+		if (AUDIT_LEVELS.indexOf(level) < 0)
+			error(`[AuditLogger] level must be one of ${AUDIT_LEVELS.join(", ")}, got ${tostring(level)}`, 0);
+		if (AUDIT_LEVELS.indexOf(level) < this.minLevel) {
+			this.stats.dropped += 1;
+			return;
+		}
+		this.append({
+			time: this.clock(),
+			category: event.category,
+			type: event.type,
+			level,
+			players: [...(event.players ?? [])],
+			context: event.context !== undefined ? cleanContext(event.context, this.describe) : undefined,
+			message: event.message,
+		});
+	}
+
+	/** Records one write-pipeline change (what the stage calls). Never yields. */
+	LogChange(change: AuditedChange): void {
+		if (AUDIT_LEVELS.indexOf("info") < this.minLevel) {
+			this.stats.dropped += 1;
+			return;
+		}
+		this.append(describeChange(change, this.clock(), this.describe));
+	}
+
+	/**
+	 * The stage to add to DataService's write pipeline: it observes every written change.
+	 * @example
+	 * ```ts
+	 * dataService.AddStage(audit.GetStage());
+	 * ```
+	 */
+	GetStage(): AuditStage {
+		return { name: "AuditLogger", slot: "audit", observe: (change) => this.LogChange(change) };
+	}
+
+	private append(entry: AuditEntry): void {
+		let encoded: string;
+		const [ok, result] = pcall(() => canonicalJson(entry));
+		if (ok) encoded = result as string;
+		else {
+			// Only a game's own Log call can get here (an unstorable message or type): keep that it happened.
+			entry = {
+				time: entry.time,
+				category: "error",
+				type: "unstorableEntry",
+				level: "error",
+				players: [...entry.players],
+			};
+			encoded = canonicalJson(entry);
+		}
+		this.buffer.push({ entry, hash: this.hash(encoded), size: encoded.size() });
+		this.bufferChars += encoded.size();
+		this.stats.logged += 1;
+		if (this.isFull()) {
+			this.cancelTimer();
+			task.spawn(() => this.flushNow("full"));
+		} else if (this.timer === undefined && !this.flushing) {
+			// While a flush runs, it schedules the next one when it ends (the interval counts from there).
+			const delay = this.closed ? 0 : math.max(0, this.lastFlush + this.flushInterval - this.clock());
+			this.timer = task.delay(delay, () => {
+				this.timer = undefined;
+				this.flushNow("timed");
+			});
+		}
+	}
+
+	/** A full batch is waiting: flush without waiting for the interval. */
+	private isFull(): boolean {
+		return this.buffer.size() >= this.maxBatchEntries || this.bufferChars >= this.maxBatchChars;
+	}
+
+	private cancelTimer(): void {
+		if (this.timer !== undefined) {
+			task.cancel(this.timer);
+			this.timer = undefined;
+		}
+	}
+
+	/**
+	 * Writes everything buffered now (and whatever an earlier failed flush left). Resolves once written;
+	 * rejects with `{ kind: "FlushFailed", message }` when a write failed (the batch is kept and retried).
+	 */
+	Flush(): Promise<void> {
+		return new Promise((resolve, reject) => {
+			this.cancelTimer();
+			if (this.flushNow("all")) resolve();
+			else
+				reject({
+					kind: "FlushFailed",
+					message: `audit stream ${this.stream}: a write failed, kept for the next flush`,
+				});
+		});
+	}
+
+	/**
+	 * Flushes and checkpoints; entries logged afterwards are flushed at once. What BindToClose runs.
+	 */
+	Close(): Promise<void> {
+		this.closed = true;
+		return this.Flush();
+	}
+
+	/**
+	 * One flush at a time, each writing at most one batch: "all" until the buffer is empty (Flush, Close),
+	 * "timed" what was buffered when it started plus full batches, "full" only full batches (a size
+	 * trigger an earlier flush may already have served). True when nothing it meant to write is left.
+	 */
+	private flushNow(mode: "all" | "timed" | "full"): boolean {
+		while (this.flushing) {
+			this.waiters.push(coroutine.running());
+			coroutine.yield();
+		}
+		this.flushing = true;
+		const [ok, result] = pcall(() => {
+			let done = mode !== "full" || this.isFull() || this.pending !== undefined ? this.flushOnce() : true;
+			while (done && this.buffer.size() > 0 && (mode === "all" || this.isFull())) done = this.flushOnce();
+			// The interval counts from the end of the flush, so batch writes land at least that far apart.
+			this.lastFlush = this.clock();
+			return done;
+		});
+		this.flushing = false;
+		const waiting = [...this.waiters];
+		this.waiters.clear();
+		for (const thread of waiting) task.spawn(thread);
+		if (!ok) {
+			this.warn(`flush of stream ${this.stream} failed: ${tostring(result)}`);
+			return false;
+		}
+		if (this.buffer.size() > 0 && this.timer === undefined) {
+			this.timer = task.delay(this.closed ? 0 : this.flushInterval, () => {
+				this.timer = undefined;
+				this.flushNow("timed");
+			});
+		}
+		return result as boolean;
+	}
+
+	private flushOnce(): boolean {
+		if (this.pending === undefined && this.buffer.size() > 0) this.pending = this.seal();
+		let done = true;
+		if (this.pending !== undefined) {
+			const { batch, hash } = this.pending;
+			const [written, err] = this.dal
+				.write(this.keys.batch(this.stream, batch.seq), batch, { priority: "background" })
+				.await();
+			this.stats.batchWrites += 1;
+			if (written) {
+				this.pending = undefined;
+				this.stats.batches += 1;
+				this.lastSeq = batch.seq;
+				this.lastHash = hash;
+				this.headDirty = true;
+				this.indexBatch(batch);
+			} else {
+				this.stats.failedWrites += 1;
+				this.warn(
+					`batch ${batch.seq} of stream ${this.stream} not written: ${tostring((err as { message?: string }).message ?? err)}`,
+				);
+				done = false;
+			}
+		}
+		if (this.lastSeq > 0 && !this.listed) this.listed = this.writeDirectory();
+		done = this.writeIndexes() && done;
+		if (this.headDirty) this.headDirty = !this.writeHead();
+		return done && !this.headDirty && this.listed === this.lastSeq > 0;
+	}
+
+	/** Turns the oldest buffered entries, up to a full batch, into the next batch of the chain. */
+	private seal(): { batch: AuditBatch; hash: string } {
+		let count = 0;
+		let chars = 0;
+		while (
+			count < this.buffer.size() &&
+			(count === 0 || (count < this.maxBatchEntries && chars + this.buffer[count].size <= this.maxBatchChars))
+		) {
+			chars += this.buffer[count].size;
+			count += 1;
+		}
+		const taken = this.buffer.move(0, count - 1, 0, []);
+		this.buffer = this.buffer.move(count, this.buffer.size() - 1, 0, []);
+		this.bufferChars -= chars;
+		const batch: AuditBatch = {
+			format: AUDIT_FORMAT,
+			stream: this.stream,
+			seq: this.lastSeq + 1,
+			time: this.clock(),
+			previous: this.lastHash,
+			hashes: taken.map((b) => b.hash),
+			entries: taken.map((b) => b.entry),
+		};
+		return { batch, hash: this.hash(batchHashInput(batch)) };
+	}
+
+	private indexBatch(batch: AuditBatch): void {
+		const spans = new Map<number, PlayerIndexRef>();
+		for (const entry of batch.entries) {
+			for (const player of entry.players) {
+				const span = spans.get(player);
+				spans.set(player, {
+					stream: batch.stream,
+					seq: batch.seq,
+					from: span === undefined ? entry.time : math.min(span.from, entry.time),
+					to: span === undefined ? entry.time : math.max(span.to, entry.time),
+				});
+			}
+		}
+		for (const [player, ref] of spans) {
+			const list = this.pendingIndex.get(player) ?? [];
+			list.push(ref);
+			this.pendingIndex.set(player, list);
+		}
+	}
+
+	private writeIndexes(): boolean {
+		let done = true;
+		const players = new Array<number>();
+		for (const [player] of this.pendingIndex) players.push(player);
+		for (const player of players) {
+			const refs = this.pendingIndex.get(player)!;
+			this.pendingIndex.delete(player);
+			const [ok] = this.dal
+				.update<PlayerIndex>(
+					this.keys.player(player),
+					(index) => {
+						const list = index?.refs ?? [];
+						// A retry after a write that failed but landed must not list a batch twice.
+						for (const ref of refs) {
+							if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
+						}
+						return { refs: list };
+					},
+					{ priority: "background" },
+				)
+				.await();
+			this.stats.indexWrites += 1;
+			if (!ok) {
+				this.stats.failedWrites += 1;
+				this.pendingIndex.set(player, [...refs, ...(this.pendingIndex.get(player) ?? [])]);
+				done = false;
+			}
+		}
+		return done;
+	}
+
+	private writeHead(): boolean {
+		const head: AuditHead = {
+			format: AUDIT_FORMAT,
+			stream: this.stream,
+			seq: this.lastSeq,
+			hash: this.lastHash,
+			time: this.clock(),
+		};
+		const [ok] = this.dal.write(this.keys.head(this.stream), head, { priority: "background" }).await();
+		this.stats.headWrites += 1;
+		if (!ok) this.stats.failedWrites += 1;
+		return ok;
+	}
+
+	private writeDirectory(): boolean {
+		const [ok] = this.dal
+			.update<StreamDirectory>(
+				this.keys.directory(),
+				(directory) => {
+					const copy = { ...(directory ?? {}) };
+					copy[this.stream] = this.startedAt;
+					return copy;
+				},
+				{ priority: "background" },
+			)
+			.await();
+		if (!ok) this.stats.failedWrites += 1;
+		return ok;
+	}
+
+	/**
+	 * Checks every stream live within `range` from its checkpoint back (see {@link AuditVerification}):
+	 * any deleted, edited, reordered or inserted batch or entry is reported. Entries still buffered are not
+	 * part of the trail yet: Flush first.
+	 * @example
+	 * ```ts
+	 * const { ok, problems } = audit.VerifyAuditTrail({ from: os.time() - 86400 }).expect();
+	 * ```
+	 */
+	VerifyAuditTrail(range: AuditRange = {}): Promise<AuditVerification> {
+		return new Promise((resolve) => resolve(verifyAuditTrail(this.dal, this.keys, (t) => this.hash(t), range)));
+	}
+
+	/**
+	 * Right to erasure for the audit trail: flushes, then replaces every stored entry naming the player
+	 * with its erased form (time, category, type, level and `erased` only; an entry naming two players, a
+	 * trade, loses its content for both), removes the player's index key, and records the erasure as a
+	 * security entry that does not name the player (a hash of a user id would be reversed by trying every
+	 * id): it carries the counts and the game's `requestId`. Entry hashes were taken before, so the trail
+	 * still verifies. Profiles, backups and inboxes are erased by their own modules.
+	 * @returns how many entries and batches were rewritten.
+	 * @example
+	 * ```ts
+	 * const { entries } = audit.ErasePlayer(userId, "ticket-1234").expect();
+	 * ```
+	 */
+	ErasePlayer(userId: number, requestId?: string): Promise<{ entries: number; batches: number }> {
+		return new Promise((resolve, reject) => {
+			if (!typeIs(userId, "number") || userId % 1 !== 0) {
+				return reject({
+					kind: "InvalidArgument",
+					message: `userId must be a whole number, got ${typeOf(userId)} ${tostring(userId)}`,
+				});
+			}
+			const [ok, result] = pcall(() => {
+				this.Flush().expect();
+				const options = { priority: "background" as const };
+				const index = this.dal
+					.read<PlayerIndex>(this.keys.player(userId), { ...options, useCache: false })
+					.expect();
+				let entries = 0;
+				let batches = 0;
+				for (const ref of index?.data.refs ?? []) {
+					let erasedHere = 0;
+					this.dal
+						.update<AuditBatch>(
+							this.keys.batch(ref.stream, ref.seq),
+							(batch) => {
+								if (batch === undefined) return undefined;
+								erasedHere = 0;
+								const kept = batch.entries.map((entry): AuditEntry => {
+									if (entry.erased === true || !entry.players.includes(userId)) return entry;
+									erasedHere += 1;
+									return {
+										time: entry.time,
+										category: entry.category,
+										type: entry.type,
+										level: entry.level,
+										players: [],
+										erased: true,
+									};
+								});
+								return erasedHere > 0 ? { ...batch, entries: kept } : undefined;
+							},
+							options,
+						)
+						.expect();
+					entries += erasedHere;
+					if (erasedHere > 0) batches += 1;
+				}
+				this.dal.remove(this.keys.player(userId), options).expect();
+				this.Log({
+					category: "security",
+					type: "erasure",
+					level: "warning",
+					context: { request: requestId, entries, batches },
+				});
+				this.Flush().expect();
+				return { entries, batches };
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * One page of a player's entries, oldest first, from their index key: one read for the index and one
+	 * per batch the page spans. Only flushed entries are found.
+	 * @example
+	 * ```ts
+	 * let page = audit.QueryPlayer(id, { limit: 50 }).expect();
+	 * while (page.next !== undefined) page = audit.QueryPlayer(id, { limit: 50, cursor: page.next }).expect();
+	 * ```
+	 */
+	QueryPlayer(userId: number, query: AuditQuery = {}): Promise<AuditPage> {
+		return new Promise((resolve, reject) => {
+			if (!typeIs(userId, "number") || userId % 1 !== 0) {
+				return reject({
+					kind: "InvalidArgument",
+					message: `userId must be a whole number, got ${typeOf(userId)}`,
+				});
+			}
+			const limit = query.limit ?? 100;
+			if (!typeIs(limit, "number") || limit < 1) {
+				return reject({
+					kind: "InvalidArgument",
+					message: `limit must be a positive number, got ${typeOf(limit)} ${tostring(limit)}`,
+				});
+			}
+			const from = query.from ?? -math.huge;
+			const to = query.to ?? math.huge;
+			const minLevel = AUDIT_LEVELS.indexOf(query.level ?? "debug");
+			let [refStart, entryStart] = [0, 0];
+			if (query.cursor !== undefined) {
+				const [r, e] = string.match(query.cursor, "^(%d+):(%d+)$");
+				if (r === undefined || e === undefined) {
+					return reject({
+						kind: "InvalidArgument",
+						message: `cursor must be a cursor a page returned, got ${typeOf(query.cursor)} ${tostring(query.cursor)}`,
+					});
+				}
+				[refStart, entryStart] = [tonumber(r)!, tonumber(e)!];
+			}
+			const [ok, result] = pcall(() => {
+				const index = this.dal
+					.read<PlayerIndex>(this.keys.player(userId), { priority: "background", useCache: false })
+					.expect();
+				const refs = (index?.data.refs ?? []).filter((r) => r.to >= from && r.from <= to);
+				const records = new Array<AuditRecord>();
+				for (let r = refStart; r < refs.size(); r++) {
+					const ref = refs[r];
+					const batch = this.dal
+						.read<AuditBatch>(this.keys.batch(ref.stream, ref.seq), {
+							priority: "background",
+							useCache: false,
+						})
+						.expect()?.data;
+					if (batch === undefined) continue;
+					for (let e = r === refStart ? entryStart : 0; e < batch.entries.size(); e++) {
+						if (records.size() >= limit) return { records, next: `${r}:${e}` };
+						const entry = batch.entries[e];
+						if (!entry.players.includes(userId) || entry.time < from || entry.time > to) continue;
+						if (query.category !== undefined && entry.category !== query.category) continue;
+						if (query.type !== undefined && entry.type !== query.type) continue;
+						if (AUDIT_LEVELS.indexOf(entry.level) < minLevel) continue;
+						records.push({ stream: ref.stream, seq: ref.seq, index: e + 1, entry });
+					}
+				}
+				return { records };
+			});
+			if (ok) resolve(result as AuditPage);
+			else reject(result);
+		});
+	}
+}

@@ -1,0 +1,36 @@
+import type { DataAccessLayer } from "../DataAccessLayer";
+import type { AuditLevel } from "./AuditEntry";
+import type { RedactionMode } from "./redactSensitive";
+import type { EncodingServiceLike } from "./sha256Hex";
+
+/** Configuration of an {@link AuditLogger}; every field is optional. */
+export interface AuditConfig {
+	/** Every DataStore request goes through it, at "background" priority (default: a new one). */
+	readonly dataAccessLayer?: DataAccessLayer;
+	/** Computes the SHA-256 hashes (default: game's EncodingService). */
+	readonly encodingService?: EncodingServiceLike;
+	/** Unix seconds (default: DateTime.now()). */
+	readonly clock?: () => number;
+	/** Base DataStore name; the trail also uses `<name>.Heads` and `<name>.Players` (default "DataService.Audit"). */
+	readonly storeName?: string;
+	/** This server's stream id, at most 36 characters (default game.JobId, or a GUID in Studio). */
+	readonly streamId?: string;
+	/** Seconds between time-driven flushes: at most one batch write per interval at normal volume (default 60). */
+	readonly flushInterval?: number;
+	/** Flush as soon as the buffer holds this many entries (default 2000). */
+	readonly maxBatchEntries?: number;
+	/** Flush as soon as the buffer's entries take this many characters of JSON (default 1,000,000; a value may take 4,194,304). */
+	readonly maxBatchChars?: number;
+	/** An entry longer than this keeps only the paths of its field changes (default 20,000 characters). */
+	readonly maxEntryChars?: number;
+	/** Dotted paths of player data (and `context.<key>`) never stored in clear; `*` matches any key. */
+	readonly sensitivePaths?: ReadonlyArray<string>;
+	/** "hash" (default: equal values stay comparable) or "redact". */
+	readonly redaction?: RedactionMode;
+	/** Entries below this level are dropped (default "info"). */
+	readonly minLevel?: AuditLevel;
+	/** Flush and checkpoint in game:BindToClose (default true). */
+	readonly bindToClose?: boolean;
+	/** Print warnings (default true). */
+	readonly warnings?: boolean;
+}

@@ -1,0 +1,89 @@
+import { canonicalJson } from "../dal/Canonical";
+import { diffValue } from "../../protocol/Patch";
+import type { AuditEntry, AuditFieldChange } from "./AuditEntry";
+import type { AuditedChange } from "./AuditedChange";
+import { isSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
+
+/** How {@link describeChange} conceals and bounds what it records. */
+export interface DescribeOptions {
+	readonly sensitive: SensitivePaths;
+	readonly mode: RedactionMode;
+	readonly hash: (text: string) => string;
+	/** Past this many characters of canonical JSON, the field changes are replaced by their paths. */
+	readonly maxEntryChars: number;
+}
+
+function lookup(root: unknown, path: ReadonlyArray<string | number>): unknown {
+	let node = root;
+	for (const segment of path) {
+		if (!typeIs(node, "table")) return undefined;
+		node = (node as Record<string | number, unknown>)[segment];
+	}
+	return node;
+}
+
+/**
+ * The context as it may be stored: scalars kept, anything else named by its type (a context could carry
+ * an Instance, which no DataStore holds), sensitive keys (`context.<key>` in the sensitive paths) concealed.
+ */
+export function cleanContext(
+	context: Readonly<Record<string, unknown>>,
+	options: DescribeOptions,
+): Record<string, unknown> | undefined {
+	const out: Record<string, unknown> = {};
+	let any = false;
+	for (const [k, v] of pairs(context)) {
+		if (!typeIs(k, "string")) continue;
+		any = true;
+		const scalar =
+			typeIs(v, "string") ||
+			typeIs(v, "boolean") ||
+			(typeIs(v, "number") && v === v && math.abs(v) !== math.huge);
+		const value = scalar ? v : `<${typeOf(v)}>`;
+		out[k] = isSensitive(options.sensitive, ["context", k])
+			? redactSensitive(value, ["context", k], options.sensitive, options.mode, options.hash)
+			: value;
+	}
+	return any ? out : undefined;
+}
+
+/**
+ * The audit entry of one write-pipeline change: its kind, players, id and context, and the before/after of
+ * every field it touched on every side, sensitive fields concealed before anything is hashed or stored.
+ * @example
+ * ```ts
+ * const entry = describeChange(change, os.time(), options); // entry.changes[0] = { player, path: "coins", before: 0, after: 100 }
+ * ```
+ */
+export function describeChange(change: AuditedChange, time: number, options: DescribeOptions): AuditEntry {
+	const changes = new Array<AuditFieldChange>();
+	const players = new Array<number>();
+	for (const side of change.sides) {
+		players.push(side.playerId);
+		for (const op of diffValue(side.before, side.after, math.huge) ?? []) {
+			const path = op.path.map((s) => tostring(s));
+			const conceal = (v: unknown) =>
+				v === undefined ? undefined : redactSensitive(v, path, options.sensitive, options.mode, options.hash);
+			changes.push({
+				player: side.playerId,
+				path: path.join("."),
+				before: conceal(lookup(side.before, op.path)),
+				after: op.removed ? undefined : conceal(op.value),
+			});
+		}
+	}
+	const entry: AuditEntry = {
+		time,
+		category: "data",
+		type: change.kind,
+		level: "info",
+		players,
+		change: change.id,
+		context: cleanContext(change.context, options),
+		changes,
+	};
+	const [ok, encoded] = pcall(() => canonicalJson(entry));
+	if (ok && (encoded as string).size() <= options.maxEntryChars) return entry;
+	// Too large (a migration rewriting everything) or not storable: keep which fields changed.
+	return { ...entry, changes: undefined, changedPaths: changes.map((c) => `${c.player}:${c.path}`) };
+}
