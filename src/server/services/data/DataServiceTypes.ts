@@ -1,5 +1,6 @@
 // The public types of DataService: its services, arguments, results and reports.
 import type { ProfileStore } from "@rbxts/profileservice/globals";
+import type { BackupManager } from "shared/core/BackupManager";
 import type { CacheManager } from "shared/core/CacheManager";
 import type { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { DataValidator } from "shared/core/DataValidator";
@@ -40,6 +41,8 @@ export interface DataServiceServices {
 	readonly dataStoreService?: DataStoreServiceLike;
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
+	/** Used when `enableBackups` or `backupBeforeUpdates` is on (default: one over this DataAccessLayer). */
+	readonly backupManager?: BackupManager;
 }
 
 /** Where an update comes from, as the original API passes it, plus `durable`. */
