@@ -60,7 +60,8 @@ export function applyRetention(
 /** Checks a tier list (misuse throws at once). */
 export function checkTiers(tiers: ReadonlyArray<RetentionTier>): void {
 	let previous = 0;
-	for (const [i, tier] of ipairs(tiers)) {
+	for (let i = 1; i <= tiers.size(); i++) {
+		const tier = tiers[i - 1];
 		if (!typeIs(tier.maxAge, "number") || tier.maxAge <= previous) {
 			error(
 				`[BackupManager] retention[${i}].maxAge must be a number above ${previous}, got ${tostring(tier.maxAge)}`,
