@@ -664,7 +664,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
 	private attachBackups(given: BackupManager | undefined): BackupManager {
 		const backups = given ?? new BackupManager({ dataAccessLayer: this.dal, warnings: this.config.warnings });
-		backups.SetRestoreTarget(new Restores(this.ctx));
+		backups.SetRestoreTarget(
+			new Restores(this.ctx, {
+				load: (playerId) => this.LoadPlayerData(playerId).expect(),
+				release: (playerId) => this.ReleasePlayer(playerId).expect(),
+			}),
+		);
 		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
 		if (this.config.enableBackups) backups.Start();
 		return backups;

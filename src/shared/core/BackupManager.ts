@@ -26,6 +26,13 @@ export interface RestoreTarget {
 	current(playerId: number): object | undefined;
 	/** Replaces a held player's data (yields; throws a typed error when refused or no longer held). */
 	replace(playerId: number, data: object, context: { source: "restore"; backupId: string; time: number }): void;
+	/**
+	 * Takes a player this server does not hold under its session lock (yields; throws when it cannot), for
+	 * an offline restore; {@link release} follows whatever happens. Without it, only held players restore.
+	 */
+	acquire?(playerId: number): void;
+	/** Saves and releases a player {@link acquire} took. */
+	release?(playerId: number): void;
 }
 
 /** Configuration of a {@link BackupManager}; every field is optional. */
@@ -83,6 +90,16 @@ export interface BackupResult {
 export interface RestoreOptions {
 	/** Only report what would change (default false). */
 	readonly dryRun?: boolean;
+	/**
+	 * Top-level fields whose current values survive the rollback (what was bought after `time`, receipts);
+	 * the rest comes from the backup.
+	 */
+	readonly keep?: ReadonlyArray<string>;
+	/**
+	 * Restore a player this server does not hold by taking their session lock first (through the target's
+	 * `acquire`, then `release`); a player held by another server is released by it first (default false).
+	 */
+	readonly offline?: boolean;
 }
 
 /** What a restore did (or, for a dry run, would do). */
@@ -302,7 +319,7 @@ export class BackupManager {
 	 */
 	RestorePlayer(playerId: number, time: number, options: RestoreOptions = {}): Promise<RestoreResult> {
 		return new Promise((resolve, reject) => {
-			const [ok, result] = pcall(() => this.restoreNow(playerId, time, options.dryRun === true));
+			const [ok, result] = pcall(() => this.restoreNow(playerId, time, options));
 			if (ok) resolve(result);
 			else {
 				this.stats.restoreFailures += 1;
@@ -469,12 +486,16 @@ export class BackupManager {
 		return ring !== undefined ? { ring } : { failure: "missing" };
 	}
 
-	private restoreNow(playerId: number, time: number, dryRun: boolean): RestoreResult {
+	private restoreNow(playerId: number, time: number, options: RestoreOptions): RestoreResult {
 		if (!typeIs(playerId, "number")) {
 			throw backupError("InvalidArgument", `playerId must be a number, got ${typeOf(playerId)}`);
 		}
 		if (!typeIs(time, "number") || time !== time) {
 			throw backupError("InvalidArgument", `time must be a number of Unix seconds, got ${typeOf(time)}`);
+		}
+		const keep = options.keep ?? [];
+		if (!typeIs(keep, "table") || keep.some((field) => !typeIs(field, "string"))) {
+			throw backupError("InvalidArgument", `keep must be an array of field names, got ${typeOf(keep)}`);
 		}
 		const primary = this.readRing(this.primaryStore, playerId);
 		const secondary = this.readRing(this.secondaryStore, playerId);
@@ -493,25 +514,43 @@ export class BackupManager {
 				`backup ${chosen.entry.i} of ${playerId} holds a ${typeOf(chosen.data)}, not a table`,
 			);
 		}
-		const current = this.target?.current(playerId);
-		const diff = current !== undefined ? diffValue(current, chosen.data, math.huge) : undefined;
 		const backup = { id: chosen.entry.i, time: chosen.entry.t, kind: chosen.entry.k, label: chosen.entry.l };
-		if (dryRun) {
+		const target = this.target;
+		const held = target?.current(playerId) !== undefined;
+		if (options.dryRun === true) {
 			this.stats.dryRuns += 1;
-			return { applied: false, backup, copy: chosen.copy, fallbacks, diff, data: deepCopy(chosen.data) };
+			const current = target?.current(playerId);
+			const data = current !== undefined ? withKept(chosen.data as object, current, keep) : chosen.data;
+			const diff = current !== undefined ? diffValue(current, data, math.huge) : undefined;
+			return { applied: false, backup, copy: chosen.copy, fallbacks, diff, data: deepCopy(data) };
 		}
-		if (this.target === undefined || current === undefined) {
+		if (target === undefined || (!held && (options.offline !== true || target.acquire === undefined))) {
 			throw backupError(
 				"NotHeld",
-				`player ${playerId} is not held by this server; restoring an offline player is not supported yet`,
+				`player ${playerId} is not held by this server; pass offline: true to take their session lock first`,
 			);
 		}
-		this.target.replace(playerId, chosen.data as object, {
-			source: "restore",
-			backupId: chosen.entry.i,
-			time: chosen.entry.t,
+		if (!held) target.acquire!(playerId);
+		const [ok, result] = pcall(() => {
+			const current = target.current(playerId);
+			if (current === undefined)
+				throw backupError("NotHeld", `player ${playerId} was released during the restore`);
+			const data = withKept(chosen.data as object, current, keep);
+			const diff = diffValue(current, data, math.huge);
+			target.replace(playerId, data, { source: "restore", backupId: chosen.entry.i, time: chosen.entry.t });
+			return { diff, data };
 		});
+		if (!held) target.release?.(playerId);
+		if (!ok) throw result;
 		this.stats.restores += 1;
-		return { applied: true, backup, copy: chosen.copy, fallbacks, diff, data: deepCopy(chosen.data) };
+		return { applied: true, backup, copy: chosen.copy, fallbacks, diff: result.diff, data: deepCopy(result.data) };
 	}
+}
+
+/** `restored` with the `keep` fields taken from `current` (a field absent from `current` is removed). */
+function withKept(restored: object, current: object, keep: ReadonlyArray<string>): object {
+	if (keep.size() === 0) return restored;
+	const data = deepCopy(restored) as Record<string, unknown>;
+	for (const field of keep) data[field] = deepCopy((current as Record<string, unknown>)[field]);
+	return data;
 }

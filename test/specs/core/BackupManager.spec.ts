@@ -309,6 +309,52 @@ export = () => {
 			expect(rejectionOf(backups.RestorePlayer(20, t0 + 600)).kind).to.equal("NotHeld");
 			expect(backups.RestorePlayer(20, t0 + 600, { dryRun: true }).expect().diff).to.equal(undefined);
 		});
+		it("keeps the fields named in keep from the current data (what was bought after the time)", () => {
+			const { backups, target, t0 } = threeBackups();
+			target.held.set(20, { coins: 99, receipts: { r1: true } });
+			const preview = backups.RestorePlayer(20, t0, { dryRun: true, keep: ["receipts"] }).expect();
+			expect(preview.diff!.size()).to.equal(1);
+			expect(preview.diff![0].path[0]).to.equal("coins");
+			backups.RestorePlayer(20, t0, { keep: ["receipts"] }).expect();
+			const restored = target.replaced[0][1] as Data & { receipts: { r1: boolean } };
+			expect(restored.coins).to.equal(1);
+			expect(restored.receipts.r1).to.equal(true);
+		});
+
+		it("restores an offline player under their session lock with offline: true, releasing even on failure", () => {
+			const { backups, target, t0 } = threeBackups();
+			target.held.delete(20);
+			const steps = new Array<string>();
+			let refuse = false;
+			const offline: RestoreTarget = {
+				current(id) {
+					return target.current(id);
+				},
+				replace(id, data, context) {
+					steps.push("replace");
+					if (refuse) error("refused by a stage");
+					target.replace(id, data, context);
+				},
+				acquire(id) {
+					steps.push("acquire");
+					target.held.set(id, { coins: 50 });
+				},
+				release(id) {
+					steps.push("release");
+					target.held.delete(id);
+				},
+			};
+			backups.SetRestoreTarget(offline);
+			expect(rejectionOf(backups.RestorePlayer(20, t0 + 600)).kind).to.equal("NotHeld");
+			expect(steps.size()).to.equal(0);
+			const done = backups.RestorePlayer(20, t0 + 600, { offline: true }).expect();
+			expect((done.data as Data).coins).to.equal(3);
+			expect(steps.join(",")).to.equal("acquire,replace,release");
+			refuse = true;
+			expect(rejectionOf(backups.RestorePlayer(20, t0, { offline: true })).kind).to.equal("RestoreFailed");
+			expect(steps.join(",")).to.equal("acquire,replace,release,acquire,replace,release");
+			expect(target.held.has(20)).to.equal(false);
+		});
 	});
 
 	describe("retention", () => {

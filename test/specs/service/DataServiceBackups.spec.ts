@@ -63,6 +63,24 @@ export = () => {
 		expect(waitUntil(() => savedData(7001)?.coins === 100, 30)).to.equal(true);
 	});
 
+	it("restores a player no server holds by loading them under the session lock, then releasing", () => {
+		const { server, service } = serviceServer({ enableBackups: true });
+		service.LoadPlayerData(7005).expect();
+		service.UpdatePlayerData(7005, { coins: 100 }).expect();
+		const backups = service.GetBackupManager()!;
+		const good = server.run(() => backups.CreateBackup(7005, "good").expect());
+		task.wait(2);
+		service.UpdatePlayerData(7005, { coins: 300 }).expect();
+		service.ReleasePlayer(7005).expect();
+		expect(waitUntil(() => savedData(7005)?.coins === 300, 30)).to.equal(true);
+		const notHeld = server.run(() => backups.RestorePlayer(7005, good.time).await());
+		expect((notHeld[1] as { kind: string }).kind).to.equal("NotHeld");
+		const done = server.run(() => backups.RestorePlayer(7005, good.time, { offline: true }).expect());
+		expect(done.applied).to.equal(true);
+		expect(service.GetPlayerData(7005)).to.equal(undefined);
+		expect(waitUntil(() => savedData(7005)?.coins === 100, 30)).to.equal(true);
+	});
+
 	it("backs up every 5 minutes only the players whose data changed", () => {
 		const { service } = serviceServer({ enableBackups: true });
 		service.LoadPlayerData(7002).expect();
