@@ -22,7 +22,7 @@ export interface BackupStatistics {
 	dryRuns: number;
 	/** Restores that found no verified backup or could not apply it. */
 	restoreFailures: number;
-	/** DataStore write requests made for backups and cleanup. */
+	/** Writes (UpdateAsync) asked of the DataAccessLayer for backups and cleanup; its retries not counted. */
 	writeRequests: number;
 }
 
