@@ -121,6 +121,7 @@ export interface BackupReport extends BackupStatistics {
 	/**
 	 * Seconds since the newest backup of the tracked player whose newest backup is oldest (a player
 	 * changed but never backed up counts from their first change); undefined when no player is tracked.
+	 * A player is tracked from their first change until a pass finds them backed up and no longer held.
 	 */
 	readonly recoveryPoint?: number;
 	readonly trackedPlayers: number;
@@ -382,6 +383,13 @@ export class BackupManager {
 		for (const [id, entry] of this.tracked) if (entry.dirty) due.push([id, entry]);
 		let done = 0;
 		for (const [id, entry] of due) if (this.tryBackup(id, entry.data, kind, label, entry.seq)) done += 1;
+		// A player who left is backed up one last time above, then no longer tracked: the recovery point
+		// measures the players still playing.
+		if (this.target !== undefined) {
+			for (const [id, entry] of this.tracked) {
+				if (!entry.dirty && this.target.current(id) === undefined) this.tracked.delete(id);
+			}
+		}
 		return done;
 	}
 

@@ -204,13 +204,24 @@ export = () => {
 			expect(ring(PRIMARY, 12)!.e.size()).to.equal(2);
 		});
 
-		it("measures the recovery point as the age of the oldest newest-backup among tracked players", () => {
-			const { backups, clock } = setup();
+		it("measures the recovery point as the age of the oldest newest-backup among players still held", () => {
+			const { backups, clock, target } = setup();
 			expect(backups.GetStatistics().recoveryPoint).to.equal(undefined);
+			target.held.set(13, { coins: 1 });
+			target.held.set(14, { coins: 1 });
 			backups.NoteChange(13, { coins: 1 });
 			backups.RunAutomatic();
 			clock.now += 120;
-			expect(backups.GetStatistics().recoveryPoint).to.equal(120);
+			backups.NoteChange(14, { coins: 1 });
+			backups.RunAutomatic();
+			clock.now += 60;
+			expect(backups.GetStatistics().recoveryPoint).to.equal(180);
+			expect(backups.GetStatistics().trackedPlayers).to.equal(2);
+			// Player 13 leaves: the next pass stops tracking them, so only 14's backup counts.
+			target.held.delete(13);
+			backups.RunAutomatic();
+			expect(backups.GetStatistics().trackedPlayers).to.equal(1);
+			expect(backups.GetStatistics().recoveryPoint).to.equal(60);
 		});
 	});
 

@@ -73,8 +73,8 @@ export = () => {
 		service.UpdatePlayerData(7005, { coins: 300 }).expect();
 		service.ReleasePlayer(7005).expect();
 		expect(waitUntil(() => savedData(7005)?.coins === 300, 30)).to.equal(true);
-		const notHeld = server.run(() => backups.RestorePlayer(7005, good.time).await());
-		expect((notHeld[1] as { kind: string }).kind).to.equal("NotHeld");
+		const [, notHeld] = server.run(() => backups.RestorePlayer(7005, good.time).await());
+		expect((notHeld as { kind: string }).kind).to.equal("NotHeld");
 		const done = server.run(() => backups.RestorePlayer(7005, good.time, { offline: true }).expect());
 		expect(done.applied).to.equal(true);
 		expect(service.GetPlayerData(7005)).to.equal(undefined);
@@ -93,6 +93,13 @@ export = () => {
 		task.wait(300);
 		expect(ring(7002)!.e.size()).to.equal(1);
 		expect(service.GetBackupManager()!.GetStatistics().automatic).to.equal(1);
+		// A change just before leaving is backed up by the next pass, then the player is no longer tracked.
+		service.UpdatePlayerData(7002, { coins: 6 }).expect();
+		service.ReleasePlayer(7002).expect();
+		const backups = service.GetBackupManager()!;
+		expect(waitUntil(() => backups.GetStatistics().trackedPlayers === 0, 310)).to.equal(true);
+		expect(ring(7002)!.e.size()).to.equal(2);
+		expect(backups.GetStatistics().automatic).to.equal(2);
 	});
 
 	it("with backupBeforeUpdates, backs up before a flagged change and refuses it when the backup fails", () => {
