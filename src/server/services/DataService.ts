@@ -1,5 +1,6 @@
 import type { ProfileStore } from "@rbxts/profileservice/globals";
 import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
+import { BackupManager } from "shared/core/BackupManager";
 import { CacheManager } from "shared/core/CacheManager";
 import { AuditLogger } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
@@ -16,12 +17,14 @@ import { InboxClaims } from "./data/InboxClaims";
 import { InboxLedger } from "./data/InboxLedger";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { OperationGate } from "./data/OperationGate";
+import { backupStage } from "./data/pipeline/BackupStage";
 import type { PipelineStage } from "./data/pipeline/PipelineStage";
 import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
 import { ProfileViews } from "./data/ProfileViews";
 import { ProfileReleases } from "./data/ProfileReleases";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
+import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
@@ -103,6 +106,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly transfers: Transfers;
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
+	private readonly backups?: BackupManager;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
@@ -188,6 +192,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.updates = new PlayerUpdates(ctx);
 		this.transfers = new Transfers(ctx);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
+		if (this.config.enableBackups || this.config.backupBeforeUpdates) {
+			this.backups = this.attachBackups(services.backupManager);
+		}
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
 		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
@@ -535,6 +542,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
+	 * The BackupManager the service built or was given (undefined unless `enableBackups` or
+	 * `backupBeforeUpdates` is on): manual backups, restores of held players, statistics.
+	 * @example
+	 * ```ts
+	 * dataService.GetBackupManager()?.RestorePlayer(123, os.time() - 600, { dryRun: true });
+	 * ```
+	 */
+	GetBackupManager(): BackupManager | undefined {
+		return this.backups;
+	}
+
+	/**
 	 * The service's health: failure ratios, ProfileService's critical state and the request backlog folded
 	 * into a score from 0 to 100, with what to do about each issue.
 	 * @example
@@ -633,6 +652,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.views?.destroy();
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
+		this.backups?.Stop();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -646,6 +666,20 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	// --- internals ---------------------------------------------------------------------------------
+
+	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
+	private attachBackups(given: BackupManager | undefined): BackupManager {
+		const backups = given ?? new BackupManager({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+		backups.SetRestoreTarget(
+			new Restores(this.ctx, {
+				load: (playerId) => this.LoadPlayerData(playerId).expect(),
+				release: (playerId) => this.ReleasePlayer(playerId).expect(),
+			}),
+		);
+		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
+		if (this.config.enableBackups) backups.Start();
+		return backups;
+	}
 
 	/**
 	 * Runs `work` in an operation slot, then `finish` outside it (waits that hold no slot), resolving with

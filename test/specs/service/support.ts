@@ -1,4 +1,9 @@
-import type { DataService, DataServiceConfig, DataServiceError } from "server/services/DataService";
+import type {
+	DataService,
+	DataServiceConfig,
+	DataServiceError,
+	DataServiceServices,
+} from "server/services/DataService";
 import { resetCloud, storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../harness/World";
@@ -34,13 +39,13 @@ export function stopServers(): void {
 }
 
 /** A new server running a DataService (warnings off) from its own module copy. */
-export function serviceServer(config: DataServiceConfig = {}): ServiceServer {
+export function serviceServer(config: DataServiceConfig = {}, services: DataServiceServices = {}): ServiceServer {
 	const server = newServer({ runScripts: false, faultImmune: true });
 	created.push(server);
 	const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
 	// Some specs give a partial template on purpose (switch checks); the service is still typed GameData.
 	const typed = { warnings: false, ...config } as DataServiceConfig<GameData>;
-	const service = server.run(() => new module.DataService<GameData>(typed));
+	const service = server.run(() => new module.DataService<GameData>(typed, services));
 	// Let the subscription to the release topic settle.
 	task.wait(0.5);
 	return { server, service: insideServer(server, service) };
@@ -61,6 +66,7 @@ const METHODS = [
 	"GetHealthStatus",
 	"GetStatistics",
 	"AddStage",
+	"GetBackupManager",
 	"getSaveMark",
 	"onSaved",
 	"closeAll",

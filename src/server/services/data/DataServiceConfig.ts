@@ -3,8 +3,7 @@ import type { AdoptionConfig } from "./AdoptionConfig";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
- * what its name says; a switch whose module does not exist yet (`enableBackups`, `backupBeforeUpdates`)
- * is refused at construction when turned on. GetStatistics reports every one.
+ * what its name says. GetStatistics reports every one.
  *
  * @typeParam T - the player data's type; `new DataService(config)` infers it from `template`.
  */
@@ -13,7 +12,7 @@ export interface DataServiceConfig<T extends object = object> {
 	readonly enableTransactions?: boolean;
 	/** Keep loaded player data in the CacheManager (default true). */
 	readonly enableCaching?: boolean;
-	/** Pre-update and automatic backups (default false; true is refused until BackupManager exists). */
+	/** Automatic, manual and pre-restore backups (default false; builds a BackupManager, see GetBackupManager). */
 	readonly enableBackups?: boolean;
 	/**
 	 * The audit trail (default false): true adds an AuditLogger's stage to the write pipeline (the one in
@@ -45,7 +44,7 @@ export interface DataServiceConfig<T extends object = object> {
 	 * true). Storability (no NaN, infinities, functions, mixed tables) is checked whatever this says.
 	 */
 	readonly validateAllWrites?: boolean;
-	/** Back up before every update (default false; true is refused until BackupManager exists). */
+	/** Back up before every update whose context has `backup: true` (default false; builds a BackupManager). */
 	readonly backupBeforeUpdates?: boolean;
 	/** Run the consistency check on every load and refuse data that fails it (`InvalidData`; default false). */
 	readonly checkConsistencyOnRead?: boolean;
@@ -253,12 +252,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 			"[DataService] a template without a schema would turn validation off: give a schema, or set validateAllWrites: false",
 			0,
 		);
-	}
-	for (const [name, module] of [
-		["enableBackups", "BackupManager"],
-		["backupBeforeUpdates", "BackupManager"],
-	] as const) {
-		if (config[name] === true) error(`[DataService] ${name} needs ${module}, which is not built yet`, 0);
 	}
 	if (config.checkConsistencyOnRead === true && config.enableConsistencyChecks === false) {
 		error("[DataService] checkConsistencyOnRead needs enableConsistencyChecks", 0);

@@ -1,6 +1,7 @@
 // The public types of DataService: its services, arguments, results and reports.
 import type { ProfileStore } from "@rbxts/profileservice/globals";
 import type { AuditLogger } from "shared/core/AuditLogger";
+import type { BackupManager } from "shared/core/BackupManager";
 import type { CacheManager } from "shared/core/CacheManager";
 import type { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { DataValidator } from "shared/core/DataValidator";
@@ -43,6 +44,8 @@ export interface DataServiceServices {
 	readonly validator?: DataValidator;
 	/** The audit trail `enableAuditing` plugs into the write pipeline (default: a new AuditLogger). */
 	readonly auditLogger?: AuditLogger;
+	/** Used when `enableBackups` or `backupBeforeUpdates` is on (default: one over this DataAccessLayer). */
+	readonly backupManager?: BackupManager;
 }
 
 /** Where an update comes from, as the original API passes it, plus `durable`. */

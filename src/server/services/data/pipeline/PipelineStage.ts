@@ -12,7 +12,8 @@ import type { UpdateContext } from "../DataServiceTypes";
  * - `delivery`: inbox entries claimed into a profile (gifts received, offer results, refunds, snapshots);
  * - `migration`: schema migrations run on load;
  * - `adoption`: an existing game's data (ProfileService, ProfileStore, a plain DataStore table) mapped into
- *   a new profile on its first load (DataServiceConfig.adopt).
+ *   a new profile on its first load (DataServiceConfig.adopt);
+ * - `restore`: BackupManager replacing a held player's data with a verified backup.
  */
 export type ChangeKind =
 	| "update"
@@ -24,7 +25,8 @@ export type ChangeKind =
 	| "offerSettlement"
 	| "delivery"
 	| "migration"
-	| "adoption";
+	| "adoption"
+	| "restore";
 
 /** One player's side of a change. `before` and `after` are copies: a stage must not keep or edit them. */
 export interface ChangeSide {

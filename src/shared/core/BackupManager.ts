@@ -1,0 +1,564 @@
+import { assertServer } from "./assertServer";
+import { BackupCodec, EncodingLike } from "./backup/BackupCodec";
+import { asRing, BackupEntry, BackupKind, BackupRing, emptyRing } from "./backup/BackupRing";
+import { BackupStatistics, newBackupStatistics } from "./backup/BackupStatistics";
+import { BackupCopy, Fallback, pickVerified, RingRead } from "./backup/pickVerified";
+import { applyRetention, checkTiers, DEFAULT_RETENTION, RetentionTier } from "./backup/Retention";
+import { DataAccessLayer, DataError } from "./DataAccessLayer";
+import { canonicalJson } from "./dal/Canonical";
+import type { KeyRef } from "./dal/KeyRef";
+import { deepCopy } from "shared/protocol/deepCopy";
+import { diffValue, PatchOp } from "shared/protocol/Patch";
+
+export type { BackupKind } from "./backup/BackupRing";
+export type { BackupStatistics } from "./backup/BackupStatistics";
+export type { EncodingLike } from "./backup/BackupCodec";
+export type { BackupCopy, Fallback } from "./backup/pickVerified";
+export type { RetentionTier } from "./backup/Retention";
+export { DEFAULT_RETENTION } from "./backup/Retention";
+
+/**
+ * Where a restore is applied. DataService provides one that replaces a held player's data through its
+ * write pipeline as a `restore` change (whose backup stage takes a pre-restore backup under the lock).
+ */
+export interface RestoreTarget {
+	/** A copy of the player's current data, or undefined when this server does not hold the player. */
+	current(playerId: number): object | undefined;
+	/** Replaces a held player's data (yields; throws a typed error when refused or no longer held). */
+	replace(playerId: number, data: object, context: { source: "restore"; backupId: string; time: number }): void;
+	/**
+	 * Takes a player this server does not hold under its session lock (yields; throws when it cannot), for
+	 * an offline restore; {@link release} follows whatever happens. Without it, only held players restore.
+	 */
+	acquire?(playerId: number): void;
+	/** Saves and releases a player {@link acquire} took. */
+	release?(playerId: number): void;
+}
+
+/** Configuration of a {@link BackupManager}; every field is optional. */
+export interface BackupManagerConfig {
+	/** Every request goes through it (default: a new DataAccessLayer). */
+	readonly dataAccessLayer?: DataAccessLayer;
+	/** SHA-256, Zstd and Base64 (default: the EncodingService). */
+	readonly encoding?: EncodingLike;
+	/** DataStore of the first copy (default "DataService.Backups"). */
+	readonly primaryStore?: string;
+	/** DataStore of the second copy, a different name (default "DataService.Backups.Secondary"). */
+	readonly secondaryStore?: string;
+	/** Seconds between automatic backups (default 300). */
+	readonly interval?: number;
+	/** Retention tiers (default {@link DEFAULT_RETENTION}). */
+	readonly retention?: ReadonlyArray<RetentionTier>;
+	/**
+	 * Most characters a ring may take; the oldest backups are dropped past it (default 3,900,000: under
+	 * the 4,194,304-character DataStore limit with room for the DataAccessLayer's envelope).
+	 */
+	readonly maxRingCharacters?: number;
+	/** Unix seconds (default: the DataAccessLayer's clock). */
+	readonly clock?: () => number;
+	/** Where restores are applied (DataService sets it); without one, only dry runs work. */
+	readonly target?: RestoreTarget;
+	/** Print warnings (default true). */
+	readonly warnings?: boolean;
+}
+
+/** Kinds of {@link BackupError}. */
+export type BackupErrorKind = "InvalidArgument" | "BackupFailed" | "NoVerifiedBackup" | "NotHeld" | "RestoreFailed";
+
+/** How a BackupManager Promise rejects. */
+export interface BackupError {
+	readonly kind: BackupErrorKind;
+	readonly message: string;
+	/** For NoVerifiedBackup: every copy tried and why it was refused. */
+	readonly fallbacks?: ReadonlyArray<Fallback>;
+}
+
+/** A backup that was written. */
+export interface BackupResult {
+	readonly id: string;
+	readonly time: number;
+	readonly kind: BackupKind;
+	/** Copies written: 2, or 1 when one store failed (counted in `copyFailures`). */
+	readonly copies: number;
+	/** Compressed size (Base64 characters) of one copy. */
+	readonly bytes: number;
+	/** Size of the data's JSON. */
+	readonly rawBytes: number;
+}
+
+/** Options of {@link BackupManager.RestorePlayer}. */
+export interface RestoreOptions {
+	/** Only report what would change (default false). */
+	readonly dryRun?: boolean;
+	/**
+	 * Top-level fields whose current values survive the rollback (what was bought after `time`, receipts);
+	 * the rest comes from the backup.
+	 */
+	readonly keep?: ReadonlyArray<string>;
+	/**
+	 * Restore a player this server does not hold by taking their session lock first (through the target's
+	 * `acquire`, then `release`); a player held by another server is released by it first (default false).
+	 */
+	readonly offline?: boolean;
+}
+
+/** What a restore did (or, for a dry run, would do). */
+export interface RestoreResult {
+	readonly applied: boolean;
+	readonly backup: { readonly id: string; readonly time: number; readonly kind: BackupKind; readonly label?: string };
+	/** The copy the data came from. */
+	readonly copy: BackupCopy;
+	/** Copies skipped before it, in order (empty when the newest primary copy verified). */
+	readonly fallbacks: ReadonlyArray<Fallback>;
+	/** From the current data to the restored data; undefined when this server does not hold the player. */
+	readonly diff?: ReadonlyArray<PatchOp>;
+	/** The restored data (a copy). */
+	readonly data: unknown;
+}
+
+/** Statistics plus the measured recovery point. */
+export interface BackupReport extends BackupStatistics {
+	/**
+	 * Seconds since the newest backup of the tracked player whose newest backup is oldest (a player
+	 * changed but never backed up counts from their first change); undefined when no player is tracked.
+	 * A player is tracked from their first change until a pass finds them backed up and no longer held.
+	 */
+	readonly recoveryPoint?: number;
+	readonly trackedPlayers: number;
+}
+
+interface Tracked {
+	data: object;
+	/** Bumped by every change; a backup clears `dirty` only if no change came after the data it took. */
+	seq: number;
+	dirty: boolean;
+	firstChange: number;
+	lastBackup?: number;
+}
+
+function backupError(kind: BackupErrorKind, message: string, fallbacks?: ReadonlyArray<Fallback>): BackupError {
+	return { kind, message, fallbacks };
+}
+
+function isBackupError(value: unknown): value is BackupError {
+	return typeIs(value, "table") && typeIs((value as BackupError).kind, "string");
+}
+
+function messageOf(err: unknown): string {
+	if (typeIs(err, "table") && typeIs((err as DataError).message, "string")) {
+		const e = err as DataError;
+		return `${e.kind}: ${e.message}`;
+	}
+	return tostring(err);
+}
+
+/**
+ * Verified backups of player data with point-in-time restore.
+ *
+ * Storage: one key per player (`<playerId>`) in two DataStores of different names, each holding a ring of
+ * Zstd-compressed snapshots with their SHA-256; retention tiers are applied in the same UpdateAsync that
+ * adds a backup, so cleanup costs no extra request. Automatic backups run every `interval` seconds for
+ * players whose data changed since their last backup, and never for idle ones.
+ *
+ * Every restore verifies: a copy that is missing, unreadable or fails its checksum falls back to the other
+ * copy, then to an older backup, and each fallback is reported. Unverified data is never restored.
+ *
+ * @example
+ * ```ts
+ * const backups = new BackupManager({ target });
+ * backups.Start();
+ * backups.NoteChange(123, data); // DataService's pipeline stage does this for every change
+ * backups.CreateBackup(123, "before event").expect();
+ * const preview = backups.RestorePlayer(123, os.time() - 600, { dryRun: true }).expect();
+ * ```
+ */
+export class BackupManager {
+	private readonly dal: DataAccessLayer;
+	private readonly codec: BackupCodec;
+	private readonly primaryStore: string;
+	private readonly secondaryStore: string;
+	private readonly interval: number;
+	private readonly retention: ReadonlyArray<RetentionTier>;
+	private readonly maxRingCharacters: number;
+	private readonly clock: () => number;
+	private target?: RestoreTarget;
+	private readonly warnings: boolean;
+	private readonly stats = newBackupStatistics();
+	private readonly tracked = new Map<number, Tracked>();
+	private loop?: thread;
+	private counter = 0;
+
+	constructor(config: BackupManagerConfig = {}) {
+		assertServer("BackupManager");
+		this.dal = config.dataAccessLayer ?? new DataAccessLayer();
+		this.codec = new BackupCodec(config.encoding ?? (game.GetService("EncodingService") as EncodingLike));
+		this.primaryStore = config.primaryStore ?? "DataService.Backups";
+		this.secondaryStore = config.secondaryStore ?? "DataService.Backups.Secondary";
+		if (this.primaryStore === this.secondaryStore) {
+			error(`[BackupManager] primaryStore and secondaryStore must differ, both are "${this.primaryStore}"`, 2);
+		}
+		this.interval = config.interval ?? 300;
+		if (!typeIs(this.interval, "number") || this.interval <= 0) {
+			error(`[BackupManager] interval must be a positive number of seconds, got ${tostring(this.interval)}`, 2);
+		}
+		this.retention = config.retention ?? DEFAULT_RETENTION;
+		checkTiers(this.retention);
+		this.maxRingCharacters = config.maxRingCharacters ?? 3900000;
+		this.clock = config.clock ?? (() => this.dal.now());
+		this.target = config.target;
+		this.warnings = config.warnings ?? true;
+	}
+
+	/** Sets where restores are applied (DataService sets itself when it builds or is given this manager). */
+	SetRestoreTarget(target: RestoreTarget): void {
+		this.target = target;
+	}
+
+	/**
+	 * Records that a player's data changed (the pipeline stage calls it after every write): the player is
+	 * backed up at the next automatic pass.
+	 */
+	NoteChange(playerId: number, data: object): void {
+		const entry = this.tracked.get(playerId);
+		if (entry === undefined) {
+			this.tracked.set(playerId, { data: deepCopy(data), seq: 1, dirty: true, firstChange: this.clock() });
+			return;
+		}
+		entry.data = deepCopy(data);
+		entry.seq += 1;
+		entry.dirty = true;
+	}
+
+	/** Stops tracking a player (after they left and their last changes were backed up or saved). */
+	Forget(playerId: number): void {
+		this.tracked.delete(playerId);
+	}
+
+	/** Starts the automatic backups: every `interval` seconds, {@link RunAutomatic}. */
+	Start(): void {
+		if (this.loop !== undefined) return;
+		this.loop = task.spawn(() => {
+			for (;;) {
+				task.wait(this.interval);
+				this.RunAutomatic();
+			}
+		});
+	}
+
+	/** Stops the automatic backups (a pass under way finishes). */
+	Stop(): void {
+		if (this.loop === undefined) return;
+		const loop = this.loop;
+		this.loop = undefined;
+		if (coroutine.status(loop) === "suspended") task.cancel(loop);
+	}
+
+	/**
+	 * One automatic pass (yields): backs up each player whose data changed since their last backup.
+	 * @returns how many players were backed up.
+	 */
+	RunAutomatic(): number {
+		return this.backupDirty("automatic");
+	}
+
+	/**
+	 * Emergency backups (yields): a corrupt profile was found, the service went critical, or it is shutting
+	 * down. Backs up the given players, or every player with changes not yet backed up.
+	 * @returns how many players were backed up.
+	 */
+	EmergencyBackup(reason: string, playerIds?: ReadonlyArray<number>): number {
+		if (playerIds === undefined) return this.backupDirty("emergency", reason);
+		let done = 0;
+		for (const id of playerIds) {
+			const entry = this.tracked.get(id);
+			const data = this.target?.current(id) ?? entry?.data;
+			if (data !== undefined && this.tryBackup(id, data, "emergency", reason, entry?.seq)) done += 1;
+		}
+		return done;
+	}
+
+	/**
+	 * A manual backup of a player's current data (from the restore target, else the last data noted).
+	 * @returns the backup, or rejects with a {@link BackupError}.
+	 */
+	CreateBackup(playerId: number, label: string): Promise<BackupResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				if (!typeIs(playerId, "number")) {
+					throw backupError("InvalidArgument", `playerId must be a number, got ${typeOf(playerId)}`);
+				}
+				if (!typeIs(label, "string")) {
+					throw backupError("InvalidArgument", `label must be a string, got ${typeOf(label)}`);
+				}
+				const entry = this.tracked.get(playerId);
+				const data = this.target?.current(playerId) ?? entry?.data;
+				if (data === undefined) {
+					throw backupError("NotHeld", `player ${playerId} has no data on this server to back up`);
+				}
+				return this.backupNow(playerId, data, "manual", label, entry?.seq);
+			});
+			if (ok) resolve(result);
+			else reject(isBackupError(result) ? result : backupError("BackupFailed", messageOf(result)));
+		});
+	}
+
+	/**
+	 * A pre-update backup of `before` (yields; the pipeline stage calls it under the player's lock).
+	 * @returns undefined once written, else why not (the stage refuses the change with it).
+	 */
+	PreUpdateBackup(playerId: number, before: object, label: string): string | undefined {
+		const [ok, err] = pcall(() => this.backupNow(playerId, before, "preUpdate", label, undefined));
+		return ok ? undefined : messageOf(err);
+	}
+
+	/**
+	 * Restores a player to the newest backup at or before `time` (Unix seconds) that verifies, falling back
+	 * copy by copy and then to older backups (each fallback reported). A dry run returns the diff from the
+	 * current data without changing anything. A real restore needs the player held by this server.
+	 * @returns what was (or would be) restored; rejects with NoVerifiedBackup (and the fallbacks), NotHeld
+	 * or RestoreFailed.
+	 */
+	RestorePlayer(playerId: number, time: number, options: RestoreOptions = {}): Promise<RestoreResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => this.restoreNow(playerId, time, options));
+			if (ok) resolve(result);
+			else {
+				this.stats.restoreFailures += 1;
+				reject(isBackupError(result) ? result : backupError("RestoreFailed", messageOf(result)));
+			}
+		});
+	}
+
+	/**
+	 * Applies the retention tiers to a player's ring in both stores, at background priority (for players
+	 * who no longer play: an active player's ring is pruned by every backup it gets).
+	 * @returns how many backups were dropped from the primary copy.
+	 */
+	Cleanup(playerId: number): Promise<number> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				let dropped = 0;
+				for (const store of [this.primaryStore, this.secondaryStore]) {
+					let removed = 0;
+					this.stats.writeRequests += 1;
+					this.dal
+						.update<BackupRing>(
+							this.ref(store, playerId),
+							(current) => {
+								const ring = asRing(current);
+								if (ring === undefined) return undefined;
+								const kept = applyRetention(ring.e, this.clock(), this.retention);
+								removed = ring.e.size() - kept.size();
+								return removed > 0 ? { v: 1, e: kept } : undefined;
+							},
+							{ priority: "background" },
+						)
+						.expect();
+					if (store === this.primaryStore) dropped = removed;
+				}
+				return dropped;
+			});
+			if (ok) resolve(result);
+			else reject(backupError("BackupFailed", messageOf(result)));
+		});
+	}
+
+	/** A copy of the counters, with the recovery point measured now. */
+	GetStatistics(): BackupReport {
+		const now = this.clock();
+		let recoveryPoint: number | undefined;
+		for (const [, entry] of this.tracked) {
+			const age = now - (entry.lastBackup ?? entry.firstChange);
+			if (recoveryPoint === undefined || age > recoveryPoint) recoveryPoint = age;
+		}
+		return { ...this.stats, recoveryPoint, trackedPlayers: this.tracked.size() };
+	}
+
+	private ref(store: string, playerId: number): KeyRef {
+		return { store, key: tostring(playerId) };
+	}
+
+	private backupDirty(kind: BackupKind, label?: string): number {
+		const due = new Array<[number, Tracked]>();
+		for (const [id, entry] of this.tracked) if (entry.dirty) due.push([id, entry]);
+		let done = 0;
+		for (const [id, entry] of due) if (this.tryBackup(id, entry.data, kind, label, entry.seq)) done += 1;
+		// A player who left is backed up one last time above, then no longer tracked: the recovery point
+		// measures the players still playing.
+		if (this.target !== undefined) {
+			for (const [id, entry] of this.tracked) {
+				if (!entry.dirty && this.target.current(id) === undefined) this.tracked.delete(id);
+			}
+		}
+		return done;
+	}
+
+	private tryBackup(playerId: number, data: object, kind: BackupKind, label?: string, seq?: number): boolean {
+		const [ok, err] = pcall(() => this.backupNow(playerId, data, kind, label, seq));
+		if (!ok && this.warnings) warn(`[BackupManager] ${kind} backup of ${playerId} failed: ${messageOf(err)}`);
+		return ok;
+	}
+
+	/** Writes one backup to both stores (yields). Throws a BackupError when neither copy was written. */
+	private backupNow(
+		playerId: number,
+		data: object,
+		kind: BackupKind,
+		label: string | undefined,
+		seq: number | undefined,
+	): BackupResult {
+		const now = this.clock();
+		this.counter += 1;
+		const [sealedOk, sealed] = pcall(() => this.codec.seal(data));
+		if (!sealedOk) {
+			this.stats.failures += 1;
+			throw backupError("BackupFailed", `backup of ${playerId} could not be encoded: ${messageOf(sealed)}`);
+		}
+		const entry: BackupEntry = {
+			i: `${math.floor(now * 1000)}-${this.counter}`,
+			t: now,
+			k: kind,
+			l: label,
+			h: sealed.h,
+			n: sealed.n,
+			z: sealed.z,
+		};
+		const entrySize = canonicalJson(entry).size();
+		if (entrySize > this.maxRingCharacters) {
+			this.stats.failures += 1;
+			throw backupError(
+				"BackupFailed",
+				`backup of ${playerId} is ${entrySize} characters compressed, over maxRingCharacters (${this.maxRingCharacters})`,
+			);
+		}
+		// Both copies in flight at once: a pre-update backup holds the player's lock while it waits.
+		const writes = [this.primaryStore, this.secondaryStore].map((store) => {
+			this.stats.writeRequests += 1;
+			return this.dal.update<BackupRing>(
+				this.ref(store, playerId),
+				(current) => this.withEntry(asRing(current) ?? emptyRing(), entry),
+				{ priority: "background" },
+			);
+		});
+		let copies = 0;
+		const errors = new Array<string>();
+		for (const write of writes) {
+			const [ok, err] = write.await();
+			if (ok) copies += 1;
+			else {
+				this.stats.copyFailures += 1;
+				errors.push(messageOf(err));
+			}
+		}
+		if (copies === 0) {
+			this.stats.failures += 1;
+			throw backupError("BackupFailed", `no copy of the backup of ${playerId} was written: ${errors.join("; ")}`);
+		}
+		if (errors.size() > 0 && this.warnings) {
+			warn(`[BackupManager] one copy of the backup of ${playerId} failed: ${errors.join("; ")}`);
+		}
+		this.stats.backupsCreated += 1;
+		this.stats[kind] += 1;
+		this.stats.bytesWritten += sealed.z.size() * copies;
+		this.stats.rawBytes += sealed.n;
+		const tracked = this.tracked.get(playerId);
+		if (tracked !== undefined) {
+			tracked.lastBackup = now;
+			if (seq !== undefined && tracked.seq === seq) tracked.dirty = false;
+		}
+		return { id: entry.i, time: now, kind, copies, bytes: sealed.z.size(), rawBytes: sealed.n };
+	}
+
+	/** The ring with `entry` added, retention applied and the oldest dropped until it fits. */
+	private withEntry(ring: BackupRing, entry: BackupEntry): BackupRing {
+		const entries = ring.e.filter((e) => typeIs(e, "table") && typeIs(e.t, "number") && e.i !== entry.i);
+		entries.push(entry);
+		const kept = applyRetention(entries, this.clock(), this.retention);
+		let size = 12;
+		const sizes = kept.map((e) => canonicalJson(e).size() + 1);
+		for (const s of sizes) size += s;
+		let first = 0;
+		while (size > this.maxRingCharacters && first < kept.size() - 1) {
+			size -= sizes[first];
+			first += 1;
+		}
+		const fitted = new Array<BackupEntry>();
+		for (let i = first; i < kept.size(); i++) fitted.push(kept[i]);
+		return { v: 1, e: fitted };
+	}
+
+	private readRing(store: string, playerId: number): RingRead {
+		const [ok, result] = this.dal.read<unknown>(this.ref(store, playerId)).await();
+		if (!ok) return { failure: "unreadable", detail: messageOf(result) };
+		const ring = asRing(result?.data);
+		return ring !== undefined ? { ring } : { failure: "missing" };
+	}
+
+	private restoreNow(playerId: number, time: number, options: RestoreOptions): RestoreResult {
+		if (!typeIs(playerId, "number")) {
+			throw backupError("InvalidArgument", `playerId must be a number, got ${typeOf(playerId)}`);
+		}
+		if (!typeIs(time, "number") || time !== time) {
+			throw backupError("InvalidArgument", `time must be a number of Unix seconds, got ${typeOf(time)}`);
+		}
+		const keep = options.keep ?? [];
+		if (!typeIs(keep, "table") || keep.some((field) => !typeIs(field, "string"))) {
+			throw backupError("InvalidArgument", `keep must be an array of field names, got ${typeOf(keep)}`);
+		}
+		const primary = this.readRing(this.primaryStore, playerId);
+		const secondary = this.readRing(this.secondaryStore, playerId);
+		const { chosen, fallbacks } = pickVerified(this.codec, primary, secondary, time);
+		this.stats.verificationFailures += fallbacks.size();
+		if (chosen === undefined) {
+			throw backupError(
+				"NoVerifiedBackup",
+				`no verified backup of ${playerId} at or before ${time} (${fallbacks.size()} copies refused)`,
+				fallbacks,
+			);
+		}
+		if (!typeIs(chosen.data, "table")) {
+			throw backupError(
+				"RestoreFailed",
+				`backup ${chosen.entry.i} of ${playerId} holds a ${typeOf(chosen.data)}, not a table`,
+			);
+		}
+		const backup = { id: chosen.entry.i, time: chosen.entry.t, kind: chosen.entry.k, label: chosen.entry.l };
+		const target = this.target;
+		const held = target?.current(playerId) !== undefined;
+		if (options.dryRun === true) {
+			this.stats.dryRuns += 1;
+			const current = target?.current(playerId);
+			const data = current !== undefined ? withKept(chosen.data as object, current, keep) : chosen.data;
+			const diff = current !== undefined ? diffValue(current, data, math.huge) : undefined;
+			return { applied: false, backup, copy: chosen.copy, fallbacks, diff, data: deepCopy(data) };
+		}
+		if (target === undefined || (!held && (options.offline !== true || target.acquire === undefined))) {
+			throw backupError(
+				"NotHeld",
+				`player ${playerId} is not held by this server; pass offline: true to take their session lock first`,
+			);
+		}
+		if (!held) target.acquire!(playerId);
+		const [ok, result] = pcall(() => {
+			const current = target.current(playerId);
+			if (current === undefined)
+				throw backupError("NotHeld", `player ${playerId} was released during the restore`);
+			const data = withKept(chosen.data as object, current, keep);
+			const diff = diffValue(current, data, math.huge);
+			target.replace(playerId, data, { source: "restore", backupId: chosen.entry.i, time: chosen.entry.t });
+			return { diff, data };
+		});
+		if (!held) target.release?.(playerId);
+		if (!ok) throw result;
+		this.stats.restores += 1;
+		return { applied: true, backup, copy: chosen.copy, fallbacks, diff: result.diff, data: deepCopy(result.data) };
+	}
+}
+
+/** `restored` with the `keep` fields taken from `current` (a field absent from `current` is removed). */
+function withKept(restored: object, current: object, keep: ReadonlyArray<string>): object {
+	if (keep.size() === 0) return restored;
+	const data = deepCopy(restored) as Record<string, unknown>;
+	for (const field of keep) data[field] = deepCopy((current as Record<string, unknown>)[field]);
+	return data;
+}
