@@ -85,9 +85,4 @@ export class DurableSaves {
 		session.unsaved = 0;
 		this.stats.durableSaves += 1;
 	}
-
-	/** Whether the change marked `mark` of this session is in what the DataStore holds. */
-	isSaved(session: Session, mark: number): boolean {
-		return this.savedMark(session) >= mark;
-	}
 }

@@ -28,17 +28,6 @@ export class KeyedMutex {
 		return result;
 	}
 
-	/** True while someone holds `key`. */
-	isHeld(key: string): boolean {
-		return this.holders.has(key);
-	}
-
-	/** True when `key` is free or held by the running thread (taking it would not wait). */
-	isFree(key: string): boolean {
-		const holder = this.holders.get(key);
-		return holder === undefined || holder.owner === coroutine.running();
-	}
-
 	private acquire(key: string): void {
 		const me = coroutine.running();
 		const holder = this.holders.get(key);

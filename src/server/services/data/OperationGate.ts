@@ -28,11 +28,6 @@ export class OperationGate {
 		return result;
 	}
 
-	/** Operations holding a slot now. */
-	active(): number {
-		return this.running;
-	}
-
 	private enter(): void {
 		if (this.running < this.limit) {
 			this.running += 1;

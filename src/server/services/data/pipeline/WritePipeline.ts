@@ -116,11 +116,6 @@ export class WritePipeline {
 		);
 	}
 
-	/** True when every lock `plan` needs is free or held by this thread (so {@link run} would not wait). */
-	canRunNow(playerIds: ReadonlyArray<number>): boolean {
-		return playerIds.every((id) => this.locks.isFree(tostring(id)));
-	}
-
 	private runLocked<R>(plan: ChangePlan<R>): PipelineOutcome<R> {
 		const id = plan.id ?? HttpService.GenerateGUID(false);
 		if (plan.startedAt !== undefined && os.clock() - plan.startedAt > this.options.operationTimeout) {
