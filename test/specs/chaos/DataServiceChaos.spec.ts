@@ -1,6 +1,6 @@
 import type { GameData, ServiceServer } from "../service/support";
 import { freshWorld, inboxKeys, savedData, serviceServer, stopServers, waitUntil } from "../service/support";
-import { chaosSeeds, isChaosRun, reseed } from "../harness/Chaos";
+import { chaosSeeds, reseed } from "../harness/Chaos";
 import { configureFaults } from "../harness/Faults";
 
 /** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
@@ -177,7 +177,7 @@ function scenario(seed: number, operations: number): void {
 
 export = () => {
 	describe("DataService chaos", () => {
-		for (const seed of chaosSeeds(isChaosRun() ? 100 : 4)) {
+		for (const seed of chaosSeeds(4)) {
 			it(`conserves coins and items across servers, crashes and lost messages (seed ${seed})`, () =>
 				scenario(seed, 40));
 		}
