@@ -141,7 +141,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.validateAllWrites,
 			this.stats,
 		);
-		const sessions = new SessionRegistry(this.cache, this.config.enableCaching, this.stats);
+		const sessions = new SessionRegistry(this.stats);
 		const locks = new KeyedMutex();
 		const saves = new DurableSaves(this.config.operationTimeout, this.stats);
 		saves.onSaved = (session) => {
@@ -244,6 +244,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.readStored = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
 		if (this.config.enableCaching) {
 			this.views = new ProfileViews<T>({
+				cache: this.cache,
 				read: this.readStored,
 				view: storedData,
 				messaging: services.messagingService,
@@ -305,13 +306,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
-	 * A read-only view of any player's data: a player held here answers from memory; any other (on another
+	 * A read-only view of any player's data: a player held here answers from memory (one frozen copy shared
+	 * by every view until the player's next change, so a view costs no copy); any other (on another
 	 * server, or offline) from a cache of what the DataStore holds, kept at most 30 s and dropped on every
 	 * server when the player's holder saves (a lost invalidation message is bounded by the 30 s), so a view
 	 * costs a DataStore read only when none is cached. With `enableCaching: false` every view of a player
 	 * not held here reads the DataStore.
 	 *
-	 * @returns the data (frozen when it comes from the cache), or undefined for a player without data;
+	 * @returns the data, frozen (read-only), or undefined for a player without data;
 	 *   rejects with `InvalidArgument` or `LoadFailed` (the read failed).
 	 * @example
 	 * ```ts
@@ -323,7 +325,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		return this.operation("LoadFailed", () => {
 			checkPlayerId(playerId, "playerId");
 			const session = this.ctx.sessions.get(playerId);
-			if (session !== undefined) return this.ctx.sessions.read(session) as T;
+			if (session !== undefined) return this.ctx.sessions.view(session) as T;
 			if (this.views !== undefined) return this.views.get(playerId).expect();
 			return storedData<T>(this.readStored(playerId));
 		});

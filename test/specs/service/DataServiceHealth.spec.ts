@@ -22,6 +22,9 @@ export = () => {
 		service.UpdatePlayerData(802, { coins: 5 }).expect();
 		rejection(service.UpdatePlayerData(802, { coins: -5 }));
 		service.LoadPlayerData(802).expect();
+		// The cache holds views of players not held here: the second view of an offline player is a hit.
+		service.ViewPlayerData(803).expect();
+		service.ViewPlayerData(803).expect();
 		const stats = service.GetStatistics();
 		expect(stats.service.loads).to.equal(1);
 		expect(stats.service.updates).to.equal(1);

@@ -127,10 +127,11 @@ export = () => {
 		expect(manual.service.GetPlayerData(9242)).to.equal(undefined);
 	});
 
-	it("enableCaching off reads the profile itself (no cache hits)", () => {
+	it("enableCaching off reads the store for every view (no cache hits)", () => {
 		const { service } = serviceServer({ enableCaching: false });
 		service.LoadPlayerData(9251).expect();
 		for (let i = 0; i < 5; i++) service.GetPlayerData(9251);
+		for (let i = 0; i < 3; i++) service.ViewPlayerData(9252).expect();
 		expect(service.GetStatistics().cache.hits).to.equal(0);
 		expect(storedValue("PlayerData", "Player_9251") !== undefined).to.equal(true);
 	});

@@ -32,6 +32,30 @@ export = () => {
 		expect(stats.views - stats.viewReads >= 5).to.equal(true);
 	});
 
+	it("serves a held player's views from one frozen copy until the next change, and caches no held profile", () => {
+		const { service } = serviceServer();
+		service.LoadPlayerData(9403).expect();
+		service.UpdatePlayerData(9403, { coins: 7 }).expect();
+		const first = service.ViewPlayerData(9403).expect()!;
+		const second = service.ViewPlayerData(9403).expect()!;
+		expect(first.coins).to.equal(7);
+		// One copy shared by every view: no copy per read, and no reader can change it.
+		expect(first === second).to.equal(true);
+		expect(table.isfrozen(first)).to.equal(true);
+		expect(pcall(() => ((first as { coins: number }).coins = 99))[0]).to.equal(false);
+		// GetPlayerData still hands out the caller's own copy.
+		const own = service.GetPlayerData(9403)! as { coins: number };
+		own.coins = 1000;
+		expect(service.ViewPlayerData(9403).expect()!.coins).to.equal(7);
+		// A change drops the view (the write path's cache stage): the next view shows it.
+		service.IncrementPlayerData(9403, { coins: 5 }).expect();
+		const after = service.ViewPlayerData(9403).expect()!;
+		expect(after.coins).to.equal(12);
+		expect(after === first).to.equal(false);
+		// The CacheManager holds views of players not held here, never copies of held profiles.
+		expect(service.GetStatistics().cache.size).to.equal(0);
+	});
+
 	it("reads the store on every view with enableCaching off", () => {
 		const holder = serviceServer();
 		const viewer = serviceServer({ enableCaching: false });

@@ -10,7 +10,10 @@ import type { AdoptionConfig } from "./AdoptionConfig";
 export interface DataServiceConfig<T extends object = object> {
 	/** Gifts and trades commit through DataAccessLayer transactions (default true; false refuses them). */
 	readonly enableTransactions?: boolean;
-	/** Keep loaded player data in the CacheManager (default true). */
+	/**
+	 * Cache views of players this server does not hold (`ViewPlayerData`) in the CacheManager, invalidated
+	 * on every server when the holder saves (default true). Held players are read from memory either way.
+	 */
 	readonly enableCaching?: boolean;
 	/** Automatic, manual and pre-restore backups (default false; builds a BackupManager, see GetBackupManager). */
 	readonly enableBackups?: boolean;

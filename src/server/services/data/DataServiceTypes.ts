@@ -40,6 +40,7 @@ export interface DataServiceServices {
 	readonly dataAccessLayer?: DataAccessLayer;
 	/** Reads other players' profiles for ViewPlayerData (ProfileService writes them). */
 	readonly dataStoreService?: DataStoreServiceLike;
+	/** Caches views of players this server does not hold (ViewPlayerData); held players are not cached. */
 	readonly cache?: CacheManager<object>;
 	readonly validator?: DataValidator;
 	/** The audit trail `enableAuditing` plugs into the write pipeline (default: a new AuditLogger). */

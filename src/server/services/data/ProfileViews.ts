@@ -1,4 +1,5 @@
 import { MessagingService } from "@rbxts/services";
+import { deepFreeze } from "shared/protocol/deepFreeze";
 import { CacheManager } from "shared/core/CacheManager";
 import type { MessagingServiceLike } from "./DataServiceTypes";
 
@@ -101,12 +102,6 @@ const IDS_PER_MESSAGE = 60;
 
 /** The view of a player without data, as cached (the cache holds no nil). */
 const ABSENT = table.freeze({});
-
-function freezeDeep(value: unknown) {
-	if (!typeIs(value, "table") || table.isfrozen(value)) return;
-	for (const [, child] of pairs(value as Record<string, unknown>)) freezeDeep(child);
-	table.freeze(value);
-}
 
 /**
  * Read-only views of players this server does not hold (another player's profile opened for viewing, an
@@ -234,7 +229,7 @@ export class ProfileViews<V extends object> {
 			this.hits += 1;
 			if (cached === ABSENT) return Promise.resolve(undefined);
 			// A view decoded from a compressed level is a fresh table: frozen like the one first cached.
-			freezeDeep(cached);
+			deepFreeze(cached);
 			return Promise.resolve(cached as V);
 		}
 		const inFlight = this.pending.get(userId);
@@ -248,7 +243,7 @@ export class ProfileViews<V extends object> {
 			(stored) => {
 				this.settle(userId, record);
 				const value = this.view(stored);
-				freezeDeep(value);
+				deepFreeze(value);
 				if (!record.stale) {
 					this.cache.set(`view:${userId}`, value ?? ABSENT, { tags: [`player:${userId}`], ttl: this.ttl });
 				}

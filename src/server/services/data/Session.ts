@@ -25,4 +25,9 @@ export interface Session {
 	 * saved once a save with a higher mark reached the DataStore. Its inbox entry may only be removed then.
 	 */
 	readonly appliedAt: Map<string, number>;
+	/**
+	 * A frozen copy of the data as of the last write, shared by every read-only view of this player until
+	 * the next write drops it (the write path's cache stage); built on the first view after a write.
+	 */
+	view?: object;
 }

@@ -97,7 +97,7 @@ export class SessionLoader {
 		// The inbox as the token write left it: the claim needs no read of its own.
 		const [ok, err] = pcall(() => ctx.rooms.claims.claim(session, 0, taken as InboxDocument | undefined));
 		if (!ok) ctx.warn(`inbox of ${playerId} not claimed: ${toServiceError(err, "LoadFailed").message}`);
-		ctx.sessions.cacheData(session);
+		ctx.sessions.refreshView(session);
 		if (this.checkOnRead !== undefined) {
 			const problem = this.checkOnRead(session);
 			if (problem !== undefined) {

@@ -1,11 +1,11 @@
-import type { CacheManager } from "shared/core/CacheManager";
 import { deepCopy } from "shared/protocol/deepCopy";
+import { deepFreeze } from "shared/protocol/deepFreeze";
 import { serviceError } from "./DataServiceError";
 import type { ServiceStatistics } from "./DataServiceTypes";
 import type { Session } from "./Session";
 
 /**
- * The profiles this server holds, one {@link Session} per player, and the cached copies of their data.
+ * The profiles this server holds, one {@link Session} per player, and the read-only views of their data.
  * Knows nothing of how a session is loaded or released: {@link SessionLoader} and {@link ReleaseMessaging}
  * do that; this is where everyone looks a session up.
  *
@@ -17,16 +17,8 @@ import type { Session } from "./Session";
 export class SessionRegistry {
 	private readonly byUser = new Map<number, Session>();
 
-	/**
-	 * @param cache - caches a copy of each held player's data (when `caching` is on).
-	 * @param caching - the config's `enableCaching`.
-	 * @param stats - the service's counters (`lostSessions`).
-	 */
-	constructor(
-		private readonly cache: CacheManager<object>,
-		private readonly caching: boolean,
-		private readonly stats: ServiceStatistics,
-	) {}
+	/** @param stats - the service's counters (`lostSessions`). */
+	constructor(private readonly stats: ServiceStatistics) {}
 
 	/** The session of `playerId`, if this server holds it. */
 	get(playerId: number): Session | undefined {
@@ -51,11 +43,10 @@ export class SessionRegistry {
 		session.profile.ListenToRelease(() => this.forget(session));
 	}
 
-	/** Drops `session` (if it is still the player's) and its cached copy. */
+	/** Drops `session` (if it is still the player's). */
 	forget(session: Session): void {
 		if (this.byUser.get(session.userId) !== session) return;
 		this.byUser.delete(session.userId);
-		this.cache.delete(tostring(session.userId));
 	}
 
 	/** Every held session. */
@@ -86,17 +77,27 @@ export class SessionRegistry {
 		return serviceError("NotLoaded", `player ${playerId}: the profile was taken over by another server`);
 	}
 
-	/** A copy of the player's data: the cached one when caching is on, else the profile's. */
+	/** A copy of the player's data, the caller's to change. */
 	read(session: Session): object {
-		if (this.caching) {
-			const cached = this.cache.get(tostring(session.userId));
-			if (cached !== undefined) return deepCopy(cached);
-		}
 		return deepCopy(session.profile.Data.data);
 	}
 
-	/** Puts a copy of the session's current data in the cache (the pipeline's cache stage). */
-	cacheData(session: Session): void {
-		if (this.caching) this.cache.set(tostring(session.userId), deepCopy(session.profile.Data.data));
+	/**
+	 * The player's data, frozen: the same table for every read until the next write, so a read-only view
+	 * of a held player costs no copy. (The profile is already in memory: a copy of it in a cache would save
+	 * no request, so held players are not cached; the cache is for players this server does not hold.)
+	 */
+	view(session: Session): object {
+		let view = session.view;
+		if (view === undefined) {
+			view = deepFreeze(deepCopy(session.profile.Data.data));
+			session.view = view;
+		}
+		return view;
+	}
+
+	/** The write path's cache stage: the session's data changed, so its frozen view is stale. */
+	refreshView(session: Session): void {
+		session.view = undefined;
 	}
 }

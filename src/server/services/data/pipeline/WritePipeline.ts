@@ -66,7 +66,7 @@ export interface PipelineOutcome<R> {
  * 3. **validate**: storability always, the schema and currency rules unless `validateAllWrites` is off;
  * 4. **backup**, then the other stages' `check`s (pre-update backup, consistency rules): any may refuse;
  * 5. **write**: the profile's data in memory, or the inbox transaction that commits a transfer;
- * 6. **cache** the new data;
+ * 6. **cache**: the frozen read-only view of each changed player is dropped, rebuilt at its next view;
  * 7. **audit** and **consistency** stages `observe` the written change;
  * 8. **commit**: a save mark is set (the save itself is ProfileService's: at once for durable changes and
  *    with `batchOperations` off, else at its next auto-save); the locks are released.
@@ -148,7 +148,7 @@ export class WritePipeline {
 
 		const written = plan.write !== undefined ? plan.write(drafts, id) : this.writeInMemory(drafts);
 
-		for (const draft of drafts) this.sessions.cacheData(draft.session);
+		for (const draft of drafts) this.sessions.refreshView(draft.session);
 
 		if (change !== undefined) {
 			for (const stage of this.stages) {
