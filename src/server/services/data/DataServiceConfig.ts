@@ -1,5 +1,6 @@
 import type { Schema } from "shared/core/DataValidator";
 import type { AdoptionConfig } from "./AdoptionConfig";
+import { MetricsConfig, ResolvedMetricsConfig, resolveMetricsConfig } from "../metrics/MetricsConfig";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
@@ -107,6 +108,8 @@ export interface DataServiceConfig<T extends object = object> {
 	 * {@link AdoptionConfig}). Default: none (a profile that is not DataService's is refused `InvalidData`).
 	 */
 	readonly adopt?: AdoptionConfig;
+	/** Metrics over time (GetMetrics) and the HealthChanged alert's thresholds (see {@link MetricsConfig}). */
+	readonly metrics?: MetricsConfig;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -125,9 +128,10 @@ export interface TradeOfferView {
 }
 
 /** Every config field with its default filled in. */
-export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt">> & {
+export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt" | "metrics">> & {
 	readonly schema?: Schema;
 	readonly adopt?: AdoptionConfig;
+	readonly metrics: ResolvedMetricsConfig;
 };
 
 /**
@@ -193,6 +197,7 @@ const OTHER_FIELDS = new Set([
 	"tradeOfferTimeout",
 	"acceptTrade",
 	"adopt",
+	"metrics",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -293,5 +298,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),
 		adopt: adoptionOf(config.adopt),
+		metrics: resolveMetricsConfig(config.metrics),
 	};
 }
