@@ -188,34 +188,9 @@
 		},
 	});
 
-	// 4. Operation latency from the service's histograms.
-	const opNames = new Set();
-	for (const m of list(data.metrics)) for (const [name] of entries(m.report.latency)) opNames.add(name);
-	const ops = [...opNames].sort();
-	const merged = ops.map((name) => {
-		let bounds = [];
-		let counts = [];
-		let count = 0;
-		let max = 0;
-		for (const m of list(data.metrics)) {
-			const h = m.report.latency[name];
-			if (!h) continue;
-			bounds = h.bounds;
-			counts = list(h.counts).map((c, i) => c + (counts[i] || 0));
-			count += h.count;
-			max = Math.max(max, h.max);
-		}
-		const pct = (p) => {
-			const rank = Math.max(1, Math.ceil(count * p));
-			let seen = 0;
-			for (let i = 0; i < counts.length; i++) {
-				seen += counts[i];
-				if (seen >= rank) return i < bounds.length ? Math.min(bounds[i], max) : max;
-			}
-			return max;
-		};
-		return { name, count, p50: pct(0.5), p95: pct(0.95), max };
-	});
+	// 4. Operation latency: the service's histograms of every server, added up by the session (Session.ts).
+	const merged = list(data.latency);
+	const ops = merged.map((m) => m.name);
 	const latency = section(
 		"Operation latency (GetMetrics().latency, all servers)",
 		"Upper bound of the histogram bucket holding each percentile: " +

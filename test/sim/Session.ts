@@ -15,6 +15,7 @@ import { newServer, now, ServerHandle } from "../specs/harness/World";
 type ServiceModule = typeof import("server/services/DataService");
 type BackupModule = typeof import("shared/core/BackupManager");
 type LayerModule = typeof import("shared/core/DataAccessLayer");
+type HistogramModule = typeof import("server/services/metrics/LatencyHistogram");
 
 /** Seconds per metrics sample in the session (a 4-minute session gives 24 points per chart). */
 const METRICS_INTERVAL = 10;
@@ -333,6 +334,23 @@ export = (options: SimOptions) => {
 	const stats: Array<DataServiceStatistics> = live.map((n) => n.service.GetStatistics());
 	// Metrics of every server, the crashed one's up to its crash (its recorder stopped with its threads).
 	const metrics = nodes.map((n, i) => ({ server: i + 1, crashed: !n.alive, report: n.service.GetMetrics() }));
+	// Each operation's latency over every server: the histograms added, percentiles read the service's way.
+	const histograms = live[0].server.require<HistogramModule>(
+		"ServerScriptService/TS/services/metrics/LatencyHistogram",
+	);
+	const merged = new Map<string, InstanceType<HistogramModule["LatencyHistogram"]>>();
+	for (const m of metrics) {
+		for (const [name, h] of pairs(m.report.latency)) {
+			if (!merged.has(name)) merged.set(name, new histograms.LatencyHistogram());
+			merged.get(name)!.add(h);
+		}
+	}
+	const latency = new Array<{ name: string; count: number; p50: number; p95: number; max: number }>();
+	for (const [name, h] of merged) {
+		const { count, max } = h.snapshot();
+		latency.push({ name, count, p50: h.percentile(0.5), p95: h.percentile(0.95), max });
+	}
+	latency.sort((a, b) => a.name < b.name);
 
 	progress("closing every server (BindToClose), then loading every player once more to claim what is in flight");
 	for (const n of live) n.server.shutdown();
@@ -393,6 +411,7 @@ export = (options: SimOptions) => {
 			end: DateTime.now().UnixTimestampMillis / 1000,
 		},
 		metrics,
+		latency,
 		handoffs,
 		alerts,
 	};
