@@ -15,6 +15,8 @@ export type {
 } from "shared/core/AuditLogger";
 export { DataService, DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./services/DataService";
 export { createDataService } from "./services/createDataService";
+export { bindHealthWebhook } from "./services/metrics/bindHealthWebhook";
+export type { HealthWebhookOptions, HttpPoster } from "./services/metrics/bindHealthWebhook";
 export type {
 	AdoptionConfig,
 	AdoptionSource,
@@ -28,6 +30,15 @@ export type {
 	DataServiceServices,
 	DataServiceStatistics,
 	HealthStatus,
+	AlertStatus,
+	AlertThresholds,
+	HealthChange,
+	HistogramSnapshot,
+	MetricsConfig,
+	MetricsRange,
+	MetricsReport,
+	MetricsSample,
+	SignalConnection,
 	MessagingServiceLike,
 	PipelineChange,
 	PipelineStage,

@@ -74,6 +74,9 @@ async function main() {
 	// The process's peak resident memory (the Luau VM's WebAssembly memory included: it lives in the worker).
 	let peakRss = process.memoryUsage().rss;
 	const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
+	// Unref'd: when the build fails, main() rejects before clearInterval, and the timer must not keep the
+	// process alive (npm test hung after printing "rbxtsc failed").
+	rssSampler.unref();
 	if (options.build) buildProject(root, "tsconfig.test.json", "test.project.json");
 	const summary = await runSession(root, {
 		project: options.project,

@@ -5,12 +5,16 @@
  * injected DataStore errors, a server crash and a short outage. Ends with the invariant verdict, each
  * server's GetHealthStatus() and GetStatistics(); exits non-zero when an invariant broke.
  *
- *   npm start -- --servers 3 --players 18 --minutes 4 --seed 1 --error-rate 0.03 [--no-build]
+ *   npm start -- --servers 3 --players 18 --minutes 4 --seed 1 --error-rate 0.03 [--no-build] [--report FILE.html]
+ *
+ * --report writes one self-contained HTML file with charts of every server's metrics (test/report/).
  */
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildProject } from "./build.mjs";
 import { runSession } from "./session.mjs";
+import { renderReport } from "../report/render.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const args = process.argv.slice(2);
@@ -24,6 +28,12 @@ const number = (name, fallback) => {
 	}
 	return value;
 };
+const reportAt = args.indexOf("--report");
+const reportFile = reportAt >= 0 ? args[reportAt + 1] : undefined;
+if (reportAt >= 0 && (reportFile === undefined || reportFile.startsWith("--"))) {
+	console.error("--report needs a file name, e.g. --report session.html");
+	process.exit(2);
+}
 const sim = {
 	servers: number("servers", 3),
 	players: number("players", 18),
@@ -78,5 +88,11 @@ table("Activity", Object.entries(report.activity));
 	}
 	table(`GetStatistics() of live server ${i + 1}`, rows);
 });
+if (reportFile !== undefined) {
+	const file = path.resolve(reportFile);
+	fs.mkdirSync(path.dirname(file), { recursive: true });
+	fs.writeFileSync(file, renderReport({ ...report, options: sim }));
+	console.log(`\nreport: ${file} (${Math.round(fs.statSync(file).size / 1024)} KiB, opens offline)`);
+}
 console.log(`\nverdict: ${report.ok ? "every invariant held" : "AN INVARIANT BROKE"}`);
 process.exitCode = report.ok && (result.failures ?? []).length === 0 ? 0 : 1;

@@ -7,12 +7,20 @@
  * exists exactly once, no player holds more coins than it could have earned, every acknowledged purchase
  * is saved.
  */
-import type { DataService, DataServiceStatistics, HealthStatus } from "server/services/DataService";
+import type { DataService, DataServiceStatistics, HealthChange, HealthStatus } from "server/services/DataService";
 import { resetCloud, storedValue } from "../specs/harness/Cloud";
 import { configureFaults } from "../specs/harness/Faults";
 import { newServer, now, ServerHandle } from "../specs/harness/World";
 
 type ServiceModule = typeof import("server/services/DataService");
+type BackupModule = typeof import("shared/core/BackupManager");
+type LayerModule = typeof import("shared/core/DataAccessLayer");
+type HistogramModule = typeof import("server/services/metrics/LatencyHistogram");
+
+/** Seconds per metrics sample in the session (a 4-minute session gives 24 points per chart). */
+const METRICS_INTERVAL = 10;
+/** Seconds between automatic backups in the session (the default 300 would never run in 4 minutes). */
+const BACKUP_INTERVAL = 60;
 type Data = { coins: number; gems: number; level: number; inventory: Record<string, number> };
 
 /** Options from the command line; every one has a default. */
@@ -46,6 +54,14 @@ interface PlayerState {
 	ackedGems: number;
 	/** Gems of every purchase attempted. */
 	triedGems: number;
+	/** Why the player's next join is a handoff: it left another server (teleport) or that server crashed. */
+	arriving?: "teleport" | "after crash";
+}
+
+/** One measured join: from the player entering a server until its profile was loaded there. */
+interface Handoff {
+	readonly kind: "first join" | "teleport" | "after crash";
+	readonly seconds: number;
 }
 
 /** One line of a verdict table. */
@@ -85,17 +101,37 @@ export = (options: SimOptions) => {
 			`a crash at ${math.floor(duration * 0.5)} s, an 8 s outage at ${math.floor(duration * 0.7)} s`,
 	);
 
+	const nodes = new Array<Node>();
+	const alerts = new Array<HealthChange & { server: number }>();
 	const makeNode = (): Node => {
 		const server = newServer({ runScripts: false, faultImmune: true });
 		const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
-		const service = server.run(() => new module.DataService<Data>({ warnings: false }));
+		const backupModule = server.require<BackupModule>("ReplicatedStorage/TS/core/BackupManager");
+		const layerModule = server.require<LayerModule>("ReplicatedStorage/TS/core/DataAccessLayer");
+		const service = server.run(() => {
+			const dal = new layerModule.DataAccessLayer({ warnings: false });
+			const backupManager = new backupModule.BackupManager({
+				dataAccessLayer: dal,
+				interval: BACKUP_INTERVAL,
+				warnings: false,
+			});
+			return new module.DataService<Data>(
+				{ warnings: false, enableBackups: true, metrics: { interval: METRICS_INTERVAL } },
+				{ dataAccessLayer: dal, backupManager },
+			);
+		});
+		const index = nodes.size() + 1;
+		service.HealthChanged.Connect((change) => alerts.push({ ...change, server: index }));
 		return { server, service, alive: true };
 	};
-	const nodes = new Array<Node>();
 	for (let i = 0; i < serverCount; i++) nodes.push(makeNode());
 	task.wait(0.5);
 
+	// Metrics carry Unix seconds; the session's own clock is the scheduler's: this maps one to the other.
+	const unixOffset = DateTime.now().UnixTimestampMillis / 1000 - now();
+	const sessionStart = start + unixOffset;
 	const players = new Array<PlayerState>();
+	const handoffs = new Array<Handoff>();
 	const relics = new Array<string>();
 	let failures = 0;
 	const join = (p: PlayerState, wanted: number) => {
@@ -106,11 +142,16 @@ export = (options: SimOptions) => {
 		p.op = `join at ${now()}`;
 		p.joining = index;
 		p.player = node.server.addPlayer({ userId: p.id });
+		const joinedAt = now();
+		const kind = p.arriving ?? "first join";
+		p.arriving = undefined;
 		node.server.spawn(() => {
 			const [ok] = node.service.LoadPlayerData(p.id).await();
 			p.joining = undefined;
-			if (ok) p.at = index;
-			else failures += 1;
+			if (ok) {
+				p.at = index;
+				handoffs.push({ kind, seconds: now() - joinedAt });
+			} else failures += 1;
 			p.busy = false;
 		});
 	};
@@ -137,12 +178,14 @@ export = (options: SimOptions) => {
 	let purchases = 0;
 	let teleports = 0;
 	let crashed = false;
+	let crashedAt: number | undefined;
 	let lastReport = now();
 	const tick = 2;
 	while (now() - start < duration) {
 		task.wait(tick);
 		if (!crashed && now() - start >= duration * 0.5) {
 			crashed = true;
+			crashedAt = now();
 			const victim = nodes[0];
 			victim.alive = false;
 			victim.server.crash();
@@ -151,6 +194,7 @@ export = (options: SimOptions) => {
 			);
 			for (const p of players) {
 				if (p.at === 0 || p.joining === 0) {
+					p.arriving = "after crash";
 					p.joining = undefined;
 					p.at = undefined;
 					p.busy = false;
@@ -256,6 +300,7 @@ export = (options: SimOptions) => {
 				const targets = nodes.map((_, i) => i).filter((i) => i !== index && nodes[i].alive);
 				const target = targets[rng.NextInteger(0, targets.size() - 1)];
 				p.at = undefined;
+				p.arriving = "teleport";
 				teleports += 1;
 				// Leaving fires PlayerRemoving: the service saves and releases the profile.
 				if (p.player !== undefined) node.server.removePlayer(p.player);
@@ -270,7 +315,8 @@ export = (options: SimOptions) => {
 			progress(
 				`${math.floor(((now() - start) / duration) * 100)}%: ${purchases} purchases, ${trades} trades, ` +
 					`${offersCompleted}/${offers} offers, ${gifts} gifts, ${teleports} teleports, ` +
-					`${players.filter((p) => p.at !== undefined).size()} online`,
+					`${players.filter((p) => p.at !== undefined).size()} online; health ` +
+					nodes.map((n) => (n.alive ? tostring(n.service.GetHealthStatus().score) : "down")).join("/"),
 			);
 		}
 	}
@@ -286,6 +332,25 @@ export = (options: SimOptions) => {
 	const live = nodes.filter((n) => n.alive);
 	const health: Array<HealthStatus> = live.map((n) => n.service.GetHealthStatus());
 	const stats: Array<DataServiceStatistics> = live.map((n) => n.service.GetStatistics());
+	// Metrics of every server, the crashed one's up to its crash (its recorder stopped with its threads).
+	const metrics = nodes.map((n, i) => ({ server: i + 1, crashed: !n.alive, report: n.service.GetMetrics() }));
+	// Each operation's latency over every server: the histograms added, percentiles read the service's way.
+	const histograms = live[0].server.require<HistogramModule>(
+		"ServerScriptService/TS/services/metrics/LatencyHistogram",
+	);
+	const merged = new Map<string, InstanceType<HistogramModule["LatencyHistogram"]>>();
+	for (const m of metrics) {
+		for (const [name, h] of pairs(m.report.latency)) {
+			if (!merged.has(name)) merged.set(name, new histograms.LatencyHistogram());
+			merged.get(name)!.add(h);
+		}
+	}
+	const latency = new Array<{ name: string; count: number; p50: number; p95: number; max: number }>();
+	for (const [name, h] of merged) {
+		const { count, max } = h.snapshot();
+		latency.push({ name, count, p50: h.percentile(0.5), p95: h.percentile(0.95), max });
+	}
+	latency.sort((a, b) => a.name < b.name);
 
 	progress("closing every server (BindToClose), then loading every player once more to claim what is in flight");
 	for (const n of live) n.server.shutdown();
@@ -339,5 +404,15 @@ export = (options: SimOptions) => {
 		activity: { purchases, trades, offers, offersCompleted, gifts, teleports, loadFailures: failures },
 		health,
 		stats,
+		timeline: {
+			start: sessionStart,
+			crashAt: crashedAt !== undefined ? crashedAt + unixOffset : undefined,
+			outage: [sessionStart + duration * 0.7, sessionStart + duration * 0.7 + 8],
+			end: DateTime.now().UnixTimestampMillis / 1000,
+		},
+		metrics,
+		latency,
+		handoffs,
+		alerts,
 	};
 };

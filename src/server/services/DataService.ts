@@ -34,6 +34,9 @@ import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
 import { toServiceError } from "./data/TransferResults";
 import { Transfers } from "./data/Transfers";
+import { MetricsRecorder } from "./metrics/MetricsRecorder";
+import type { HealthChange, MetricsRange, MetricsReport } from "./metrics/MetricsTypes";
+import { Signal } from "./metrics/Signal";
 
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
@@ -65,6 +68,10 @@ import type {
 	UpdateResult,
 } from "./data/DataServiceTypes";
 export type { DataServiceError, DataServiceErrorKind } from "./data/DataServiceError";
+export type { AlertThresholds, MetricsConfig } from "./metrics/MetricsConfig";
+export type { AlertStatus, HealthChange, MetricsRange, MetricsReport, MetricsSample } from "./metrics/MetricsTypes";
+export type { HistogramSnapshot } from "./metrics/LatencyHistogram";
+export type { SignalConnection } from "./metrics/Signal";
 
 /**
  * The server's facade over player data. Every change of a player's data — an update, a durable update,
@@ -111,6 +118,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
+	private readonly metrics: MetricsRecorder;
+	private auditLogger?: AuditLogger;
+
+	/**
+	 * Fires when the alert status changes: the worst of the health score and the thresholds of
+	 * `metrics.alerts` (queue depth, DataStore budget, backup recovery point), checked every second. Each
+	 * listener runs in its own thread, so it may yield (post to a webhook: see `bindHealthWebhook`).
+	 * @example
+	 * ```ts
+	 * dataService.HealthChanged.Connect((change) => warn(`[Data] ${change.previous} -> ${change.status}: ${change.reasons.join("; ")}`));
+	 * ```
+	 */
+	readonly HealthChanged = new Signal<HealthChange>();
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -162,6 +182,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			const audit =
 				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
 			pipeline.addStage(audit.GetStage());
+			this.auditLogger = audit;
 		}
 		const ctx: ServiceContext = {
 			config: this.config,
@@ -262,6 +283,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.connections.push(Players.PlayerAdded.Connect((player) => this.loadJoined(player)));
 			for (const player of Players.GetPlayers()) task.spawn(() => this.loadJoined(player));
 		}
+		this.metrics = this.startMetrics(services);
 	}
 
 	/**
@@ -322,13 +344,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	ViewPlayerData(playerId: number): Promise<Readonly<T> | undefined> {
-		return this.operation("LoadFailed", () => {
-			checkPlayerId(playerId, "playerId");
-			const session = this.ctx.sessions.get(playerId);
-			if (session !== undefined) return this.ctx.sessions.view(session) as T;
-			if (this.views !== undefined) return this.views.get(playerId).expect();
-			return storedData<T>(this.readStored(playerId));
-		});
+		return this.operation(
+			"LoadFailed",
+			() => {
+				checkPlayerId(playerId, "playerId");
+				const session = this.ctx.sessions.get(playerId);
+				if (session !== undefined) return this.ctx.sessions.view(session) as T;
+				if (this.views !== undefined) return this.views.get(playerId).expect();
+				return storedData<T>(this.readStored(playerId));
+			},
+			undefined,
+			"view",
+		);
 	}
 
 	/**
@@ -493,6 +520,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				return offers.offer(fromId, toId, give, take, options, context, startedAt);
 			},
 			({ id, expires, deadline }) => ({ id, status: offers.await(fromId, toId, id, expires, deadline) }),
+			"offer",
 		);
 	}
 
@@ -522,13 +550,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	RunConsistencyCheck(playerId: number): Promise<ConsistencyReport> {
-		return this.operation("LoadFailed", () => {
-			checkPlayerId(playerId, "playerId");
-			if (!this.config.enableConsistencyChecks) {
-				throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
-			}
-			return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
-		});
+		return this.operation(
+			"LoadFailed",
+			() => {
+				checkPlayerId(playerId, "playerId");
+				if (!this.config.enableConsistencyChecks) {
+					throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
+				}
+				return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
+			},
+			undefined,
+			"consistencyCheck",
+		);
 	}
 
 	/**
@@ -602,6 +635,28 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
+	 * Metrics over time: one sample per `metrics.interval` seconds (default 60), the newest
+	 * `metrics.samples` kept (default 60), each with the DataStore requests by type against the server's
+	 * budget, the peak request queue, operation latency histograms, the cache hit ratio, the backup recovery
+	 * point, audit and consistency counters, the health score and the alert status; plus the latency of
+	 * every operation since the start.
+	 *
+	 * @param range - Unix seconds `{ from?, to? }` of the samples wanted (default: all kept).
+	 * @returns the report; `samples` is empty until the first interval closes, and with `metrics.enabled: false`.
+	 * @example
+	 * ```ts
+	 * const { samples } = dataService.GetMetrics({ from: os.time() - 600 });
+	 * for (const s of samples) print(s.time, s.score, s.requests.UpdateAsync ?? 0, s.budgetPerMinute.GetAsync);
+	 * ```
+	 */
+	GetMetrics(range: MetricsRange = {}): MetricsReport {
+		if (!typeIs(range, "table")) {
+			error(`[DataService] GetMetrics range must be a table, got ${typeOf(range)}`, 2);
+		}
+		return this.metrics.report(range);
+	}
+
+	/**
 	 * The save mark of a held player's latest change (0 when not held): once {@link onSaved} reports a
 	 * mark at least this, that change is in the DataStore. DataServiceAuthority uses it for `saved` messages.
 	 * @internal
@@ -655,6 +710,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
 		this.backups?.Stop();
+		this.metrics.stop();
+		this.HealthChanged.DisconnectAll();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -685,22 +742,60 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/**
 	 * Runs `work` in an operation slot, then `finish` outside it (waits that hold no slot), resolving with
-	 * `finish`'s result; any error rejects with a typed error (kind `fallback` for untyped ones).
+	 * `finish`'s result; any error rejects with a typed error (kind `fallback` for untyped ones). Its
+	 * latency, from the call to the outcome, goes to the metrics under `metric`.
 	 */
 	private operation<A, R = A>(
 		fallback: DataServiceError["kind"],
 		work: (startedAt: number) => A,
 		finish?: (result: A) => R,
+		metric: string = OPERATION_METRICS[fallback] ?? "other",
 	): Promise<R> {
 		return new Promise((resolve, reject) => {
 			const startedAt = os.clock();
+			const settle = (ok: boolean) => this.metrics?.recordOperation(metric, os.clock() - startedAt, ok);
 			const [ok, result] = pcall(() => this.gate.run(() => work(startedAt)));
-			if (!ok) return reject(toServiceError(result, fallback));
-			if (finish === undefined) return resolve(result as unknown as R);
+			if (!ok) {
+				settle(false);
+				return reject(toServiceError(result, fallback));
+			}
+			if (finish === undefined) {
+				settle(true);
+				return resolve(result as unknown as R);
+			}
 			const [done, final] = pcall(() => finish(result));
+			settle(done);
 			if (done) resolve(final);
 			else reject(toServiceError(final, fallback));
 		});
+	}
+
+	/** Builds the metrics recorder over this service's modules and starts its checks. */
+	private startMetrics(services: DataServiceServices): MetricsRecorder {
+		const budgets = (services.dataStoreService ?? DataStoreService) as unknown as {
+			GetRequestBudgetForRequestType?(requestType: Enum.DataStoreRequestType): number;
+		};
+		const recorder = new MetricsRecorder(
+			{
+				clock: () => DateTime.now().UnixTimestampMillis / 1000,
+				requestCounts: () => this.dal.getRequestCountsByType(),
+				budget: (requestType) =>
+					budgets.GetRequestBudgetForRequestType !== undefined
+						? budgets.GetRequestBudgetForRequestType(requestType)
+						: math.huge,
+				players: () => Players.GetPlayers().size(),
+				queueDepth: () => this.dal.getPendingCount(),
+				cache: () => this.cache.getStats(),
+				score: () => this.GetHealthStatus().score,
+				recoveryPoint: () => this.backups?.GetStatistics().recoveryPoint,
+				audit: () => this.auditLogger?.GetStats(),
+				consistency: () => ({ checks: this.stats.consistencyChecks, issues: this.stats.consistencyIssues }),
+			},
+			this.config.metrics,
+			this.HealthChanged,
+		);
+		recorder.start();
+		return recorder;
 	}
 
 	/** An update in a slot; a durable one then waits for its save outside the slot. */
@@ -728,6 +823,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		player.Kick("Your data could not be loaded. Please rejoin.");
 	}
 }
+
+/** The latency histogram each operation's failure kind stands for (ViewPlayerData and checks pass their own). */
+const OPERATION_METRICS: Partial<Record<DataServiceError["kind"], string>> = {
+	LoadFailed: "load",
+	SaveFailed: "update",
+	TransferFailed: "transfer",
+};
 
 /** The game's data inside a stored profile value (undefined for a player without one). */
 function storedData<T>(stored: unknown): T | undefined {

@@ -152,6 +152,7 @@ export class DataAccessLayer {
 	/** @internal */
 	readonly transactions: TransactionEngine;
 	private requestCount = 0;
+	private readonly requestsByType: Record<string, number> = {};
 
 	constructor(config: DataAccessLayerConfig = {}) {
 		assertServer("DataAccessLayer");
@@ -173,6 +174,14 @@ export class DataAccessLayer {
 	/** DataStore requests this layer has sent (every attempt counts). */
 	getRequestCount(): number {
 		return this.requestCount;
+	}
+
+	/**
+	 * DataStore requests this layer has sent, by Enum.DataStoreRequestType name (every attempt counts; a
+	 * copy). DataService's metrics turn it into requests per minute.
+	 */
+	getRequestCountsByType(): Record<string, number> {
+		return table.clone(this.requestsByType);
 	}
 
 	/** Requests waiting or running. */
@@ -238,6 +247,7 @@ export class DataAccessLayer {
 			this.scheduler.waitForBudget(requestType, priority);
 			tries += 1;
 			this.requestCount += 1;
+			this.requestsByType[requestType.Name] = (this.requestsByType[requestType.Name] ?? 0) + 1;
 			const [ok, result] = pcall(attempt);
 			if (ok) return result;
 			const err = toDataError(result);

@@ -65,6 +65,7 @@ const METHODS = [
 	"RunConsistencyCheck",
 	"GetHealthStatus",
 	"GetStatistics",
+	"GetMetrics",
 	"AddStage",
 	"GetBackupManager",
 	"getSaveMark",

@@ -1,5 +1,6 @@
 import type { Schema } from "shared/core/DataValidator";
 import type { AdoptionConfig } from "./AdoptionConfig";
+import { MetricsConfig, ResolvedMetricsConfig, resolveMetricsConfig } from "../metrics/MetricsConfig";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
@@ -110,6 +111,8 @@ export interface DataServiceConfig<T extends object = object> {
 	 * {@link AdoptionConfig}). Default: none (a profile that is not DataService's is refused `InvalidData`).
 	 */
 	readonly adopt?: AdoptionConfig;
+	/** Metrics over time (GetMetrics) and the HealthChanged alert's thresholds (see {@link MetricsConfig}). */
+	readonly metrics?: MetricsConfig;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -128,9 +131,10 @@ export interface TradeOfferView {
 }
 
 /** Every config field with its default filled in. */
-export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt">> & {
+export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt" | "metrics">> & {
 	readonly schema?: Schema;
 	readonly adopt?: AdoptionConfig;
+	readonly metrics: ResolvedMetricsConfig;
 };
 
 /**
@@ -196,6 +200,7 @@ const OTHER_FIELDS = new Set([
 	"tradeOfferTimeout",
 	"acceptTrade",
 	"adopt",
+	"metrics",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -296,5 +301,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),
 		adopt: adoptionOf(config.adopt),
+		metrics: resolveMetricsConfig(config.metrics),
 	};
 }
