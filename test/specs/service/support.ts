@@ -67,6 +67,8 @@ const METHODS = [
 	"GetStatistics",
 	"AddStage",
 	"GetBackupManager",
+	"ProcessReceipt",
+	"BindProductHandlers",
 	"getSaveMark",
 	"onSaved",
 	"closeAll",

@@ -107,6 +107,13 @@ export interface DataServiceConfig<T extends object = object> {
 	 * {@link AdoptionConfig}). Default: none (a profile that is not DataService's is refused `InvalidData`).
 	 */
 	readonly adopt?: AdoptionConfig;
+	/**
+	 * How many developer-product PurchaseIds each profile remembers, newest kept (default 100; see
+	 * DataService.ProcessReceipt). Bounded so profiles do not grow with every purchase: a purchase whose id
+	 * fell out of it could be granted again, so keep it above the purchases a player makes while one of
+	 * theirs is still unresolved.
+	 */
+	readonly receiptHistorySize?: number;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -193,6 +200,7 @@ const OTHER_FIELDS = new Set([
 	"tradeOfferTimeout",
 	"acceptTrade",
 	"adopt",
+	"receiptHistorySize",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -293,5 +301,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),
 		adopt: adoptionOf(config.adopt),
+		receiptHistorySize: math.floor(positive("receiptHistorySize", config.receiptHistorySize, 100)),
 	};
 }
