@@ -86,6 +86,7 @@ export type { DataServiceError, DataServiceErrorKind } from "./data/DataServiceE
  * - `PlayerUpdates`: UpdatePlayerData and IncrementPlayerData;
  * - `Transfers` / `TradeOffers` / `InboxClaims`: exactly-once gifts, trades and offers through inboxes;
  * - `DurableSaves`: knowing when a change reached the DataStore;
+ * - `Receipts`: developer products granted exactly once (ProcessReceipt);
  * - `OperationGate`: at most `maxConcurrentOperations` at once;
  * - `ChangeValidator`, `ConsistencyCheck`, `Health`, `Statistics`.
  *
