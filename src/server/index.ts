@@ -31,6 +31,7 @@ export type {
 	MessagingServiceLike,
 	PipelineChange,
 	PipelineStage,
+	ProductGrant,
 	ProfileServiceLike,
 	ServiceStatistics,
 	StageRefusal,
