@@ -42,6 +42,7 @@ export type {
 	MessagingServiceLike,
 	PipelineChange,
 	PipelineStage,
+	ProductGrant,
 	ProfileServiceLike,
 	ServiceStatistics,
 	StageRefusal,

@@ -56,6 +56,12 @@ function saved(userId: number): CoinData {
 	return raw.Data.data;
 }
 
+/** The PurchaseIds DataService.ProcessReceipt recorded in a player's saved profile (its receipt history). */
+function savedReceipts(userId: number): Array<string> {
+	const raw = storedValue("PlayerData", `Player_${userId}`) as { Data: { receipts?: Array<string> } };
+	return raw.Data.receipts ?? [];
+}
+
 /** Yields until `condition` holds or `limit` virtual seconds pass. */
 function waitFor(condition: () => boolean, limit: number): void {
 	for (let waited = 0; !condition() && waited < limit; waited += 0.5) task.wait(0.5);
@@ -168,7 +174,7 @@ export = () => {
 		expect(ledger.purchased).to.equal(300);
 		server.shutdown();
 		const data = saved(401);
-		for (const id of ids) expect(data.receipts[id]).to.equal(true);
+		for (const id of ids) expect(savedReceipts(401).includes(id)).to.equal(true);
 		expect(data.coins).to.equal(ledger.income + 300);
 	});
 
@@ -198,7 +204,7 @@ export = () => {
 		a.shutdown();
 		b.shutdown();
 		const data = saved(402);
-		expect(data.receipts[id]).to.equal(true);
+		expect(savedReceipts(402).includes(id)).to.equal(true);
 		expect(data.coins).to.equal(ledger.income + 100);
 	});
 };

@@ -1,5 +1,12 @@
 import type { ProfileStore } from "@rbxts/profileservice/globals";
-import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
+import {
+	DataStoreService,
+	HttpService,
+	MarketplaceService,
+	MemoryStoreService,
+	MessagingService,
+	Players,
+} from "@rbxts/services";
 import { BackupManager } from "shared/core/BackupManager";
 import { CacheManager } from "shared/core/CacheManager";
 import { AuditLogger } from "shared/core/AuditLogger";
@@ -23,6 +30,7 @@ import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
 import { ProfileViews } from "./data/ProfileViews";
 import { ProfileReleases } from "./data/ProfileReleases";
+import { checkReceipt, ProductGrant, Receipts } from "./data/Receipts";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
 import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
@@ -51,6 +59,7 @@ export type {
 	StageSlot,
 } from "./data/pipeline/PipelineStage";
 export type { UpdateInput } from "./data/PlayerUpdates";
+export type { ProductGrant } from "./data/Receipts";
 export type * from "./data/DataServiceTypes";
 import type {
 	ConsistencyReport,
@@ -84,6 +93,7 @@ export type { SignalConnection } from "./metrics/Signal";
  * - `PlayerUpdates`: UpdatePlayerData and IncrementPlayerData;
  * - `Transfers` / `TradeOffers` / `InboxClaims`: exactly-once gifts, trades and offers through inboxes;
  * - `DurableSaves`: knowing when a change reached the DataStore;
+ * - `Receipts`: developer products granted exactly once (ProcessReceipt);
  * - `OperationGate`: at most `maxConcurrentOperations` at once;
  * - `ChangeValidator`, `ConsistencyCheck`, `Health`, `Statistics`.
  *
@@ -111,6 +121,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly releases: ProfileReleases;
 	private readonly updates: PlayerUpdates;
 	private readonly transfers: Transfers;
+	private readonly receipts: Receipts;
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
@@ -212,6 +223,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.gate = new OperationGate(this.config.maxConcurrentOperations, this.stats);
 		this.updates = new PlayerUpdates(ctx);
 		this.transfers = new Transfers(ctx);
+		this.receipts = new Receipts(ctx);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		if (this.config.enableBackups || this.config.backupBeforeUpdates) {
 			this.backups = this.attachBackups(services.backupManager);
@@ -525,6 +537,95 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
+	 * Grants a developer product exactly once, Roblox's documented way (MarketplaceService.ProcessReceipt):
+	 * `grant` changes the buyer's data and the receipt's PurchaseId is recorded in the profile in the same
+	 * change (kind `purchase` through the write pipeline); PurchaseGranted is returned only once a save
+	 * carrying both reached the DataStore. A PurchaseId already recorded returns PurchaseGranted without
+	 * granting again, so Roblox's retries (the next purchase, the next join, on whichever server the player
+	 * is) grant nothing twice, across crashes and server hops. The profile keeps the newest
+	 * `receiptHistorySize` ids (default 100).
+	 *
+	 * Yields (it is the body of a ProcessReceipt callback, which Roblox lets yield). Loads the buyer when
+	 * the buyer is on this server but not loaded yet (a join's load in progress is waited for).
+	 *
+	 * @param receipt - the receipt Roblox passed to ProcessReceipt.
+	 * @param grant - what the product gives: returns the changed top-level fields of a copy of the data, or
+	 *   undefined when it changes no data; runs under the player's lock and must not yield.
+	 * @returns PurchaseGranted once granted and saved (now or before); NotProcessedYet, with a warning naming
+	 *   the typed error, when the buyer is not on this server or cannot be loaded, the profile is being
+	 *   released, the grant errors or breaks the schema (nothing granted), or the save is not confirmed
+	 *   within `operationTimeout` (granted in memory: the next call confirms it instead of granting again).
+	 * @throws a plain message when `receipt` is not a receipt or `grant` not a function.
+	 * @example
+	 * ```ts
+	 * MarketplaceService.ProcessReceipt = (receipt) =>
+	 * 	dataService.ProcessReceipt(receipt, (data) => ({ coins: data.coins + 100 }));
+	 * ```
+	 */
+	ProcessReceipt(receipt: ReceiptInfo, grant: ProductGrant<T>): Enum.ProductPurchaseDecision {
+		checkReceipt(receipt);
+		if (!typeIs(grant, "function")) error(`[DataService] grant must be a function, got ${typeOf(grant)}`, 2);
+		const playerId = receipt.PlayerId;
+		const why = this.ctx.sessions.has(playerId) ? undefined : this.loadBuyer(playerId);
+		if (why !== undefined) {
+			this.ctx.warn(`purchase ${receipt.PurchaseId} of player ${playerId} not processed yet: ${why}`);
+			return Enum.ProductPurchaseDecision.NotProcessedYet;
+		}
+		const [ok, err] = this.operation(
+			"SaveFailed",
+			(startedAt) => this.receipts.record(receipt, grant, startedAt),
+			(recorded) => this.receipts.confirm(recorded),
+		).await();
+		if (ok) return Enum.ProductPurchaseDecision.PurchaseGranted;
+		const e = toServiceError(err, "SaveFailed");
+		this.ctx.warn(
+			`purchase ${receipt.PurchaseId} of player ${playerId} not processed yet: ${e.kind}: ${e.message}`,
+		);
+		return Enum.ProductPurchaseDecision.NotProcessedYet;
+	}
+
+	/**
+	 * Installs MarketplaceService.ProcessReceipt (the experience has one) granting each product through
+	 * {@link ProcessReceipt} with its handler; a product without a handler answers NotProcessedYet with a
+	 * warning (Roblox offers it again, e.g. once a server with the handler runs).
+	 *
+	 * @param handlers - a grant function per developer product id.
+	 * @param marketplace - where to install the callback (default the MarketplaceService).
+	 * @throws a plain message when a key is not a product id or a handler not a function.
+	 * @example
+	 * ```ts
+	 * dataService.BindProductHandlers({
+	 * 	[COIN_PACK_ID]: (data) => ({ coins: data.coins + 500 }),
+	 * 	[SWORD_ID]: (data) => ({ inventory: { ...data.inventory, sword: (data.inventory.sword ?? 0) + 1 } }),
+	 * });
+	 * ```
+	 */
+	BindProductHandlers(
+		handlers: Record<number, ProductGrant<T>>,
+		marketplace: {
+			ProcessReceipt: ((receipt: ReceiptInfo) => Enum.ProductPurchaseDecision) | undefined;
+		} = MarketplaceService,
+	): void {
+		if (!typeIs(handlers, "table")) error(`[DataService] handlers must be a table, got ${typeOf(handlers)}`, 2);
+		const byProduct = new Map<number, ProductGrant<T>>();
+		for (const [productId, grant] of pairs(handlers)) {
+			if (!typeIs(productId, "number")) {
+				error(`[DataService] handlers: keys must be product ids (numbers), got ${typeOf(productId)}`, 2);
+			}
+			if (!typeIs(grant, "function")) {
+				error(`[DataService] handlers[${productId}] must be a function, got ${typeOf(grant)}`, 2);
+			}
+			byProduct.set(productId, grant);
+		}
+		marketplace.ProcessReceipt = (receipt) => {
+			const grant = byProduct.get(receipt.ProductId);
+			if (grant !== undefined) return this.ProcessReceipt(receipt, grant);
+			this.ctx.warn(`purchase ${receipt.PurchaseId}: no handler for product ${receipt.ProductId}`);
+			return Enum.ProductPurchaseDecision.NotProcessedYet;
+		};
+	}
+
+	/**
 	 * Saves and releases a player's profile (what PlayerRemoving does). Resolves once released.
 	 * @example
 	 * ```ts
@@ -815,9 +916,30 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		});
 	}
 
+	/** Loads a buyer on this server whose profile is not held (yet); returns why it cannot, if it cannot. */
+	private loadBuyer(playerId: number): string | undefined {
+		if (this.releases.shuttingDown) return "the server is closing";
+		if (this.ctx.rooms.messaging.releasing.has(playerId)) return "the profile is being released";
+		if (Players.GetPlayerByUserId(playerId) === undefined) return "the player is not on this server";
+		const [ok, err] = this.LoadPlayerData(playerId).await();
+		if (!ok) return `the load failed: ${toServiceError(err, "LoadFailed").message}`;
+		return this.releaseIfGone(playerId) ? "the player left during the load" : undefined;
+	}
+
+	/**
+	 * Releases a loaded player who is no longer on this server (bindPlayers): one who left while the load
+	 * ran, when PlayerRemoving found no profile to release yet. Returns whether the player is gone.
+	 */
+	private releaseIfGone(playerId: number): boolean {
+		if (Players.GetPlayerByUserId(playerId) !== undefined) return false;
+		if (this.config.bindPlayers) this.releases.releaseLeaving(playerId);
+		return true;
+	}
+
 	/** Loads a player who joined (loadOnJoin); kicks them when the load fails. */
 	private loadJoined(player: Player): void {
 		const [ok, err] = this.LoadPlayerData(player.UserId).await();
+		if (ok) this.releaseIfGone(player.UserId);
 		if (ok || player.Parent === undefined) return;
 		this.ctx.warn(`player ${player.UserId} could not be loaded: ${toServiceError(err, "LoadFailed").message}`);
 		player.Kick("Your data could not be loaded. Please rejoin.");

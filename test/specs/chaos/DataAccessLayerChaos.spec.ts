@@ -1,15 +1,8 @@
 import { DataAccessLayer, DataError, Lease } from "shared/core/DataAccessLayer";
-import { chaosSeeds, reseed } from "../harness/Chaos";
+import { chaosSeeds, invariant, reseed, RETRYABLE_CODES } from "../harness/Chaos";
 import { resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../harness/World";
-
-/** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
-function invariant(condition: boolean, message: string): void {
-	if (!condition) error(`invariant broken: ${message}`, 2);
-}
-
-const RETRYABLE = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
 
 /** 20% retryable errors on every request, writes that report failure but landed, spikes, skewed clocks. */
 function chaosFaults(seed: number, rng: Random) {
@@ -17,7 +10,7 @@ function chaosFaults(seed: number, rng: Random) {
 		seed,
 		dataStore: {
 			errorRate: { "*": 0.2 },
-			errorCodes: RETRYABLE,
+			errorCodes: RETRYABLE_CODES,
 			failedButAppliedRate: 0.05,
 			latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 3 },
 			spikes: [{ start: rng.NextNumber(0, 20), stop: rng.NextNumber(20, 30), extra: 1 }],

@@ -1,14 +1,8 @@
 import type { GameData, ServiceServer } from "../service/support";
 import { freshWorld, inboxKeys, savedData, serviceServer, stopServers, waitUntil } from "../service/support";
-import { chaosSeeds, reseed } from "../harness/Chaos";
+import { chaosSeeds, invariant, reseed, RETRYABLE_CODES } from "../harness/Chaos";
 import { configureFaults } from "../harness/Faults";
 
-/** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
-function invariant(condition: boolean, message: string): void {
-	if (!condition) error(`invariant broken: ${message}`, 2);
-}
-
-const RETRYABLE = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
 const PLAYERS = 9;
 const COINS = 100;
 const SWORDS = 2;
@@ -60,7 +54,7 @@ function scenario(seed: number, operations: number): void {
 		seed,
 		dataStore: {
 			errorRate: { "*": 0.05 },
-			errorCodes: RETRYABLE,
+			errorCodes: RETRYABLE_CODES,
 			failedButAppliedRate: 0.02,
 			latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 2 },
 		},

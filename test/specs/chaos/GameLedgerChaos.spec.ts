@@ -3,23 +3,17 @@ import type { GameData, ServiceServer } from "../service/support";
 import {
 	freshWorld,
 	inboxKeys,
+	runScenario,
 	savedData,
 	savedSession,
 	serviceServer,
-	stopServers,
 	waitUntil,
 } from "../service/support";
-import { chaosSeeds, reseed } from "../harness/Chaos";
+import { chaosSeeds, GAME_DATASTORE_FAULTS, invariant, reseed } from "../harness/Chaos";
 import { configureFaults } from "../harness/Faults";
 import { findAssignment, Holdings, Ledger, LedgerEntry } from "../harness/Ledger";
 import type { Certainty } from "../harness/Ledger";
 
-/** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
-function invariant(condition: boolean, message: string): void {
-	if (!condition) error(`invariant broken: ${message}`, 2);
-}
-
-const RETRYABLE = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
 const SERVERS = 3;
 const PLAYERS = 9;
 const COINS = 100;
@@ -129,12 +123,7 @@ function scenario(seed: number): { happened: number; nothing: number; uncertain:
 	for (const setup of setups) setup.expect();
 	configureFaults({
 		seed,
-		dataStore: {
-			errorRate: { "*": 0.05 },
-			errorCodes: RETRYABLE,
-			failedButAppliedRate: 0.03,
-			latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 2 },
-		},
+		dataStore: GAME_DATASTORE_FAULTS,
 		messaging: { lossRate: 0.2, duplicateRate: 0.1, delay: { min: 0.05, max: 1 } },
 	});
 
@@ -501,15 +490,11 @@ export = () => {
 	describe("the game a user writes, under chaos", () => {
 		for (const seed of chaosSeeds(100)) {
 			it(`keeps every player's coins and swords equal to the ledger (seed ${seed})`, () => {
-				let summary!: ReturnType<typeof scenario>;
-				try {
-					summary = scenario(seed);
-				} finally {
-					// Also after a failure: the servers' frame connections would outlive the test.
-					stopServers();
-				}
-				print(
-					`seed ${seed}: ${summary.happened} happened, ${summary.nothing} did nothing, ${summary.uncertain} uncertain (${summary.chosen} of them happened)`,
+				runScenario(
+					seed,
+					scenario,
+					(s) =>
+						`${s.happened} happened, ${s.nothing} did nothing, ${s.uncertain} uncertain (${s.chosen} of them happened)`,
 				);
 			});
 		}

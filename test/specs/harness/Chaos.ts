@@ -32,3 +32,25 @@ export function chaosSeeds(defaultCount: number, oneIn = 1): Array<number> {
 export function reseed(seed: number): void {
 	runtime().Random.seed(seed);
 }
+
+/**
+ * Throws "invariant broken: ..." when `condition` does not hold. Scenario helpers of chaos specs run outside
+ * the spec callbacks, where TestEZ's expect is not in scope.
+ */
+export function invariant(condition: boolean, message: string): void {
+	if (!condition) error(`invariant broken: ${message}`, 2);
+}
+
+/** DataStore error codes a caller retries (error-codes-and-limits: 301-306 throttled, 500-505 internal). */
+export const RETRYABLE_CODES = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
+
+/**
+ * The DataStore faults of the game-level chaos specs: 5% of requests fail with a retryable code, 3% of
+ * writes land and still report failure, latency up to 0.3 s with a 5% tail up to 2 s.
+ */
+export const GAME_DATASTORE_FAULTS = {
+	errorRate: { "*": 0.05 },
+	errorCodes: RETRYABLE_CODES,
+	failedButAppliedRate: 0.03,
+	latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 2 },
+};

@@ -68,6 +68,8 @@ const METHODS = [
 	"GetMetrics",
 	"AddStage",
 	"GetBackupManager",
+	"ProcessReceipt",
+	"BindProductHandlers",
 	"getSaveMark",
 	"onSaved",
 	"closeAll",
@@ -129,4 +131,18 @@ export function waitUntil(condition: () => boolean, limit: number): boolean {
 		task.wait(0.25);
 	}
 	return true;
+}
+
+/**
+ * Runs one seed of a chaos scenario, then stops every server (also after a failure: the servers' frame
+ * connections would outlive the test), and prints the scenario's summary.
+ */
+export function runScenario<S>(seed: number, scenario: (seed: number) => S, summary: (result: S) => string): void {
+	let result!: S;
+	try {
+		result = scenario(seed);
+	} finally {
+		stopServers();
+	}
+	print(`seed ${seed}: ${summary(result)}`);
 }

@@ -83,45 +83,17 @@ export function giftCoins(from: number, to: number, amount: number) {
 	return dataService.SendGift(from, to, { coins: amount }, { source: "gift" }).tap(() => pushed(from, "coins"));
 }
 
-/** Receipts this server recorded itself: until their save is confirmed they must not be granted. */
-const recordedHere = new Set<string>();
-/** Receipts whose save this server saw confirmed. */
-const savedHere = new Set<string>();
-
 /**
- * MarketplaceService.ProcessReceipt, Roblox's documented pattern: the purchase id is recorded in the
- * player's data together with what it grants, in one functional update, and PurchaseGranted is returned
- * only once a save carrying it reached the DataStore (`durable: true`). Roblox calls again (next purchase,
- * next join, on whatever server) until it gets PurchaseGranted; a receipt already in the data is not
- * granted twice.
+ * MarketplaceService.ProcessReceipt, Roblox's documented pattern through DataService.ProcessReceipt: the
+ * coins and the PurchaseId go into the player's profile in one change, and PurchaseGranted comes back only
+ * once a save carrying both reached the DataStore. Roblox calls again (next purchase, next join, on whatever
+ * server) until it gets PurchaseGranted; a PurchaseId already in the profile is not granted twice.
  */
 export function processReceipt(receipt: ReceiptInfo): Enum.ProductPurchaseDecision {
-	const id = receipt.PurchaseId;
 	if (receipt.ProductId !== COIN_PACK.productId) return Enum.ProductPurchaseDecision.NotProcessedYet;
-	// Called on join too, maybe before loadOnJoin finished: LoadPlayerData waits for that load.
-	const [loaded] = dataService.LoadPlayerData(receipt.PlayerId).await();
-	if (!loaded) return Enum.ProductPurchaseDecision.NotProcessedYet;
-	const [ok, result] = dataService
-		.UpdatePlayerData(
-			receipt.PlayerId,
-			(data) => {
-				if (data.receipts[id]) return undefined; // granted before: change nothing
-				recordedHere.add(id);
-				return { coins: data.coins + COIN_PACK.coins, receipts: { ...data.receipts, [id]: true } };
-			},
-			{ source: "purchase", durable: true, purchaseId: id },
-		)
-		.await();
-	if (!ok) return Enum.ProductPurchaseDecision.NotProcessedYet; // e.g. SaveFailed: recorded, not yet saved
-	if (result.changed) {
-		savedHere.add(id);
-		pushed(receipt.PlayerId, "coins");
-		return Enum.ProductPurchaseDecision.PurchaseGranted;
-	}
-	// Already in the data: loaded from the DataStore (so saved), or recorded here and saved since.
-	return !recordedHere.has(id) || savedHere.has(id)
-		? Enum.ProductPurchaseDecision.PurchaseGranted
-		: Enum.ProductPurchaseDecision.NotProcessedYet;
+	const decision = dataService.ProcessReceipt(receipt, (data) => ({ coins: data.coins + COIN_PACK.coins }));
+	if (decision === Enum.ProductPurchaseDecision.PurchaseGranted) pushed(receipt.PlayerId, "coins");
+	return decision;
 }
 
 /** The remotes clients use to ask for a purchase, a trade or a gift (the server checks every argument). */

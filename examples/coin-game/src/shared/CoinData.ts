@@ -6,22 +6,20 @@ export const COIN_SCHEMA = {
 	properties: {
 		coins: { type: "integer", minimum: 0 },
 		inventory: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
-		/** Developer product purchases granted, by PurchaseId: recorded with the grant, saved before PurchaseGranted. */
-		receipts: { type: "object", additionalProperties: { type: "boolean" } },
 		settings: {
 			type: "object",
 			properties: { music: { type: "boolean" } },
 			required: ["music"],
 		},
 	},
-	required: ["coins", "inventory", "receipts", "settings"],
+	required: ["coins", "inventory", "settings"],
 } as const;
 
 /** What a profile holds: `{ coins: number; inventory: { [item: string]: number }; settings: { music: boolean } }`. */
 export type CoinData = Infer<typeof COIN_SCHEMA>;
 
 /** A new player's data. */
-export const COIN_TEMPLATE: CoinData = { coins: 0, inventory: {}, receipts: {}, settings: { music: true } };
+export const COIN_TEMPLATE: CoinData = { coins: 0, inventory: {}, settings: { music: true } };
 
 /** What a client may change itself (checked again by the server's schema). */
 export const SETTINGS_SCHEMA = COIN_SCHEMA.properties.settings;

@@ -113,6 +113,13 @@ export interface DataServiceConfig<T extends object = object> {
 	readonly adopt?: AdoptionConfig;
 	/** Metrics over time (GetMetrics) and the HealthChanged alert's thresholds (see {@link MetricsConfig}). */
 	readonly metrics?: MetricsConfig;
+	/**
+	 * How many developer-product PurchaseIds each profile remembers, newest kept (default 100; see
+	 * DataService.ProcessReceipt). Bounded so profiles do not grow with every purchase: a purchase whose id
+	 * fell out of it could be granted again, so keep it above the purchases a player makes while one of
+	 * theirs is still unresolved.
+	 */
+	readonly receiptHistorySize?: number;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -201,6 +208,7 @@ const OTHER_FIELDS = new Set([
 	"acceptTrade",
 	"adopt",
 	"metrics",
+	"receiptHistorySize",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -302,5 +310,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		acceptTrade: acceptTradeOf(config.acceptTrade),
 		adopt: adoptionOf(config.adopt),
 		metrics: resolveMetricsConfig(config.metrics),
+		receiptHistorySize: math.floor(positive("receiptHistorySize", config.receiptHistorySize, 100)),
 	};
 }

@@ -13,6 +13,8 @@ export interface SnapshotEntry {
 	readonly d: object;
 	/** Transfer ids the snapshot already contains. */
 	readonly a: Array<string>;
+	/** The profile's receipt history when the snapshot was taken: the purchases `d` already contains. */
+	readonly r?: Array<string>;
 }
 
 /** Amounts added to numeric fields of the recipient (top-level names or dotted paths). */

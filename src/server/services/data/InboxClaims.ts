@@ -1,6 +1,7 @@
 import { deepCopy } from "shared/protocol/deepCopy";
 import { addAmounts } from "./Amounts";
 import { heldBy, InboxDocument, planClaim } from "./Inbox";
+import { rememberReceipts } from "./Receipts";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
 import { toServiceError } from "./TransferResults";
@@ -84,6 +85,8 @@ export class InboxClaims {
 				write: (sides) => {
 					stored.data = deepCopy(sides[0].after!);
 					if (plan.snapshot !== undefined) stored.seq = math.max(stored.seq, plan.snapshot.n);
+					if (plan.snapshot?.r !== undefined)
+						rememberReceipts(stored, plan.snapshot.r, ctx.config.receiptHistorySize);
 					for (const id of plan.newlyApplied) {
 						stored.applied[id] = true;
 						session.appliedAt.set(id, session.saveSeq);

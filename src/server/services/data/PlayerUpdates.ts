@@ -26,8 +26,11 @@ function worthOf(before: unknown, after: unknown): number {
 	return 1;
 }
 
-/** The top-level field changes a table of new values (or a function's result) stands for. */
-function fieldChanges(changes: unknown, what: string): Array<FieldChange> {
+/**
+ * The top-level field changes a table of new values (or a function's result) stands for; throws
+ * `InvalidArgument` naming `what` when it is not a table keyed by field names.
+ */
+export function fieldChanges(changes: unknown, what: string): Array<FieldChange> {
 	if (!typeIs(changes, "table"))
 		throw serviceError("InvalidArgument", `${what} must be a table, got ${typeOf(changes)}`);
 	const list = new Array<FieldChange>();

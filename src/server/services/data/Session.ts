@@ -9,6 +9,8 @@ export interface StoredProfile {
 	applied: Record<string, boolean>;
 	/** Transfer sequence number (orders snapshots). */
 	seq: number;
+	/** Developer-product PurchaseIds granted into `data`, oldest first, the newest `receiptHistorySize` kept (Receipts). */
+	receipts?: Array<string>;
 }
 
 /** One load of one player's profile on this server. */

@@ -35,7 +35,10 @@ export function snapshotEntry(session: Session, id: string, data: object): Snaps
 	const applied = new Array<string>();
 	for (const [key] of pairs(session.profile.Data.applied)) applied.push(key);
 	applied.push(id);
-	return { k: "s", n: session.profile.Data.seq + 1, d: deepCopy(data), a: applied };
+	const receipts = session.profile.Data.receipts;
+	// The purchases in `d` travel with it: restored from this snapshot, they must not be granted again.
+	const r = receipts !== undefined && receipts.size() > 0 ? [...receipts] : undefined;
+	return { k: "s", n: session.profile.Data.seq + 1, d: deepCopy(data), a: applied, r };
 }
 
 /** Puts a committed transfer's snapshot into the session's profile (the pipeline's write, in memory). */
