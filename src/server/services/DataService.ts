@@ -5,8 +5,9 @@ import { CacheManager } from "shared/core/CacheManager";
 import { AuditLogger } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
+import { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
 import { Adoption } from "./data/Adoption";
-import type { Amounts } from "./data/Amounts";
+import { Amounts, checkAmounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { checkConsistency } from "./data/ConsistencyCheck";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
@@ -160,7 +161,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		});
 		if (this.config.enableAuditing) {
 			const audit =
-				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+				services.auditLogger ??
+				new AuditLogger({
+					dataAccessLayer: this.dal,
+					warnings: this.config.warnings,
+					// The schema's `sensitive: true` fields: one marker for the trail, the admin API and encryption.
+					sensitivePaths: this.config.schema !== undefined ? sensitivePathsOf(this.config.schema) : [],
+				});
 			pipeline.addStage(audit.GetStage());
 		}
 		const ctx: ServiceContext = {
@@ -492,6 +499,38 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			},
 			({ id, expires, deadline }) => ({ id, status: offers.await(fromId, toId, id, expires, deadline) }),
 		);
+	}
+
+	/**
+	 * Adds positive amounts to a player wherever it is (held here, on another server, or offline), through
+	 * its inbox: the holder's session applies them once through the write pipeline (validated like any
+	 * change), or the player's next load does. What the admin API's grants use; a game uses SendGift.
+	 * @internal
+	 * @returns the delivery's id; rejects with `InvalidArgument` or `TransferFailed`.
+	 */
+	deliverAmounts(toId: number, amounts: Amounts): Promise<string> {
+		return this.operation("TransferFailed", () => {
+			checkPlayerId(toId, "toId");
+			const grant = checkAmounts(amounts, "amounts", false);
+			if (!this.ctx.config.enableTransactions)
+				throw serviceError("TransferFailed", "deliveries need enableTransactions");
+			const id = HttpService.GenerateGUID(false);
+			// f = 0: no sender (a grant, not a gift).
+			this.ctx.inboxes.deliver(toId, id, { k: "d", d: grant, f: 0 });
+			this.ctx.rooms.messaging.nudge(toId);
+			return id;
+		});
+	}
+
+	/**
+	 * Whether another server holds the player's profile now (ProfileService's session in the stored value),
+	 * read past the cache. Yields. For the admin API, which edits only players held here or offline.
+	 * @internal
+	 */
+	heldElsewhere(playerId: number): boolean {
+		if (this.ctx.sessions.get(playerId) !== undefined) return false;
+		const stored = this.readStored(playerId) as { MetaData?: { ActiveSession?: unknown } } | undefined;
+		return stored?.MetaData?.ActiveSession !== undefined;
 	}
 
 	/**
