@@ -69,6 +69,7 @@ export class AdminApi {
 	private readonly approvals: Approvals<MassOperation>;
 	private readonly erasers = new Array<Eraser>();
 	private readonly sensitive;
+	private internalErrors = 0;
 
 	constructor(private readonly config: AdminApiConfig) {
 		if (!typeIs(config, "table"))
@@ -371,16 +372,34 @@ export class AdminApi {
 	private failed<R>(fn: () => R): R {
 		const [ok, result] = pcall(fn);
 		if (ok) return result;
-		if (isAdminError(result)) throw result;
-		throw adminError("Failed", messageOf(result));
+		throw this.typed(result);
 	}
 
 	private run<R>(fn: () => R): Promise<R> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(fn);
 			if (ok) resolve(result);
-			else reject(isAdminError(result) ? result : adminError("Failed", messageOf(result)));
+			else reject(this.typed(result));
 		});
+	}
+
+	/** An AdminError for anything thrown below; an untyped error (a bug, not a refusal) is counted. */
+	private typed(err: unknown): AdminError {
+		if (isAdminError(err)) return err;
+		const typedBelow = typeIs(err, "table") && typeIs((err as { kind?: unknown }).kind, "string");
+		if (!typedBelow) {
+			this.internalErrors += 1;
+			warn(`[AdminApi] internal error: ${tostring(err)}`);
+		}
+		return adminError("Failed", messageOf(err));
+	}
+
+	/**
+	 * Counters: `internalErrors` counts untyped errors (bugs) caught under an admin call; refusals and typed
+	 * failures of the layers below do not count.
+	 */
+	GetStatistics(): { readonly internalErrors: number } {
+		return { internalErrors: this.internalErrors };
 	}
 }
 
