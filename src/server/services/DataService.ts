@@ -6,6 +6,7 @@ import { AuditLogger } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
 import { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
+import type { FieldEncryption } from "shared/core/security/FieldEncryption";
 import { Adoption } from "./data/Adoption";
 import { Amounts, checkAmounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
@@ -29,6 +30,7 @@ import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
+import { SealedProfiles } from "./data/SealedProfiles";
 import { SessionLoader } from "./data/SessionLoader";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
@@ -112,6 +114,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
+	private readonly fieldEncryption?: FieldEncryption;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -122,6 +125,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.config = resolveConfig(config);
 		const jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
 		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
+		this.fieldEncryption = services.fieldEncryption;
 		this.cache = services.cache ?? new CacheManager<object>();
 		let compiled: CompiledSchema<unknown> | undefined;
 		if (this.config.schema !== undefined) {
@@ -167,6 +171,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					warnings: this.config.warnings,
 					// The schema's `sensitive: true` fields: one marker for the trail, the admin API and encryption.
 					sensitivePaths: this.config.schema !== undefined ? sensitivePathsOf(this.config.schema) : [],
+					fieldEncryption: services.fieldEncryption,
 				});
 			pipeline.addStage(audit.GetStage());
 		}
@@ -224,6 +229,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
+		const sealed =
+			services.fieldEncryption !== undefined
+				? new SealedProfiles(services.fieldEncryption, services.auditLogger)
+				: undefined;
+		sealed?.wrap(store);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);
@@ -240,6 +250,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
+			sealed,
 		);
 		messaging.start();
 		const profiles = (
@@ -248,7 +259,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		// Past the engine's 4 s GetAsync cache, or a view read just after a save shows the value before it.
 		const fresh = new Instance("DataStoreGetOptions");
 		fresh.UseCache = false;
-		this.readStored = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
+		this.readStored = (userId) => {
+			const value = profiles.GetAsync(`Player_${userId}`, fresh)[0];
+			return sealed !== undefined ? sealed.openStored(`Player_${userId}`, value) : value;
+		};
 		if (this.config.enableCaching) {
 			this.views = new ProfileViews<T>({
 				read: this.readStored,
@@ -708,7 +722,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
 	private attachBackups(given: BackupManager | undefined): BackupManager {
-		const backups = given ?? new BackupManager({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+		const backups =
+			given ??
+			new BackupManager({
+				dataAccessLayer: this.dal,
+				warnings: this.config.warnings,
+				fieldEncryption: this.fieldEncryption,
+			});
 		backups.SetRestoreTarget(
 			new Restores(this.ctx, {
 				load: (playerId) => this.LoadPlayerData(playerId).expect(),

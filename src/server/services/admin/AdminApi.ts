@@ -39,6 +39,8 @@ export interface AdminApiConfig {
 	readonly schema?: Schema;
 	/** More dotted paths shown only to holders of pii.read (the audit trail's format). */
 	readonly sensitivePaths?: ReadonlyArray<string>;
+	/** Its ErasePlayer (crypto-shredding) runs with every erasure. */
+	readonly fieldEncryption?: { ErasePlayer(this: unknown, userId: number): void };
 	/** Seconds a mass operation waits for its second admin (default 600). */
 	readonly approvalWindow?: number;
 	/** Seconds (default os.clock: virtual time in the runtime, a monotonic clock on Roblox). */
@@ -84,6 +86,8 @@ export class AdminApi {
 			throw adminError("InvalidArgument", `access must be an AccessControl, got ${describe(config.access)}`);
 		}
 		this.approvals = new Approvals(config.approvalWindow ?? 600, config.clock ?? os.clock);
+		const fields = config.fieldEncryption;
+		if (fields !== undefined) this.erasers.push((playerId) => fields.ErasePlayer(playerId));
 		const paths = [...(config.sensitivePaths ?? [])];
 		if (config.schema !== undefined) for (const path of sensitivePathsOf(config.schema)) paths.push(path);
 		this.sensitive = parseSensitivePaths(paths);
