@@ -115,6 +115,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
 	private readonly fieldEncryption?: FieldEncryption;
+	private readonly sealed?: SealedProfiles;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -229,10 +230,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
-		const sealed =
+		this.sealed =
 			services.fieldEncryption !== undefined
 				? new SealedProfiles(services.fieldEncryption, services.auditLogger)
 				: undefined;
+		const sealed = this.sealed;
 		sealed?.wrap(store);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
@@ -545,6 +547,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		if (this.ctx.sessions.get(playerId) !== undefined) return false;
 		const stored = this.readStored(playerId) as { MetaData?: { ActiveSession?: unknown } } | undefined;
 		return stored?.MetaData?.ActiveSession !== undefined;
+	}
+
+	/**
+	 * Accepts a profile edited outside the library as it is now (with fieldEncryption: its HMAC did not match
+	 * and its loads are refused): signs it again. What AdminApi.AcceptEditedProfile calls. Yields.
+	 * @internal
+	 */
+	acceptEditedProfile(playerId: number): void {
+		checkPlayerId(playerId, "playerId");
+		if (this.sealed === undefined) throw serviceError("Disabled", "fieldEncryption is off: nothing to accept");
+		this.sealed.accept(playerId);
 	}
 
 	/**

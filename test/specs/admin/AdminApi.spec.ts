@@ -3,6 +3,7 @@
  * write pipeline for a player held here or offline, grants through the inbox for a player held elsewhere,
  * restore, erase, audit query and export, hooks, and two-person approval of mass operations.
  */
+import { CAPABILITIES } from "server/services/admin/Capability";
 import { advance } from "../harness/World";
 import { GameData, savedData, savedSession, serviceServer, waitUntil } from "../service/support";
 import { adminRejection, adminWorld, freshAdminWorld, PII_SCHEMA, stopAdminServers } from "./AdminFixture";
@@ -15,15 +16,7 @@ const PLAYER = 5001;
 const FULL = {
 	roles: {
 		admin: {
-			capabilities: [
-				"data.read",
-				"data.edit",
-				"data.restore",
-				"data.erase",
-				"audit.read",
-				"migrate.run",
-				"quarantine.release",
-			] as const,
+			capabilities: CAPABILITIES.filter((c) => c !== "pii.read"),
 			users: [ADMIN, SECOND],
 		},
 		support: { capabilities: ["data.read"] as const, users: [NOBODY + 100] },

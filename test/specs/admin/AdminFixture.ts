@@ -3,6 +3,7 @@
  * all built from that server's module copies, for the admin specs.
  */
 import type { DataService, DataServiceConfig } from "server/services/DataService";
+import { DEFAULT_SCHEMA } from "server/services/data/DataServiceConfig";
 import type { AdminApi, AdminApiConfig } from "server/services/admin/AdminApi";
 import type { AccessControl, AccessControlConfig } from "server/services/admin/AccessControl";
 import type { AuditLogger } from "shared/core/AuditLogger";
@@ -13,16 +14,9 @@ import type { GameData } from "../service/support";
 
 /** The default schema plus an `email` marked sensitive. */
 export const PII_SCHEMA = {
-	type: "object",
-	properties: {
-		coins: { type: "integer", minimum: 0 },
-		gems: { type: "integer", minimum: 0 },
-		level: { type: "integer", minimum: 1, maximum: 1000 },
-		inventory: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
-		email: { type: "string", sensitive: true },
-	},
-	required: ["coins", "gems", "level", "inventory", "email"],
-	additionalProperties: false,
+	...DEFAULT_SCHEMA,
+	properties: { ...DEFAULT_SCHEMA.properties, email: { type: "string", sensitive: true } },
+	required: [...DEFAULT_SCHEMA.required, "email"],
 } as const;
 
 /** One admin-enabled server. */

@@ -142,6 +142,13 @@ export = () => {
 		expect(waitUntil(() => stored(7102).DataMac?.t !== undefined, 20)).to.equal(true);
 		const c = node({ current: "k1", keys: { k1: K1 } });
 		expect(c.call(() => c.service.LoadPlayerData(7102).await())[0]).to.equal(false);
+		// An admin accepts the edit as it is: signed again, it loads (with the edited coins) everywhere.
+		c.call(() => c.service.acceptEditedProfile(7102));
+		expect(stored(7102).DataMac?.t).to.equal(undefined);
+		const d = node({ current: "k1", keys: { k1: K1 } });
+		const loaded = d.call(() => d.service.LoadPlayerData(7102).expect());
+		expect(loaded.coins).to.equal(1e9);
+		expect(loaded.email).to.equal("bob@example.com");
 	});
 
 	it("re-encrypts under the new master key on load, reading values sealed under the old one", () => {
@@ -191,6 +198,18 @@ export = () => {
 		// A fresh server with the same master key cannot read it either.
 		const b = node({ current: "k1", keys: { k1: K1 } });
 		expect(b.call(() => b.fields.openValue(7104, "email", sealedInAudit!)).ok).to.equal(false);
+	});
+
+	it("binds a ciphertext to its player and field: moved elsewhere it does not open", () => {
+		const a = node({ current: "k1", keys: { k1: K1 } });
+		a.call(() => {
+			a.fields.prepare(7105);
+			a.fields.prepare(7106);
+		});
+		const sealed = a.call(() => a.fields.sealValue(7105, "email", "eve@example.com"));
+		expect(a.call(() => a.fields.openValue(7105, "email", sealed)).ok).to.equal(true);
+		expect(a.call(() => a.fields.openValue(7106, "email", sealed)).ok).to.equal(false);
+		expect(a.call(() => a.fields.openValue(7105, "realName", sealed)).ok).to.equal(false);
 	});
 
 	it("refuses a malformed key ring with a typed error naming the field", () => {

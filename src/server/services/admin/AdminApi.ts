@@ -202,6 +202,26 @@ export class AdminApi {
 		});
 	}
 
+	/**
+	 * Accepts a profile edited outside the library (its HMAC did not match, its loads are refused) as it is
+	 * now, e.g. an edit made on purpose through Open Cloud. Needs data.edit; audited.
+	 */
+	AcceptEditedProfile(actor: number, target: number, reason: string): Promise<void> {
+		return this.run(() => {
+			checkTarget(target);
+			checkReason(reason);
+			this.require(actor, "data.edit", target, "acceptEditedProfile");
+			this.failed(() => this.config.dataService.acceptEditedProfile(target));
+			this.config.audit?.Log({
+				category: "security",
+				type: "editedProfileAccepted",
+				level: "warning",
+				players: [actor, target],
+				context: { reason },
+			});
+		});
+	}
+
 	/** One page of a player's audit entries (AuditLogger.QueryPlayer). Needs audit.read. */
 	QueryAudit(actor: number, target: number, query: AuditQuery = {}): Promise<AuditPage> {
 		return this.run(() => {

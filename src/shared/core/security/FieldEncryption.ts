@@ -79,6 +79,8 @@ export class FieldEncryption {
 	private readonly encoding: SecretEncoding & BufferHasher;
 	private readonly fieldKeys = new Map<string, buffer>();
 	private readonly macKeys = new Map<string, buffer>();
+	/** The last sealing of each player's field: an unchanged value is not encrypted again at every save. */
+	private readonly lastSealed = new Map<string, { json: string; sealed: SealedValue }>();
 	private readonly stats: FieldEncryptionStats = {
 		sealed: 0,
 		opened: 0,
@@ -178,13 +180,20 @@ export class FieldEncryption {
 	sealValue(userId: number, path: string, value: unknown): SealedValue {
 		const id = this.config.keyRing.currentId();
 		const key = this.fieldKey(userId, id, true)!;
+		const json = canonicalJson([value]);
+		// Same plaintext, same key: the same ciphertext (it shows only what the stored copy shows anyway: no change).
+		const slot = `${userId}/${id}/${path}`;
+		const last = this.lastSealed.get(slot);
+		if (last !== undefined && last.json === json) return last.sealed;
 		const nonce = randomBytes(this.encoding, 12);
-		const sealed = aeadSeal(key, nonce, buffer.fromstring(canonicalJson([value])), this.aad(userId, path));
+		const sealed = aeadSeal(key, nonce, buffer.fromstring(json), this.aad(userId, path));
 		const out = buffer.create(12 + buffer.len(sealed));
 		buffer.copy(out, 0, nonce);
 		buffer.copy(out, 12, sealed);
 		this.stats.sealed += 1;
-		return { __enc: id, c: buffer.tostring(this.encoding.Base64Encode(out)) };
+		const result = { __enc: id, c: buffer.tostring(this.encoding.Base64Encode(out)) };
+		this.lastSealed.set(slot, { json, sealed: result });
+		return result;
 	}
 
 	/** Opens one sealed value; `{ ok: false, why }` when it cannot be read. */
@@ -247,13 +256,19 @@ export class FieldEncryption {
 	 */
 	ErasePlayer(userId: number): void {
 		this.secrets.erase(userId);
-		for (const [name] of this.fieldKeys) if (name.find(`^${userId}/`)[0] !== undefined) this.fieldKeys.delete(name);
+		this.forgetKeys(userId);
 	}
 
 	/** Forgets a player's cached secret and keys (a player who left). */
 	forget(userId: number): void {
 		this.secrets.forget(userId);
-		for (const [name] of this.fieldKeys) if (name.find(`^${userId}/`)[0] !== undefined) this.fieldKeys.delete(name);
+		this.forgetKeys(userId);
+	}
+
+	private forgetKeys(userId: number): void {
+		const prefix = `${userId}/`;
+		for (const [name] of this.fieldKeys) if (name.sub(1, prefix.size()) === prefix) this.fieldKeys.delete(name);
+		for (const [name] of this.lastSealed) if (name.sub(1, prefix.size()) === prefix) this.lastSealed.delete(name);
 	}
 
 	private aad(userId: number, path: string): buffer {
