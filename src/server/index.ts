@@ -93,3 +93,20 @@ export type {
 	StateAuthority,
 	VersionedValue,
 } from "./sync/StateAuthority";
+export { AccessControl } from "./services/admin/AccessControl";
+export type { AccessControlConfig, CheckDetail, GroupServiceLike } from "./services/admin/AccessControl";
+export { AdminApi } from "./services/admin/AdminApi";
+export type { AdminApiConfig, MassOperation, MassOutcome } from "./services/admin/AdminApi";
+export { isAdminError } from "./services/admin/AdminError";
+export type { AdminError, AdminErrorKind } from "./services/admin/AdminError";
+export { AdminRemote } from "./services/admin/AdminRemote";
+export type { AdminRemoteOptions, AdminRemoteStats } from "./services/admin/AdminRemote";
+export type { AdminReply, AdminRequest } from "./services/admin/AdminRequest";
+export { CAPABILITIES } from "./services/admin/Capability";
+export type { Capability } from "./services/admin/Capability";
+export type { RoleDefinition, RoleTable } from "./services/admin/RoleConfig";
+export { FieldEncryption } from "shared/core/security/FieldEncryption";
+export type { FieldEncryptionConfig, FieldEncryptionStats } from "shared/core/security/FieldEncryption";
+export { KeyRing } from "shared/core/security/KeyRing";
+export type { KeyRingConfig } from "shared/core/security/KeyRing";
+export { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";

@@ -12,8 +12,10 @@ import { CacheManager } from "shared/core/CacheManager";
 import { AuditLogger } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
+import { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
+import type { FieldEncryption } from "shared/core/security/FieldEncryption";
 import { Adoption } from "./data/Adoption";
-import type { Amounts } from "./data/Amounts";
+import { Amounts, checkAmounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { checkConsistency } from "./data/ConsistencyCheck";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
@@ -36,6 +38,7 @@ import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
+import { SealedProfiles } from "./data/SealedProfiles";
 import { SessionLoader } from "./data/SessionLoader";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
@@ -142,6 +145,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	readonly HealthChanged = new Signal<HealthChange>();
+	private readonly fieldEncryption?: FieldEncryption;
+	private readonly sealed?: SealedProfiles;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -152,6 +157,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.config = resolveConfig(config);
 		const jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
 		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
+		this.fieldEncryption = services.fieldEncryption;
 		this.cache = services.cache ?? new CacheManager<object>();
 		let compiled: CompiledSchema<unknown> | undefined;
 		if (this.config.schema !== undefined) {
@@ -191,7 +197,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		});
 		if (this.config.enableAuditing) {
 			const audit =
-				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+				services.auditLogger ??
+				new AuditLogger({
+					dataAccessLayer: this.dal,
+					warnings: this.config.warnings,
+					// The schema's `sensitive: true` fields: one marker for the trail, the admin API and encryption.
+					sensitivePaths: this.config.schema !== undefined ? sensitivePathsOf(this.config.schema) : [],
+					fieldEncryption: services.fieldEncryption,
+				});
 			pipeline.addStage(audit.GetStage());
 			this.auditLogger = audit;
 		}
@@ -250,6 +263,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
+		this.sealed =
+			services.fieldEncryption !== undefined
+				? new SealedProfiles(services.fieldEncryption, services.auditLogger)
+				: undefined;
+		const sealed = this.sealed;
+		sealed?.wrap(store);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);
@@ -266,6 +285,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
+			sealed,
 		);
 		messaging.start();
 		const profiles = (
@@ -274,7 +294,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		// Past the engine's 4 s GetAsync cache, or a view read just after a save shows the value before it.
 		const fresh = new Instance("DataStoreGetOptions");
 		fresh.UseCache = false;
-		this.readStored = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
+		this.readStored = (userId) => {
+			const value = profiles.GetAsync(`Player_${userId}`, fresh)[0];
+			return sealed !== undefined ? sealed.openStored(`Player_${userId}`, value) : value;
+		};
 		if (this.config.enableCaching) {
 			this.views = new ProfileViews<T>({
 				cache: this.cache,
@@ -626,6 +649,49 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
+	 * Adds positive amounts to a player wherever it is (held here, on another server, or offline), through
+	 * its inbox: the holder's session applies them once through the write pipeline (validated like any
+	 * change), or the player's next load does. What the admin API's grants use; a game uses SendGift.
+	 * @internal
+	 * @returns the delivery's id; rejects with `InvalidArgument` or `TransferFailed`.
+	 */
+	deliverAmounts(toId: number, amounts: Amounts): Promise<string> {
+		return this.operation("TransferFailed", () => {
+			checkPlayerId(toId, "toId");
+			const grant = checkAmounts(amounts, "amounts", false);
+			if (!this.ctx.config.enableTransactions)
+				throw serviceError("TransferFailed", "deliveries need enableTransactions");
+			const id = HttpService.GenerateGUID(false);
+			// f = 0: no sender (a grant, not a gift).
+			this.ctx.inboxes.deliver(toId, id, { k: "d", d: grant, f: 0 });
+			this.ctx.rooms.messaging.nudge(toId);
+			return id;
+		});
+	}
+
+	/**
+	 * Whether another server holds the player's profile now (ProfileService's session in the stored value),
+	 * read past the cache. Yields. For the admin API, which edits only players held here or offline.
+	 * @internal
+	 */
+	heldElsewhere(playerId: number): boolean {
+		if (this.ctx.sessions.get(playerId) !== undefined) return false;
+		const stored = this.readStored(playerId) as { MetaData?: { ActiveSession?: unknown } } | undefined;
+		return stored?.MetaData?.ActiveSession !== undefined;
+	}
+
+	/**
+	 * Accepts a profile edited outside the library as it is now (with fieldEncryption: its HMAC did not match
+	 * and its loads are refused): signs it again. What AdminApi.AcceptEditedProfile calls. Yields.
+	 * @internal
+	 */
+	acceptEditedProfile(playerId: number): void {
+		checkPlayerId(playerId, "playerId");
+		if (this.sealed === undefined) throw serviceError("Disabled", "fieldEncryption is off: nothing to accept");
+		this.sealed.accept(playerId);
+	}
+
+	/**
 	 * Saves and releases a player's profile (what PlayerRemoving does). Resolves once released.
 	 * @example
 	 * ```ts
@@ -829,7 +895,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
 	private attachBackups(given: BackupManager | undefined): BackupManager {
-		const backups = given ?? new BackupManager({ dataAccessLayer: this.dal, warnings: this.config.warnings });
+		const backups =
+			given ??
+			new BackupManager({
+				dataAccessLayer: this.dal,
+				warnings: this.config.warnings,
+				fieldEncryption: this.fieldEncryption,
+			});
 		backups.SetRestoreTarget(
 			new Restores(this.ctx, {
 				load: (playerId) => this.LoadPlayerData(playerId).expect(),

@@ -174,9 +174,16 @@ export class AuditLogger {
 			error(`[AuditLogger] redaction must be "hash" or "redact", got ${typeOf(mode)} ${tostring(mode)}`, 0);
 		}
 		this.describe = {
-			sensitive: parseSensitivePaths(config.sensitivePaths ?? []),
+			sensitive: parseSensitivePaths([
+				...(config.sensitivePaths ?? []),
+				...(config.fieldEncryption?.sensitivePaths() ?? []),
+			]),
 			mode,
 			hash: (text) => this.hash(text),
+			seal:
+				config.fieldEncryption !== undefined
+					? (player, path, value) => config.fieldEncryption!.sealValue(player, path, value)
+					: undefined,
 			maxEntryChars: positive("maxEntryChars", config.maxEntryChars, 20000),
 		};
 		this.warnings = config.warnings ?? true;

@@ -58,6 +58,14 @@ export interface BackupManagerConfig {
 	readonly clock?: () => number;
 	/** Where restores are applied (DataService sets it); without one, only dry runs work. */
 	readonly target?: RestoreTarget;
+	/**
+	 * Seals the sensitive fields of each backup and opens them on restore (a FieldEncryption): erasing a
+	 * player's key then leaves their backed-up sensitive fields unreadable too.
+	 */
+	readonly fieldEncryption?: {
+		sealData(this: unknown, playerId: number, data: object): object;
+		openData(this: unknown, playerId: number, data: object): { data: object };
+	};
 	/** Print warnings (default true). */
 	readonly warnings?: boolean;
 }
@@ -187,9 +195,11 @@ export class BackupManager {
 	private readonly tracked = new Map<number, Tracked>();
 	private loop?: thread;
 	private counter = 0;
+	private readonly fields: BackupManagerConfig["fieldEncryption"];
 
 	constructor(config: BackupManagerConfig = {}) {
 		assertServer("BackupManager");
+		this.fields = config.fieldEncryption;
 		this.dal = config.dataAccessLayer ?? new DataAccessLayer();
 		this.codec = new BackupCodec(config.encoding ?? (game.GetService("EncodingService") as EncodingLike));
 		this.primaryStore = config.primaryStore ?? "DataService.Backups";
@@ -409,7 +419,10 @@ export class BackupManager {
 	): BackupResult {
 		const now = this.clock();
 		this.counter += 1;
-		const [sealedOk, sealed] = pcall(() => this.codec.seal(data));
+		const fields = this.fields;
+		const [sealedOk, sealed] = pcall(() =>
+			this.codec.seal(fields !== undefined ? fields.sealData(playerId, data) : data),
+		);
 		if (!sealedOk) {
 			this.stats.failures += 1;
 			throw backupError("BackupFailed", `backup of ${playerId} could not be encoded: ${messageOf(sealed)}`);
@@ -507,7 +520,13 @@ export class BackupManager {
 		}
 		const primary = this.readRing(this.primaryStore, playerId);
 		const secondary = this.readRing(this.secondaryStore, playerId);
-		const { chosen, fallbacks } = pickVerified(this.codec, primary, secondary, time);
+		const picked = pickVerified(this.codec, primary, secondary, time);
+		const fallbacks = picked.fallbacks;
+		const fields = this.fields;
+		const chosen =
+			picked.chosen !== undefined && fields !== undefined && typeIs(picked.chosen.data, "table")
+				? { ...picked.chosen, data: fields.openData(playerId, picked.chosen.data as object).data }
+				: picked.chosen;
 		this.stats.verificationFailures += fallbacks.size();
 		if (chosen === undefined) {
 			throw backupError(

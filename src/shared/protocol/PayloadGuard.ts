@@ -81,6 +81,25 @@ function walk(value: unknown, depth: number, limits: GuardLimits, state: Walk): 
 	}
 }
 
+/**
+ * Holds any payload to the size and depth limits alone (no protocol shape): what other remotes (the admin
+ * remote) check before reading a client's payload. Never throws.
+ * @returns undefined when within limits, else the reason and what was crossed.
+ * @example
+ * ```ts
+ * const problem = checkPayloadLimits(payload);
+ * if (problem) return refuse(problem.reason);
+ * ```
+ */
+export function checkPayloadLimits(
+	payload: unknown,
+	limits: GuardLimits = DEFAULT_GUARD_LIMITS,
+): { readonly reason: RejectReason; readonly detail: string } | undefined {
+	const state: Walk = { nodes: 0, chars: 0 };
+	walk(payload, 1, limits, state);
+	return state.problem !== undefined ? { reason: state.problem, detail: state.detail ?? state.problem } : undefined;
+}
+
 function isId(value: unknown): value is number {
 	return typeIs(value, "number") && value % 1 === 0 && value >= 1 && value <= MAX_ID;
 }

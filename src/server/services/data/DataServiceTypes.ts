@@ -1,4 +1,5 @@
 // The public types of DataService: its services, arguments, results and reports.
+import type { FieldEncryption } from "shared/core/security/FieldEncryption";
 import type { ProfileStore } from "@rbxts/profileservice/globals";
 import type { AuditLogger } from "shared/core/AuditLogger";
 import type { BackupManager } from "shared/core/BackupManager";
@@ -47,6 +48,11 @@ export interface DataServiceServices {
 	readonly auditLogger?: AuditLogger;
 	/** Used when `enableBackups` or `backupBeforeUpdates` is on (default: one over this DataAccessLayer). */
 	readonly backupManager?: BackupManager;
+	/**
+	 * Encrypts the schema's sensitive fields at rest and signs each stored profile (HMAC): the stored profile,
+	 * the default backups and audit trail hold ciphertext, the game sees plaintext (default: off).
+	 */
+	readonly fieldEncryption?: FieldEncryption;
 }
 
 /** Where an update comes from, as the original API passes it, plus `durable`. */

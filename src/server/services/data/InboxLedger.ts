@@ -1,5 +1,5 @@
 import { DataAccessLayer, KeyRef } from "shared/core/DataAccessLayer";
-import { heldBy, InboxDocument, withoutEntries, withSession } from "./Inbox";
+import { heldBy, InboxDocument, InboxEntry, withEntry, withoutEntries, withSession } from "./Inbox";
 
 /** A change of one inbox in a two-inbox transaction: the inbox as read (undefined if none) to the new one. */
 export type InboxChange = (inbox?: InboxDocument) => InboxDocument;
@@ -142,6 +142,18 @@ export class InboxLedger {
 		);
 		if (lost) return "lost";
 		return ok ? "removed" : "failed";
+	}
+
+	/**
+	 * Adds one entry to a player's inbox, whoever holds the player: its holder claims it (at once when nudged,
+	 * else at its next claim) or its next load does, exactly once. Yields; throws the DataAccessLayer's error.
+	 * @example
+	 * ```ts
+	 * inboxes.deliver(friendId, id, { k: "d", d: { coins: 10 }, f: 0 });
+	 * ```
+	 */
+	deliver(playerId: number, id: string, entry: InboxEntry): void {
+		this.dal.update<InboxDocument>(this.ref(playerId), (inbox) => withEntry(inbox, id, entry)).expect();
 	}
 
 	private ref(playerId: number): KeyRef {

@@ -32,6 +32,11 @@ export class SessionLoader {
 		private readonly checkOnRead?: (session: Session) => string | undefined,
 		/** Adopts an existing game's data on first load (DataServiceConfig.adopt). */
 		private readonly adoption?: Adoption,
+		/** Field encryption's verdict on the stored profile (edited outside the library, older key). */
+		private readonly integrity?: {
+			problemOf(userId: number): string | undefined;
+			takeRotated(userId: number): boolean;
+		},
 	) {}
 
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
@@ -48,6 +53,8 @@ export class SessionLoader {
 			ctx.stats.loadFailures += 1;
 			throw serviceError(kind, `player ${playerId}: ${message}`);
 		};
+		const tampered = this.integrity?.problemOf(playerId);
+		if (tampered !== undefined) fail("InvalidData", tampered);
 		profile.AddUserId(playerId);
 		if (this.adoption !== undefined) {
 			const adoption = this.adoption;
@@ -105,6 +112,8 @@ export class SessionLoader {
 				fail("InvalidData", `the consistency check on load found: ${problem}`);
 			}
 		}
+		// Sealed values under an older master key: saved now, re-encrypted under the current one.
+		if (this.integrity?.takeRotated(playerId) === true) profile.Save();
 		ctx.stats.loads += 1;
 		const elapsed = os.clock() - startedAt;
 		ctx.stats.averageLoadSeconds += (elapsed - ctx.stats.averageLoadSeconds) / ctx.stats.loads;

@@ -27,6 +27,15 @@ export interface AuditConfig {
 	readonly sensitivePaths?: ReadonlyArray<string>;
 	/** "hash" (default: equal values stay comparable) or "redact". */
 	readonly redaction?: RedactionMode;
+	/**
+	 * Seals the sensitive fields of data changes under the player's key instead of hashing them (a
+	 * FieldEncryption): readable with the key, unreadable once the player's key is erased.
+	 */
+	readonly fieldEncryption?: {
+		sealValue(this: unknown, playerId: number, path: string, value: unknown): unknown;
+		/** Its paths are sensitive here too. */
+		sensitivePaths(this: unknown): ReadonlyArray<string>;
+	};
 	/** Entries below this level are dropped (default "info"). */
 	readonly minLevel?: AuditLevel;
 	/** Flush and checkpoint in game:BindToClose (default true). */

@@ -2,13 +2,15 @@ import { canonicalJson } from "../dal/Canonical";
 import { diffValue } from "../../protocol/Patch";
 import type { AuditEntry, AuditFieldChange } from "./AuditEntry";
 import type { AuditedChange } from "./AuditedChange";
-import { isSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
+import { isSensitive, mapSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
 
 /** How {@link describeChange} conceals and bounds what it records. */
 export interface DescribeOptions {
 	readonly sensitive: SensitivePaths;
 	readonly mode: RedactionMode;
 	readonly hash: (text: string) => string;
+	/** When set, sensitive field values of data changes are sealed under the player's key instead. */
+	readonly seal?: (playerId: number, path: string, value: unknown) => unknown;
 	/** Past this many characters of canonical JSON, the field changes are replaced by their paths. */
 	readonly maxEntryChars: number;
 }
@@ -62,8 +64,13 @@ export function describeChange(change: AuditedChange, time: number, options: Des
 		players.push(side.playerId);
 		for (const op of diffValue(side.before, side.after, math.huge) ?? []) {
 			const path = op.path.map((s) => tostring(s));
+			const seal = options.seal;
 			const conceal = (v: unknown) =>
-				v === undefined ? undefined : redactSensitive(v, path, options.sensitive, options.mode, options.hash);
+				v === undefined
+					? undefined
+					: seal !== undefined
+						? mapSensitive(v, path, options.sensitive, (x, at) => seal(side.playerId, at.join("."), x))
+						: redactSensitive(v, path, options.sensitive, options.mode, options.hash);
 			changes.push({
 				player: side.playerId,
 				path: path.join("."),

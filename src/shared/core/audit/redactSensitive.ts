@@ -26,10 +26,10 @@ function walk(
 	value: unknown,
 	path: Array<string>,
 	rules: SensitivePaths,
-	conceal: (value: unknown) => string,
+	conceal: (value: unknown, path: ReadonlyArray<string>) => unknown,
 	depth: number,
 ): unknown {
-	if (isSensitive(rules, path)) return conceal(value);
+	if (isSensitive(rules, path)) return conceal(value, path);
 	// Only a table whose path is a prefix of some rule can hold a sensitive value below it.
 	if (!typeIs(value, "table") || depth > 64) return value;
 	const copy = new Map<unknown, unknown>();
@@ -39,6 +39,24 @@ function walk(
 		path.pop();
 	}
 	return copy;
+}
+
+/**
+ * A copy of `value`, found at `path`, with every sensitive value below it (or itself) replaced by what `fn`
+ * returns for it: the one walk behind the audit trail's concealment and field encryption.
+ * @example
+ * ```ts
+ * mapSensitive({ email: "a@b.c" }, [], parseSensitivePaths(["email"]), (v, path) => seal(path, v));
+ * ```
+ */
+export function mapSensitive(
+	value: unknown,
+	path: ReadonlyArray<string>,
+	rules: SensitivePaths,
+	fn: (value: unknown, path: ReadonlyArray<string>) => unknown,
+): unknown {
+	if (rules.size() === 0) return value;
+	return walk(value, [...path], rules, fn, 1);
 }
 
 /**
@@ -64,5 +82,5 @@ export function redactSensitive(
 		const [ok, encoded] = pcall(() => canonicalJson(v));
 		return `sha256:${hash(ok ? (encoded as string) : tostring(v))}`;
 	};
-	return walk(value, [...path], rules, conceal, 1);
+	return mapSensitive(value, path, rules, conceal);
 }

@@ -14,6 +14,8 @@
  * - objects: `properties`, `required`, `additionalProperties` (boolean or schema; absent means any storable
  *   value is allowed)
  * - arrays: `items` (one schema for every element), `minItems`, `maxItems`, `uniqueItems`
+ * - any node: `sensitive: true` marks personal data (an email, a real name): the one marker the audit trail
+ *   (sensitive paths), the admin API (pii.read) and field encryption read, through `sensitivePathsOf`
  * - root only: `definitions` (or `$defs`), referenced as `{ $ref: "#/definitions/Name" }`; `"#"` refers to
  *   the root itself, so schemas may be recursive.
  *
@@ -97,6 +99,8 @@ export interface SchemaObject {
 	readonly minItems?: number;
 	readonly maxItems?: number;
 	readonly uniqueItems?: boolean;
+	/** Personal data: concealed in the audit trail, from admins without pii.read, and encrypted at rest. */
+	readonly sensitive?: boolean;
 }
 
 /**

@@ -98,6 +98,7 @@ const KEYWORDS = new Set([
 	"minItems",
 	"maxItems",
 	"uniqueItems",
+	"sensitive",
 ]);
 
 const TYPE_NAMES = new Set<string>(["string", "number", "integer", "boolean", "object", "array"]);
@@ -365,6 +366,9 @@ export class SchemaCompiler {
 			if (!typeIs(key, "string") || !KEYWORDS.has(key)) {
 				this.bad(at, `unknown keyword ${describe(key)}`);
 			}
+		}
+		if (s.sensitive !== undefined && !typeIs(s.sensitive, "boolean")) {
+			this.bad(at, `sensitive must be a boolean, got ${describe(s.sensitive)}`);
 		}
 		if (at !== "#" && (s.definitions !== undefined || s.$defs !== undefined)) {
 			this.bad(at, "definitions are only read at the root of a schema");
