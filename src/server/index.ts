@@ -81,3 +81,20 @@ export type {
 	StateAuthority,
 	VersionedValue,
 } from "./sync/StateAuthority";
+export { DataMigrationTool, EnvelopeSource, isMigrationError } from "shared/core/DataMigrationTool";
+export type {
+	BatchOptions,
+	BatchStatistics,
+	DataMigrationToolConfig,
+	Migrated,
+	MigrationError,
+	MigrationErrorKind,
+	MigrationRun,
+	MigrationSource,
+	MigrationStep,
+	MigrationValidator,
+	RunState,
+	RunSummary,
+	SourceDocument,
+	VersionCheck,
+} from "shared/core/DataMigrationTool";
