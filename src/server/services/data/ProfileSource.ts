@@ -56,9 +56,9 @@ export class ProfileSource implements MigrationSource {
 		const store: DataStoreLike = this.dal.store(ref);
 		this.dal.request(ref, Enum.DataStoreRequestType.UpdateAsync, this.priority, () =>
 			store.UpdateAsync(key, (raw, keyInfo) => {
-				const next = change(documentOf(raw));
-				if (next === undefined) return $tuple(undefined);
-				const record = { ...(raw as ProfileRecord), Data: next as StoredProfile };
+				const image = change(documentOf(raw));
+				if (image === undefined) return $tuple(undefined);
+				const record = { ...(raw as ProfileRecord), Data: image as StoredProfile };
 				return $tuple(record, keyInfo?.GetUserIds() as Array<number> | undefined, keyInfo?.GetMetadata());
 			}),
 		);

@@ -65,10 +65,10 @@ export class EnvelopeSource implements MigrationSource {
 					document !== undefined && typeIs(data, "table")
 						? this.toDocument(key, { s: document.schemaVersion, d: data })
 						: undefined;
-				const next = change(current) as EnvelopeImage | undefined;
-				if (next === undefined) return undefined;
-				options.schemaVersion = next.s;
-				return next.d;
+				const image = change(current) as EnvelopeImage | undefined;
+				if (image === undefined) return undefined;
+				options.schemaVersion = image.s;
+				return image.d;
 			},
 			options,
 		);
@@ -90,6 +90,8 @@ export class EnvelopeSource implements MigrationSource {
 
 /**
  * One page of ListKeysAsync through the DataAccessLayer's queue, budget (request type List) and retries.
+ * Sent at normal priority whatever the batch's: the List budget (5 + 2 per player a minute) of a small
+ * server never rises above the background reserve, and one request lists a whole page.
  * @internal
  */
 export function listKeys(
@@ -100,9 +102,10 @@ export function listKeys(
 	pageSize: number,
 	priority: Priority,
 ): KeyPage {
+	const listing: Priority = priority === "background" ? "normal" : priority;
 	const store = dal.store(ref) as DataStoreLike & Partial<KeyListingStore>;
 	if (store.ListKeysAsync === undefined) error("[DataMigrationTool] the data store cannot list keys (ListKeysAsync)", 0);
-	return dal.request<KeyPage>({ ...ref, key: `list:${prefix}` }, Enum.DataStoreRequestType.ListAsync, priority, () => {
+	return dal.request<KeyPage>({ ...ref, key: `list:${prefix}` }, Enum.DataStoreRequestType.ListAsync, listing, () => {
 		const pages = store.ListKeysAsync!(prefix, pageSize, cursor ?? "");
 		const keys = (pages.GetCurrentPage() as unknown as Array<DataStoreKey>).map((k) => k.KeyName);
 		return { keys, cursor: pages.IsFinished ? undefined : pages.Cursor };
