@@ -221,6 +221,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			template,
 		);
 		this.migrations = new ProfileMigrations(this.config, this.dal, validator);
+		this.migrations.start(warn);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);

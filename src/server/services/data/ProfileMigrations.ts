@@ -50,6 +50,19 @@ export class ProfileMigrations {
 	}
 
 	/**
+	 * Publishes the chain's steps to the durable history in the background, so servers running older code
+	 * learn at once whether this code's newest version is compatible with them (a load publishes too, and
+	 * refuses to migrate while the history says a step was edited).
+	 */
+	start(warn: (message: string) => void): void {
+		if (this.tool.target === 1) return;
+		task.spawn(() => {
+			const [ok, err] = pcall(() => this.tool.publishNow());
+			if (!ok) warn(`migrations not published: ${(err as { message?: string }).message ?? tostring(err)}`);
+		});
+	}
+
+	/**
 	 * How a loaded profile's version compares with this server's code (yields to read the history when the
 	 * version is newer). @throws MigrationError `NewerVersion`, `StoreFailed`.
 	 */
