@@ -41,6 +41,9 @@ export interface DataMigrationToolConfig {
 	readonly clock?: () => number;
 }
 
+/** Seconds a batch waits for the chain's lock: past the default 30 s lease of a crashed holder. */
+const BATCH_LOCK_WAIT = 40;
+
 /** How a version compares with what this code knows. */
 export type VersionCheck = "current" | "older" | "compatible";
 
@@ -180,7 +183,10 @@ export class DataMigrationTool {
 		return promise(() => {
 			checkOptions(options);
 			this.publishNow();
-			const [locked, lease] = pcall(() => this.dal.getLockManager().acquire(`migration/${this.chainName}`, 5, true));
+			// Waits a little longer than a lease lives: a server that crashed mid-run leaves its lease to expire.
+			const [locked, lease] = pcall(() =>
+				this.dal.getLockManager().acquire(`migration/${this.chainName}`, BATCH_LOCK_WAIT, true),
+			);
 			if (!locked) {
 				throw migrationError("RunBusy", `another server runs a batch of ${this.chainName}: ${toMigrationError(lease, "StoreFailed").message}`);
 			}
