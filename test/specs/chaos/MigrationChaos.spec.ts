@@ -210,7 +210,7 @@ function scenario(seed: number): void {
 	print(
 		`[MigrationChaos] seed ${seed}: ${crashes} crashes, ${run.migratedCount} keys migrated by the batch, ` +
 			`${played.size()} played (${oldRefusals.size()} refused by old code), ${restored} restored byte for byte, ` +
-			`${undone.notRolledBack.size()} listed, ${math.floor(os.clock())} s virtual`,
+			`${KEYS - undone.rolledBack.size()} not rolled back, ${math.floor(os.clock())} s virtual`,
 	);
 	stopServers();
 }

@@ -152,28 +152,40 @@ export class BatchMigration {
 
 	private process(keys: ReadonlyArray<string>, sweeping = false): void {
 		const run = this.run;
-		const plans = new Array<Plan>();
+		// A page's reads run side by side (the DataAccessLayer bounds how many are in flight): a batch paced
+		// one request at a time would be bound by latency, not by the budget.
+		type Read = { key: string; ok: boolean; doc: unknown };
+		const reads = new Array<Promise<Read>>();
 		for (const key of keys) {
-			this.pace();
 			if (run.migrated[key] !== undefined) continue;
+			this.pace();
 			if (!sweeping) run.seen += 1;
 			this.processedHere += 1;
-			const [ok, doc] = pcall(() => this.source.read(key));
-			if (!ok) {
-				this.defer(key);
+			reads.push(
+				new Promise<Read>((resolve) => {
+					const [ok, doc] = pcall(() => this.source.read(key));
+					resolve({ key, ok, doc });
+				}),
+			);
+		}
+		const plans = new Array<Plan>();
+		for (const read of Promise.all(reads).expect() as Array<Read>) {
+			if (!read.ok) {
+				this.defer(read.key);
 				continue;
 			}
-			const plan = this.plan(key, doc as SourceDocument | undefined);
+			const plan = this.plan(read.key, read.doc as SourceDocument | undefined);
 			if (plan !== undefined) plans.push(plan);
 		}
 		if (run.dryRun || plans.size() === 0) return;
 		for (const group of this.chunked(plans)) {
 			const chunk: PreImageChunk = {};
 			for (const plan of group) chunk[plan.key] = { pre: plan.pre, post: plan.postStamp };
+			// Every pre-image is durable before any key of the chunk is written.
 			this.runs.saveChunk(run.id, run.chunks, chunk);
 			const n = run.chunks;
 			run.chunks += 1;
-			for (const plan of group) this.commit(plan, n);
+			Promise.all(group.map((plan) => new Promise<void>((resolve) => resolve(this.commit(plan, n))))).expect();
 		}
 	}
 
