@@ -144,6 +144,9 @@ export = () => {
 			expect(ok).to.equal(false);
 			expect((err as MigrationError).kind).to.equal("EditedStep");
 			expect((err as MigrationError).step).to.equal("items to inventory");
+			// A step without down: its result on the sample is what fingerprints it.
+			const wallet = { ...TO_V3, up: (d: object) => ({ ...(TO_V3.up(d) as V3), inventory: {} }) };
+			expect(thrown(() => tool([TO_V2, wallet]).publishNow()).kind).to.equal("EditedStep");
 			const renamed = thrown(() => tool([{ ...TO_V2, name: "renamed" }]).migrateNow({ coins: 1, items: [] }, 1));
 			expect(renamed.kind).to.equal("EditedStep");
 			expect(renamed.message.find('published as "items to inventory"')[0] !== undefined).to.equal(true);
