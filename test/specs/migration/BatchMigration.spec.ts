@@ -76,6 +76,9 @@ export = () => {
 		expect(run.migratedCount).to.equal(12);
 		expect(run.deferred.size()).to.equal(0);
 		expect(run.seen).to.equal(12);
+		// Whatever the old server saved when the player left must not undo the migration.
+		expect(waitUntil(() => record(7003)!.MetaData.ActiveSession === undefined, 60)).to.equal(true);
+		task.wait(10);
 		for (let id = 7000; id < 7012; id++) {
 			expect(record(id)!.Data.v).to.equal(2);
 			expect(record(id)!.Data.data.trail!.join(",")).to.equal("add level");
