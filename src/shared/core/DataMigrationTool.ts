@@ -188,7 +188,10 @@ export class DataMigrationTool {
 				this.dal.getLockManager().acquire(`migration/${this.chainName}`, BATCH_LOCK_WAIT, true),
 			);
 			if (!locked) {
-				throw migrationError("RunBusy", `another server runs a batch of ${this.chainName}: ${toMigrationError(lease, "StoreFailed").message}`);
+				throw migrationError(
+					"RunBusy",
+					`another server runs a batch of ${this.chainName}: ${toMigrationError(lease, "StoreFailed").message}`,
+				);
 			}
 			const [ok, result] = pcall(() => {
 				const run = this.startOrResume(source, options);
@@ -219,7 +222,8 @@ export class DataMigrationTool {
 	rollback(runId: string, source: MigrationSource): Promise<MigrationRun> {
 		return promise(() => {
 			const run = this.runs.load(runId);
-			if (run === undefined) throw migrationError("RunNotFound", `no run ${runId} is recorded for ${this.chainName}`);
+			if (run === undefined)
+				throw migrationError("RunNotFound", `no run ${runId} is recorded for ${this.chainName}`);
 			return rollbackRun(run, this.runs, source, (image) => this.stamp(image), this.clock);
 		});
 	}
@@ -300,15 +304,22 @@ export class DataMigrationTool {
 }
 
 function checkOptions(options: BatchOptions): void {
-	if (!typeIs(options, "table")) throw migrationError("InvalidArgument", `options must be a table, got ${typeOf(options)}`);
+	if (!typeIs(options, "table"))
+		throw migrationError("InvalidArgument", `options must be a table, got ${typeOf(options)}`);
 	const size = options.pageSize;
 	if (size !== undefined && (!typeIs(size, "number") || size % 1 !== 0 || size < 1 || size > 100)) {
-		throw migrationError("InvalidArgument", `options.pageSize must be a whole number from 1 to 100, got ${typeOf(size)} ${tostring(size)}`);
+		throw migrationError(
+			"InvalidArgument",
+			`options.pageSize must be a whole number from 1 to 100, got ${typeOf(size)} ${tostring(size)}`,
+		);
 	}
 	for (const field of ["sweeps", "sweepInterval", "keysPerMinute"] as const) {
 		const value = options[field];
 		if (value !== undefined && (!typeIs(value, "number") || value < 0 || value !== value)) {
-			throw migrationError("InvalidArgument", `options.${field} must be a number >= 0, got ${typeOf(value)} ${tostring(value)}`);
+			throw migrationError(
+				"InvalidArgument",
+				`options.${field} must be a number >= 0, got ${typeOf(value)} ${tostring(value)}`,
+			);
 		}
 	}
 }

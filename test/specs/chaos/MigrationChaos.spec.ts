@@ -86,7 +86,10 @@ function seedKeys(): Map<number, string> {
 			pending -= 1;
 		});
 	}
-	invariant(waitUntil(() => pending === 0, 1200), "seeding did not finish");
+	invariant(
+		waitUntil(() => pending === 0, 1200),
+		"seeding did not finish",
+	);
 	seeder.server.crash();
 	return originals;
 }
@@ -124,14 +127,16 @@ function scenario(seed: number): void {
 			const [ok, result] = at.service.LoadPlayerData(userId).await();
 			if (!ok) {
 				const err = result as { kind: string; message: string };
-				if (code === "old" && err.message.find("newer than this server")[0] !== undefined) oldRefusals.push(userId);
+				if (code === "old" && err.message.find("newer than this server")[0] !== undefined)
+					oldRefusals.push(userId);
 				else violations.push(`load of ${userId} on ${code} code failed: ${err.message}`);
 				playing -= 1;
 				return;
 			}
 			played.add(userId);
 			const data = result as unknown as Doc;
-			if (code === "old" && data.title !== undefined) violations.push(`old code loaded migrated data of ${userId}`);
+			if (code === "old" && data.title !== undefined)
+				violations.push(`old code loaded migrated data of ${userId}`);
 			for (let i = 0; i < 3; i++) {
 				task.wait(rng.NextNumber(0.5, 3));
 				const [updated] = at.service
@@ -176,7 +181,10 @@ function scenario(seed: number): void {
 			invariant(crashes <= 4, "the batch never finished");
 		}
 	}
-	invariant(waitUntil(() => playing === 0, 600), "players did not finish");
+	invariant(
+		waitUntil(() => playing === 0, 600),
+		"players did not finish",
+	);
 	configureFaults({});
 	invariant(violations.size() === 0, violations.join("; "));
 	invariant(run.deferred.size() === 0, `keys still deferred: ${run.deferred.join(", ")}`);
@@ -188,7 +196,10 @@ function scenario(seed: number): void {
 		const trail = (record.Data.data.trail ?? []).join(",");
 		invariant(trail === "s1,s2", `Player_${id} ran steps ${trail}`);
 		const expected = ((id - FIRST) % 97) + (given.get(id) ?? 0);
-		invariant(record.Data.data.coins === expected, `Player_${id} has ${record.Data.data.coins} coins, expected ${expected}`);
+		invariant(
+			record.Data.data.coins === expected,
+			`Player_${id} has ${record.Data.data.coins} coins, expected ${expected}`,
+		);
 		invariant(record.MetaData.ActiveSession === undefined, `Player_${id} is still held`);
 	}
 	// Rollback: every key the run migrated that no player touched returns byte for byte.
@@ -202,7 +213,10 @@ function scenario(seed: number): void {
 			continue;
 		}
 		if (played.has(id)) continue;
-		invariant(undone.rolledBack.includes(key), `${key} untouched but not rolled back: ${undone.notRolledBack[key]}`);
+		invariant(
+			undone.rolledBack.includes(key),
+			`${key} untouched but not rolled back: ${undone.notRolledBack[key]}`,
+		);
 		invariant(canonicalJson(stored(id).Data) === json, `${key} not restored byte for byte`);
 		restored += 1;
 	}

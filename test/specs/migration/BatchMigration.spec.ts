@@ -150,7 +150,12 @@ export = () => {
 		fresh.service.LoadPlayerData(7401).expect();
 		fresh.service.UpdatePlayerData(7401, { coins: 50 } as Partial<GameData>).expect();
 		fresh.service.ReleasePlayer(7401).expect();
-		expect(waitUntil(() => record(7401)!.Data.data.coins === 50 && record(7401)!.MetaData.ActiveSession === undefined, 30)).to.equal(true);
+		expect(
+			waitUntil(
+				() => record(7401)!.Data.data.coins === 50 && record(7401)!.MetaData.ActiveSession === undefined,
+				30,
+			),
+		).to.equal(true);
 		fresh.service.LoadPlayerData(7402).expect();
 		const undone = fresh.service.RollbackMigration(run.id).expect();
 		expect(undone.state).to.equal("rolledBack");
@@ -171,7 +176,14 @@ export = () => {
 		const fresh = server([ADD_LEVEL]);
 		const err = rejected(fresh.service.RunMigration({ pageSize: 500 }));
 		expect(err.kind).to.equal("InvalidArgument");
-		expect(err.message.find("options.pageSize must be a whole number from 1 to 100, got number 500")[0] !== undefined).to.equal(true);
-		expect((rejected(fresh.service.RunMigration({ sweeps: "x" as unknown as number })) as MigrationRun & MigrationError).kind).to.equal("InvalidArgument");
+		expect(
+			err.message.find("options.pageSize must be a whole number from 1 to 100, got number 500")[0] !== undefined,
+		).to.equal(true);
+		expect(
+			(
+				rejected(fresh.service.RunMigration({ sweeps: "x" as unknown as number })) as MigrationRun &
+					MigrationError
+			).kind,
+		).to.equal("InvalidArgument");
 	});
 };

@@ -39,8 +39,16 @@ const TO_V3: MigrationStep = {
 	sample: { coins: 3, inventory: { bow: 1 } },
 };
 
-function tool(steps: ReadonlyArray<MigrationStep>, extra: Partial<ConstructorParameters<typeof DataMigrationTool>[0]> = {}) {
-	return new DataMigrationTool({ steps, chain: "Spec", dataAccessLayer: new DataAccessLayer({ warnings: false }), ...extra });
+function tool(
+	steps: ReadonlyArray<MigrationStep>,
+	extra: Partial<ConstructorParameters<typeof DataMigrationTool>[0]> = {},
+) {
+	return new DataMigrationTool({
+		steps,
+		chain: "Spec",
+		dataAccessLayer: new DataAccessLayer({ warnings: false }),
+		...extra,
+	});
 }
 
 function thrown(fn: () => unknown): MigrationError {
@@ -73,13 +81,23 @@ export = () => {
 		it("refuses a malformed chain at construction with InvalidChain naming the step", () => {
 			const gap = thrown(() => tool([TO_V2, { ...TO_V3, from: 3 }]));
 			expect(gap.kind).to.equal("InvalidChain");
-			expect(gap.message.find("steps[1].from must be 2 (steps go 1 -> 2 -> ... in order), got number 3", 1, true)[0] !== undefined).to.equal(true);
+			expect(
+				gap.message.find(
+					"steps[1].from must be 2 (steps go 1 -> 2 -> ... in order), got number 3",
+					1,
+					true,
+				)[0] !== undefined,
+			).to.equal(true);
 			const twice = thrown(() => tool([TO_V2, { ...TO_V3, name: TO_V2.name }]));
 			expect(twice.message.find("used twice")[0] !== undefined).to.equal(true);
 			const noUp = thrown(() => tool([{ name: "x", from: 1 } as unknown as MigrationStep]));
-			expect(noUp.message.find("steps[0].up must be a function, got nil", 1, true)[0] !== undefined).to.equal(true);
+			expect(noUp.message.find("steps[0].up must be a function, got nil", 1, true)[0] !== undefined).to.equal(
+				true,
+			);
 			const back = thrown(() => tool([{ ...TO_V2, compatibleBackTo: 3 }]));
-			expect(back.message.find("compatibleBackTo must be a whole number from 1 to 2, got number 3")[0] !== undefined).to.equal(true);
+			expect(
+				back.message.find("compatibleBackTo must be a whole number from 1 to 2, got number 3")[0] !== undefined,
+			).to.equal(true);
 			const badSample = thrown(() => tool([{ ...TO_V2, sample: { coins: 1 } }]));
 			expect(badSample.message.find("fails on its own sample")[0] !== undefined).to.equal(true);
 		});
@@ -104,7 +122,14 @@ export = () => {
 	describe("bad steps", () => {
 		const cases: Array<[string, (data: object) => object, string]> = [
 			["errors", () => error("no coins field"), "errored: no coins field"],
-			["yields", (d) => { task.wait(1); return d; }, "yielded"],
+			[
+				"yields",
+				(d) => {
+					task.wait(1);
+					return d;
+				},
+				"yielded",
+			],
 			["returns a non-table", () => 5 as unknown as object, "must return a table, got number 5"],
 			["returns nothing", () => undefined as unknown as object, "must return a table, got nil"],
 		];
@@ -121,11 +146,14 @@ export = () => {
 		}
 
 		it("gives InvalidResult when the result breaks the target schema or cannot be stored", () => {
-			const validate = (data: object) => (typeIs((data as V2).coins, "number") ? undefined : "coins: expected a number");
+			const validate = (data: object) =>
+				typeIs((data as V2).coins, "number") ? undefined : "coins: expected a number";
 			const t = tool([{ name: "drops coins", from: 1, up: () => ({ inventory: {} }) }], { validate });
 			const err = thrown(() => t.migrateNow({ coins: 1 }, 1));
 			expect(err.kind).to.equal("InvalidResult");
-			expect(err.message.find("breaks the schema of version 2: coins: expected a number")[0] !== undefined).to.equal(true);
+			expect(
+				err.message.find("breaks the schema of version 2: coins: expected a number")[0] !== undefined,
+			).to.equal(true);
 			const nan = tool([{ name: "nan", from: 1, up: () => ({ coins: 0 / 0 }) }], { chain: "Other" });
 			expect(thrown(() => nan.migrateNow({ coins: 1 }, 1)).kind).to.equal("InvalidResult");
 		});
@@ -134,7 +162,9 @@ export = () => {
 	describe("the durable history", () => {
 		it("records each step's SHA-256 once and refuses an edited published step with EditedStep", () => {
 			tool([TO_V2]).publish().expect();
-			const raw = storedValue("DataService.Migrations", "history/Spec") as { d: { steps: Record<string, { checksum: string }> } };
+			const raw = storedValue("DataService.Migrations", "history/Spec") as {
+				d: { steps: Record<string, { checksum: string }> };
+			};
 			expect(raw.d.steps["1"].checksum.size()).to.equal(64);
 			// The same declaration elsewhere, plus a new step: accepted.
 			tool([TO_V2, TO_V3]).publish().expect();
@@ -153,7 +183,9 @@ export = () => {
 		});
 
 		it("tells older code whether newer data declares itself compatible with it", () => {
-			tool([TO_V2, { ...TO_V3, compatibleBackTo: 2 }]).publish().expect();
+			tool([TO_V2, { ...TO_V3, compatibleBackTo: 2 }])
+				.publish()
+				.expect();
 			const old = tool([TO_V2]);
 			expect(old.checkVersionNow(3)).to.equal("compatible");
 			expect(old.checkVersionNow(2)).to.equal("current");
@@ -162,7 +194,9 @@ export = () => {
 			const err = thrown(() => older.checkVersionNow(3));
 			expect(err.kind).to.equal("NewerVersion");
 			expect(err.message.find("compatible back to 2 only")[0] !== undefined).to.equal(true);
-			expect(thrown(() => older.checkVersionNow(4)).message.find("declares no compatibility")[0] !== undefined).to.equal(true);
+			expect(
+				thrown(() => older.checkVersionNow(4)).message.find("declares no compatibility")[0] !== undefined,
+			).to.equal(true);
 		});
 	});
 
@@ -172,7 +206,11 @@ export = () => {
 			for (let i = 1; i <= 7; i++) {
 				dal.write({ store: "Inv", key: `k${i}` }, { coins: i, items: ["x"] }, { schemaVersion: 1 }).expect();
 			}
-			dal.write({ store: "Inv", key: "k8" }, { wallet: { coins: 8 }, inventory: {} }, { schemaVersion: 3 }).expect();
+			dal.write(
+				{ store: "Inv", key: "k8" },
+				{ wallet: { coins: 8 }, inventory: {} },
+				{ schemaVersion: 3 },
+			).expect();
 			const t = tool([TO_V2, TO_V3], { dataAccessLayer: dal });
 			const run = t.runBatch(new EnvelopeSource(dal, { store: "Inv" }), { pageSize: 3 }).expect();
 			expect(run.state).to.equal("finished");

@@ -164,7 +164,9 @@ export = () => {
 			expect(data.title).to.equal("rookie");
 			older.service.UpdatePlayerData(9511, { coins: 9 } as Partial<GameData>).expect();
 			older.service.ReleasePlayer(9511).expect();
-			expect(waitUntil(() => stored(9511).data.coins === 9 && savedSession(9511) === undefined, 30)).to.equal(true);
+			expect(waitUntil(() => stored(9511).data.coins === 9 && savedSession(9511) === undefined, 30)).to.equal(
+				true,
+			);
 			expect(stored(9511).v).to.equal(3);
 			expect(stored(9511).data.title).to.equal("rookie");
 		});

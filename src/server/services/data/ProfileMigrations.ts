@@ -28,7 +28,12 @@ export class ProfileMigrations {
 	private readonly source: ProfileSource;
 
 	/** @throws a plain message when the configured steps are malformed. */
-	constructor(config: ResolvedConfig, dal: DataAccessLayer, validator: ChangeValidator, encoding?: EncodingServiceLike) {
+	constructor(
+		config: ResolvedConfig,
+		dal: DataAccessLayer,
+		validator: ChangeValidator,
+		encoding?: EncodingServiceLike,
+	) {
 		const [ok, tool] = pcall(
 			() =>
 				new DataMigrationTool({

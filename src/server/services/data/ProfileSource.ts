@@ -57,8 +57,10 @@ export class ProfileSource implements MigrationSource {
 		this.dal.request(ref, Enum.DataStoreRequestType.UpdateAsync, this.priority, () =>
 			store.UpdateAsync(key, (raw, keyInfo) => {
 				const image = change(documentOf(raw));
-				if (image === undefined) return $tuple(undefined);
+				if (image === undefined) return undefined;
 				const record = { ...(raw as ProfileRecord), Data: image as StoredProfile };
+				// UpdateAsync keeps a key's UserIds and metadata only if the transform returns them (three values).
+				// eslint-disable-next-line roblox-ts/no-user-defined-lua-tuple
 				return $tuple(record, keyInfo?.GetUserIds() as Array<number> | undefined, keyInfo?.GetMetadata());
 			}),
 		);

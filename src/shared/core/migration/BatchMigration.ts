@@ -141,7 +141,11 @@ export class BatchMigration {
 			if (chunk === undefined) return;
 			for (const [key, entry] of pairs(chunk)) {
 				const doc = this.source.read(key as string);
-				if (doc !== undefined && this.stamp(doc.image) === entry.post && run.migrated[key as string] === undefined) {
+				if (
+					doc !== undefined &&
+					this.stamp(doc.image) === entry.post &&
+					run.migrated[key as string] === undefined
+				) {
 					run.migrated[key as string] = { chunk: run.chunks, post: entry.post };
 					run.migratedCount += 1;
 				}
@@ -198,7 +202,11 @@ export class BatchMigration {
 			return undefined;
 		}
 		if (doc.version > this.chain.target) {
-			this.fail(key, "NewerVersion", `${key} is version ${doc.version}; this code knows up to ${this.chain.target}`);
+			this.fail(
+				key,
+				"NewerVersion",
+				`${key} is version ${doc.version}; this code knows up to ${this.chain.target}`,
+			);
 			return undefined;
 		}
 		if (doc.held) {

@@ -104,7 +104,8 @@ export function listKeys(
 ): KeyPage {
 	const listing: Priority = priority === "background" ? "normal" : priority;
 	const store = dal.store(ref) as DataStoreLike & Partial<KeyListingStore>;
-	if (store.ListKeysAsync === undefined) error("[DataMigrationTool] the data store cannot list keys (ListKeysAsync)", 0);
+	if (store.ListKeysAsync === undefined)
+		error("[DataMigrationTool] the data store cannot list keys (ListKeysAsync)", 0);
 	return dal.request<KeyPage>({ ...ref, key: `list:${prefix}` }, Enum.DataStoreRequestType.ListAsync, listing, () => {
 		const pages = store.ListKeysAsync!(prefix, pageSize, cursor ?? "");
 		const keys = (pages.GetCurrentPage() as unknown as Array<DataStoreKey>).map((k) => k.KeyName);

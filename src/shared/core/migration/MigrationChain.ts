@@ -61,11 +61,16 @@ export class MigrationChain {
 		const published = new Array<PublishedStep>();
 		steps.forEach((step, i) => {
 			const where = `steps[${i}]`;
-			if (!typeIs(step, "table")) throw migrationError("InvalidChain", `${where} must be a table, got ${typeOf(step)}`);
+			if (!typeIs(step, "table"))
+				throw migrationError("InvalidChain", `${where} must be a table, got ${typeOf(step)}`);
 			if (!typeIs(step.name, "string") || step.name.size() === 0) {
-				throw migrationError("InvalidChain", `${where}.name must be a non-empty string, got ${typeOf(step.name)}`);
+				throw migrationError(
+					"InvalidChain",
+					`${where}.name must be a non-empty string, got ${typeOf(step.name)}`,
+				);
 			}
-			if (names.has(step.name)) throw migrationError("InvalidChain", `${where}.name "${step.name}" is used twice`);
+			if (names.has(step.name))
+				throw migrationError("InvalidChain", `${where}.name "${step.name}" is used twice`);
 			names.add(step.name);
 			if (step.from !== i + 1) {
 				throw migrationError(
@@ -75,10 +80,18 @@ export class MigrationChain {
 				);
 			}
 			if (!typeIs(step.up, "function")) {
-				throw migrationError("InvalidChain", `${where}.up must be a function, got ${typeOf(step.up)}`, step.name);
+				throw migrationError(
+					"InvalidChain",
+					`${where}.up must be a function, got ${typeOf(step.up)}`,
+					step.name,
+				);
 			}
 			if (step.down !== undefined && !typeIs(step.down, "function")) {
-				throw migrationError("InvalidChain", `${where}.down must be a function, got ${typeOf(step.down)}`, step.name);
+				throw migrationError(
+					"InvalidChain",
+					`${where}.down must be a function, got ${typeOf(step.down)}`,
+					step.name,
+				);
 			}
 			const back = step.compatibleBackTo ?? step.from + 1;
 			if (!typeIs(back, "number") || back % 1 !== 0 || back < 1 || back > step.from + 1) {
@@ -89,11 +102,16 @@ export class MigrationChain {
 				);
 			}
 			if (step.sample !== undefined && !typeIs(step.sample, "table")) {
-				throw migrationError("InvalidChain", `${where}.sample must be a table, got ${typeOf(step.sample)}`, step.name);
+				throw migrationError(
+					"InvalidChain",
+					`${where}.sample must be a table, got ${typeOf(step.sample)}`,
+					step.name,
+				);
 			}
 			const [ok, checksum] = pcall(() => stepChecksum(encoding, step));
 			if (!ok) {
-				const message = isMigrationError(checksum) || isDataError(checksum) ? checksum.message : tostring(checksum);
+				const message =
+					isMigrationError(checksum) || isDataError(checksum) ? checksum.message : tostring(checksum);
 				throw migrationError("InvalidChain", `${where} fails on its own sample: ${message}`, step.name);
 			}
 			published.push({ name: step.name, from: step.from, checksum: checksum as string, compatibleBackTo: back });
@@ -116,10 +134,16 @@ export class MigrationChain {
 	 */
 	upgrade(data: object, version: number, validate?: MigrationValidator, to = this.target): Migrated {
 		if (!typeIs(version, "number") || version % 1 !== 0 || version < 1) {
-			throw migrationError("InvalidArgument", `the document's version must be a whole number >= 1, got ${typeOf(version)} ${tostring(version)}`);
+			throw migrationError(
+				"InvalidArgument",
+				`the document's version must be a whole number >= 1, got ${typeOf(version)} ${tostring(version)}`,
+			);
 		}
 		if (version > this.target) {
-			throw migrationError("NewerVersion", `the document is version ${version}; this code knows up to ${this.target}`);
+			throw migrationError(
+				"NewerVersion",
+				`the document is version ${version}; this code knows up to ${this.target}`,
+			);
 		}
 		if (!typeIs(data, "table")) {
 			throw migrationError("InvalidArgument", `the document's data must be a table, got ${typeOf(data)}`);
@@ -141,7 +165,10 @@ export class MigrationChain {
 	 */
 	downgrade(data: object, version: number, to: number, validate?: MigrationValidator): Migrated {
 		if (version > this.target) {
-			throw migrationError("NewerVersion", `the document is version ${version}; this code knows up to ${this.target}`);
+			throw migrationError(
+				"NewerVersion",
+				`the document is version ${version}; this code knows up to ${this.target}`,
+			);
 		}
 		const applied = new Array<string>();
 		let current = data;
@@ -161,7 +188,11 @@ export class MigrationChain {
 		const [storable, err] = pcall(() => canonicalJson(data, "data"));
 		if (!storable) {
 			const message = isDataError(err) ? err.message : tostring(err);
-			throw migrationError("InvalidResult", `after step "${lastStep}" the data cannot be stored: ${message}`, lastStep);
+			throw migrationError(
+				"InvalidResult",
+				`after step "${lastStep}" the data cannot be stored: ${message}`,
+				lastStep,
+			);
 		}
 		if (validate === undefined) return;
 		const problem = validate(data, version);

@@ -71,7 +71,11 @@ export class MigrationHistory {
 				{ priority: "background" },
 			),
 		);
-		if (!ok) throw migrationError("StoreFailed", `the history of ${this.chain} could not be written: ${describe(result)}`);
+		if (!ok)
+			throw migrationError(
+				"StoreFailed",
+				`the history of ${this.chain} could not be written: ${describe(result)}`,
+			);
 		if (edited !== undefined) throw migrationError("EditedStep", edited, editedStep);
 		this.known = (result as { data: HistoryDocument } | undefined)?.data;
 		this.readAt = os.clock();
@@ -85,8 +89,11 @@ export class MigrationHistory {
 	compatibleBackTo(version: number): number | undefined {
 		const key = tostring(version - 1);
 		if (this.known?.steps[key] === undefined || os.clock() - this.readAt > COMPATIBILITY_TTL) {
-			const [ok, doc] = pcall(() => this.dal.read<HistoryDocument>(this.ref(), { priority: "critical" }).expect());
-			if (!ok) throw migrationError("StoreFailed", `the history of ${this.chain} could not be read: ${describe(doc)}`);
+			const [ok, doc] = pcall(() =>
+				this.dal.read<HistoryDocument>(this.ref(), { priority: "critical" }).expect(),
+			);
+			if (!ok)
+				throw migrationError("StoreFailed", `the history of ${this.chain} could not be read: ${describe(doc)}`);
 			this.known = (doc as { data: HistoryDocument } | undefined)?.data;
 			this.readAt = os.clock();
 		}

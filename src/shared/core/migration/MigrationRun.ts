@@ -86,7 +86,9 @@ export class RunStore {
 
 	/** Writes the run and its line in the index. Yields. */
 	save(run: MigrationRun): void {
-		this.dal.updateNow<MigrationRun>({ store: this.store, key: `run/${run.id}` }, () => run, { priority: "normal" });
+		this.dal.updateNow<MigrationRun>({ store: this.store, key: `run/${run.id}` }, () => run, {
+			priority: "normal",
+		});
 		this.dal.updateNow<Array<RunSummary>>(
 			{ store: this.store, key: `runs/${this.chain}` },
 			(index) => {

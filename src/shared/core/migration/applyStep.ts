@@ -23,10 +23,9 @@ export function applyStep(label: string, fn: (data: object) => object, data: obj
 		throw migrationError("StepFailed", `${label} yielded; a step must return at once (nothing was changed)`);
 	}
 	if (!ok) {
-		const [message] = tostring(typeIs(result, "table") ? (result as { message?: unknown }).message ?? result : result).gsub(
-			"^[%w%._%-/ ]+:%d+: ",
-			"",
-		);
+		const [message] = tostring(
+			typeIs(result, "table") ? ((result as { message?: unknown }).message ?? result) : result,
+		).gsub("^[%w%._%-/ ]+:%d+: ", "");
 		throw migrationError("StepFailed", `${label} errored: ${message} (nothing was changed)`);
 	}
 	if (!typeIs(result, "table")) {

@@ -60,7 +60,9 @@ export function rollbackRun(
 				return pre;
 			}),
 		);
-		if (!ok) run.notRolledBack[key] = `the DataStore kept failing: ${tostring((err as { message?: string }).message ?? err)}`;
+		if (!ok)
+			run.notRolledBack[key] =
+				`the DataStore kept failing: ${tostring((err as { message?: string }).message ?? err)}`;
 		else if (outcome === "done") run.rolledBack.push(key);
 		else run.notRolledBack[key] = outcome;
 		sinceCheckpoint += 1;
