@@ -2,6 +2,7 @@ import { configureCloud, resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, stopOtherServers } from "../../test/specs/harness/World";
 import { Bench } from "./harness/Bench";
+import { offlineRecord } from "../../test/specs/migration/offlineRecord";
 
 type ServiceModule = typeof import("server/services/DataService");
 
@@ -16,11 +17,10 @@ function seed(count: number): void {
 		seeder.spawn(() => {
 			const store = seeder.game.GetService("DataStoreService").GetDataStore("PlayerData");
 			for (let i = t; i < count; i += 20) {
-				store.SetAsync(`Player_${100000 + i}`, {
-					Data: { v: 1, data: { coins: i }, applied: {}, seq: 0 },
-					MetaData: { ProfileCreateTime: 0, SessionLoadCount: 1, MetaTags: {} },
-					GlobalUpdates: [0, []],
-				});
+				store.SetAsync(
+					`Player_${100000 + i}`,
+					offlineRecord({ v: 1, data: { coins: i }, applied: {}, seq: 0 }),
+				);
 			}
 			pending -= 1;
 		});

@@ -6,6 +6,7 @@ import { configureCloud, storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import type { GameData, ServiceServer } from "../service/support";
 import { freshWorld, serviceServer, stopServers, waitUntil } from "../service/support";
+import { offlineRecord } from "../migration/offlineRecord";
 
 /** Scenario helpers live outside the spec callbacks, where TestEZ's expect is not in scope. */
 function invariant(condition: boolean, message: string): void {
@@ -76,11 +77,7 @@ function seedKeys(): Map<number, string> {
 			for (let i = t; i < KEYS; i += 20) {
 				const id = FIRST + i;
 				const data = { v: 1, data: { coins: i % 97 }, applied: {}, seq: 0 };
-				store.SetAsync(`Player_${id}`, {
-					Data: data,
-					MetaData: { ProfileCreateTime: 0, SessionLoadCount: 1, MetaTags: {} },
-					GlobalUpdates: [0, []],
-				});
+				store.SetAsync(`Player_${id}`, offlineRecord(data));
 				originals.set(id, canonicalJson(data));
 			}
 			pending -= 1;

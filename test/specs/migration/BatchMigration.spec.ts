@@ -5,6 +5,7 @@ import { canonicalJson } from "shared/core/dal/Canonical";
 import { storedValue } from "../harness/Cloud";
 import type { GameData, ServiceServer } from "../service/support";
 import { freshWorld, serviceServer, stopServers, waitUntil } from "../service/support";
+import { offlineRecord } from "./offlineRecord";
 
 type Doc = { coins: number; level?: number; trail?: Array<string> };
 type Record_ = { Data: { v: number; data: Doc; applied: object; seq: number }; MetaData: { ActiveSession?: unknown } };
@@ -45,11 +46,7 @@ function seed(from: number, count: number): Map<number, string> {
 	const originals = new Map<number, string>();
 	for (let id = from; id < from + count; id++) {
 		const data = { v: 1, data: { coins: id % 100 }, applied: {}, seq: 0 };
-		store.SetAsync(`Player_${id}`, {
-			Data: data,
-			MetaData: { ProfileCreateTime: 0, SessionLoadCount: 1, MetaTags: {} },
-			GlobalUpdates: [0, []],
-		});
+		store.SetAsync(`Player_${id}`, offlineRecord(data));
 		originals.set(id, canonicalJson(data));
 	}
 	return originals;
