@@ -110,3 +110,20 @@ export type { FieldEncryptionConfig, FieldEncryptionStats } from "shared/core/se
 export { KeyRing } from "shared/core/security/KeyRing";
 export type { KeyRingConfig } from "shared/core/security/KeyRing";
 export { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
+export { DataMigrationTool, EnvelopeSource, isMigrationError } from "shared/core/DataMigrationTool";
+export type {
+	BatchOptions,
+	BatchStatistics,
+	DataMigrationToolConfig,
+	Migrated,
+	MigrationError,
+	MigrationErrorKind,
+	MigrationRun,
+	MigrationSource,
+	MigrationStep,
+	MigrationValidator,
+	RunState,
+	RunSummary,
+	SourceDocument,
+	VersionCheck,
+} from "shared/core/DataMigrationTool";

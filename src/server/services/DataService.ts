@@ -40,6 +40,8 @@ import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
 import { SealedProfiles } from "./data/SealedProfiles";
 import { SessionLoader } from "./data/SessionLoader";
+import { ProfileMigrations } from "./data/ProfileMigrations";
+import type { BatchOptions, DataMigrationTool, MigrationRun } from "shared/core/DataMigrationTool";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
@@ -147,6 +149,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	readonly HealthChanged = new Signal<HealthChange>();
 	private readonly fieldEncryption?: FieldEncryption;
 	private readonly sealed?: SealedProfiles;
+	private readonly migrations: ProfileMigrations;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -269,6 +272,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				: undefined;
 		const sealed = this.sealed;
 		sealed?.wrap(store);
+		this.migrations = new ProfileMigrations(this.config, this.dal, validator);
+		this.migrations.start(warn);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);
@@ -285,6 +290,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
+			this.migrations,
 			sealed,
 		);
 		messaging.start();
@@ -753,6 +759,48 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	GetBackupManager(): BackupManager | undefined {
 		return this.backups;
+	}
+
+	/**
+	 * Migrates every offline profile of the profile store to this server's schema version with the config's
+	 * `migrations` (the chain that also runs on load): keys listed with ListKeysAsync at background priority,
+	 * a durable checkpoint every page (a crashed run resumes on the next call), profiles held by a live session
+	 * deferred (they migrate on load), `dryRun` only counts. Progress and ETA:
+	 * `GetMigrationTool().getStatistics()`.
+	 * @returns the run as recorded; rejects with a MigrationError (`RunBusy`, `EditedStep`, `StoreFailed`).
+	 * @example
+	 * ```ts
+	 * const run = dataService.RunMigration({ dryRun: true }).expect();
+	 * print(run.wouldMigrate, run.failedCount);
+	 * ```
+	 */
+	RunMigration(options: BatchOptions = {}): Promise<MigrationRun> {
+		return this.migrations.run(options);
+	}
+
+	/**
+	 * Restores each profile a run migrated to its pre-migration state where it was not changed since; the
+	 * rest are listed in the run's `notRolledBack` with the reason.
+	 * @returns the run as recorded afterwards; rejects with a MigrationError (`RunNotFound`, `StoreFailed`).
+	 * @example
+	 * ```ts
+	 * const run = dataService.RollbackMigration(runId).expect();
+	 * ```
+	 */
+	RollbackMigration(runId: string): Promise<MigrationRun> {
+		return this.migrations.rollback(runId);
+	}
+
+	/**
+	 * The DataMigrationTool running the config's `migrations`: run records (`getRun`, `listRuns`), batch
+	 * statistics, in-memory migrations.
+	 * @example
+	 * ```ts
+	 * print(dataService.GetMigrationTool().getStatistics().eta);
+	 * ```
+	 */
+	GetMigrationTool(): DataMigrationTool {
+		return this.migrations.tool;
 	}
 
 	/**

@@ -400,6 +400,26 @@ export = () => {
 			expect(errorOf(() => pages.AdvanceToNextPageAsync())).to.be.ok();
 		});
 
+		it("resumes ListKeysAsync from a cursor after the last key listed, whatever was created before it", () => {
+			// reference/engine/classes/DataStoreKeyPages: the Cursor "marks the position from which the next page
+			// of keys is retrieved"; a batch job stores it to resume after a crash, while players create keys.
+			const store = DataStoreService.GetDataStore("Cursor");
+			for (const key of ["k_2", "k_4", "k_6", "k_8"]) store.SetAsync(key, 1);
+			const first = store.ListKeysAsync("k_", 2);
+			const names: string[] = [];
+			for (const k of first.GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			const cursor = first.Cursor;
+			expect(cursor !== "").to.equal(true);
+			store.SetAsync("k_1", 1); // before the cursor: must not shift the next page
+			store.SetAsync("k_5", 1); // after it: listed
+			const rest = store.ListKeysAsync("k_", 2, cursor);
+			for (const k of rest.GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			rest.AdvanceToNextPageAsync();
+			for (const k of rest.GetCurrentPage() as DataStoreKey[]) names.push(k.KeyName);
+			expect(rest.IsFinished).to.equal(true);
+			expect(names.join(",")).to.equal("k_2,k_4,k_5,k_6,k_8");
+		});
+
 		it("addresses keys of every scope as scope/key with DataStoreOptions.AllScopes", () => {
 			DataStoreService.GetDataStore("Multi", "a").SetAsync("k", 1);
 			DataStoreService.GetDataStore("Multi", "b").SetAsync("j", 2);

@@ -1,3 +1,4 @@
+import type { MigrationStep } from "shared/core/migration/MigrationStep";
 import type { Schema } from "shared/core/DataValidator";
 import type { AdoptionConfig } from "./AdoptionConfig";
 import { MetricsConfig, ResolvedMetricsConfig, resolveMetricsConfig } from "../metrics/MetricsConfig";
@@ -67,9 +68,12 @@ export interface DataServiceConfig<T extends object = object> {
 	readonly currencies?: ReadonlyArray<string>;
 	/**
 	 * Migrations, oldest first: `migrations[i]` turns data of schema version i + 1 into version i + 2. The
-	 * current schema version is `migrations.size() + 1`.
+	 * current schema version is `migrations.size() + 1`. Each is a declared step (`{ name, from, up, down?,
+	 * compatibleBackTo?, sample? }`, see MigrationStep: checksummed into the durable history, an edited
+	 * published step is refused) or, as before, a bare function (named `migration <n>`, with no sample an
+	 * edit of it cannot be detected). They run on load and in `RunMigration` batches.
 	 */
-	readonly migrations?: ReadonlyArray<(data: object) => object>;
+	readonly migrations?: ReadonlyArray<((data: object) => object) | MigrationStep>;
 	/**
 	 * Seconds to wait for an answer to each release request (default 5: MessagingService delivers "typically
 	 * within 1-2 seconds", so a request and its answer take up to 4 s).

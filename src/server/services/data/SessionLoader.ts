@@ -3,6 +3,8 @@ import { HttpService } from "@rbxts/services";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { serviceError } from "./DataServiceError";
 import type { Adoption } from "./Adoption";
+import { migrationPlan } from "./pipeline/MigrationChange";
+import type { ProfileMigrations } from "./ProfileMigrations";
 import type { InboxDocument } from "./Inbox";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
 import type { ServerPresence } from "./ServerPresence";
@@ -29,9 +31,11 @@ export class SessionLoader {
 		private readonly presence: ServerPresence,
 		private readonly schemaVersion: number,
 		/** Runs the consistency check of a freshly loaded session (checkConsistencyOnRead). */
-		private readonly checkOnRead?: (session: Session) => string | undefined,
+		private readonly checkOnRead: ((session: Session) => string | undefined) | undefined,
 		/** Adopts an existing game's data on first load (DataServiceConfig.adopt). */
-		private readonly adoption?: Adoption,
+		private readonly adoption: Adoption | undefined,
+		/** The migration chain: version checks and migration on load. */
+		private readonly migrations: ProfileMigrations,
 		/** Field encryption's verdict on the stored profile (edited outside the library, older key). */
 		private readonly integrity?: {
 			problemOf(userId: number): string | undefined;
@@ -68,10 +72,16 @@ export class SessionLoader {
 		const shape = describeEnvelopeProblem(stored);
 		if (shape !== undefined) fail("InvalidData", `the stored profile is not DataService's envelope: ${shape}`);
 		if (stored.v > this.schemaVersion) {
-			fail(
-				"InvalidData",
-				`its data is schema version ${stored.v}, newer than this server's ${this.schemaVersion}`,
-			);
+			// Newer data is used as it is only when its version declares this code compatible; it keeps its
+			// version (never downgraded), and anything else leaves it untouched.
+			const [admitted, err] = pcall(() => this.migrations.admit(stored.v));
+			if (!admitted) {
+				const e = err as { kind?: string; message?: string };
+				fail(
+					e.kind === "StoreFailed" ? "LoadFailed" : "InvalidData",
+					`its data is schema version ${stored.v}, newer than this server's ${this.schemaVersion}: ${e.message ?? tostring(err)}`,
+				);
+			}
 		}
 		const token = HttpService.GenerateGUID(false);
 		const session: Session = { userId: playerId, token, profile, unsaved: 0, saveSeq: 0, appliedAt: new Map() };
@@ -80,7 +90,10 @@ export class SessionLoader {
 				fail("InvalidData", `its data is schema version ${stored.v} and enableMigration is off`);
 			}
 			const [migrated, err] = pcall(() => this.migrate(session));
-			if (!migrated) fail("InvalidData", `migration failed: ${toServiceError(err, "InvalidData").message}`);
+			if (!migrated) {
+				const e = toServiceError(err, "InvalidData");
+				fail(e.kind === "LoadFailed" ? "LoadFailed" : "InvalidData", `migration failed: ${e.message}`);
+			}
 		}
 		profile.Reconcile();
 		const problems = ctx.validator.problemsOf(stored.data);
@@ -120,29 +133,17 @@ export class SessionLoader {
 		return session;
 	}
 
-	/** Runs the migrations from the stored version to the current one, as one `migration` change. */
+	/**
+	 * Runs the chain from the stored version to the current one as one `migration` change (the history is
+	 * checked first: an edited published step refuses the load, nothing runs).
+	 */
 	private migrate(session: Session): void {
-		const ctx = this.ctx;
-		const stored = session.profile.Data;
-		const from = stored.v;
-		ctx.pipeline.run({
-			kind: "migration",
-			context: { source: "migration", from, to: this.schemaVersion },
-			lock: [session.userId],
-			refusable: false,
-			what: "migration",
-			prepare: () => {
-				// A copy: a migration that edits its argument must not touch what a refused load leaves stored.
-				let data = deepCopy(stored.data);
-				for (let v = from; v < this.schemaVersion; v++) data = ctx.config.migrations[v - 1](data);
-				return [{ session, after: data, worth: 1 }];
-			},
-			write: (sides) => {
-				stored.data = sides[0].after!;
-				stored.v = this.schemaVersion;
-				return undefined;
-			},
-		});
+		const [published, err] = pcall(() => this.migrations.tool.publishNow());
+		if (!published) {
+			const e = err as { kind?: string; message?: string };
+			throw serviceError(e.kind === "StoreFailed" ? "LoadFailed" : "InvalidData", e.message ?? tostring(err));
+		}
+		this.ctx.pipeline.run(migrationPlan(session, this.migrations.tool));
 	}
 
 	/** ProfileService's LoadProfileAsync with release requests, takeover of crashed holders and ForceLoad. */
