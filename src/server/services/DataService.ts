@@ -28,6 +28,7 @@ import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
+import { SessionHandoff } from "./data/SessionHandoff";
 import { SessionLoader } from "./data/SessionLoader";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
@@ -228,8 +229,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.loader = new SessionLoader(
 			ctx,
 			store,
-			messaging,
-			this.presence,
+			// readStored is set below, before any load can run.
+			new SessionHandoff(ctx, messaging, this.presence, (userId) => this.readStored(userId)),
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
