@@ -23,6 +23,7 @@ import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
 import { ProfileViews } from "./data/ProfileViews";
 import { ProfileReleases } from "./data/ProfileReleases";
+import { ReleaseMarks } from "./data/ReleaseMarks";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
 import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
@@ -197,6 +198,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.backups = this.attachBackups(services.backupManager);
 		}
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
+		const marks = new ReleaseMarks(memoryStore.GetHashMap(`${this.config.topic}.Released`), jobId);
+		this.releases.marks = marks;
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
 		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
 		// loads, which releases every active profile in its own order, and callbacks start in the order they
@@ -230,7 +233,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			ctx,
 			store,
 			// readStored is set below, before any load can run.
-			new SessionHandoff(ctx, messaging, this.presence, (userId) => this.readStored(userId)),
+			new SessionHandoff(ctx, messaging, this.presence, marks, (userId) => this.readStored(userId)),
 			this.schemaVersion,
 			checkOnRead,
 			adoption,

@@ -91,4 +91,31 @@ export = () => {
 		expect(loaded.size()).to.equal(2);
 		for (const coins of loaded) expect(coins).to.equal(12);
 	});
+	it("takes a held profile moments after the holder's release save, through its release mark", () => {
+		// Fixed latencies: the lock reads are 1 s apart by the time the release request (5 s) arrives.
+		configureFaults({
+			messaging: { delay: { min: 5, max: 5 } },
+			dataStore: { latency: { min: 0.1, max: 0.1, tailRate: 0 } },
+		});
+		const a = serviceServer();
+		const b = serviceServer();
+		a.service.LoadPlayerData(4104).expect();
+		a.service.UpdatePlayerData(4104, { coins: 8 }).expect();
+		// Past ProfileService's 7 s write cooldown: the release saves as soon as it is asked.
+		task.wait(8);
+		let freeAt: number | undefined;
+		task.spawn(() => {
+			while (freeAt === undefined) {
+				if (savedSession(4104) === undefined) freeAt = os.clock();
+				task.wait(0.02);
+			}
+		});
+		const data = b.service.LoadPlayerData(4104).expect();
+		const loadedAt = os.clock();
+		expect(data.coins).to.equal(8);
+		expect(freeAt).to.be.ok();
+		// The mark is read every 0.1 s; then the lock write and the inbox write (0.1 s each).
+		expect(loadedAt - freeAt! < 0.6).to.equal(true);
+		b.service.ReleasePlayer(4104).expect();
+	});
 };

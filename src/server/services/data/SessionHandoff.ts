@@ -1,3 +1,4 @@
+import type { ReleaseMarks } from "./ReleaseMarks";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
 import type { ServerPresence } from "./ServerPresence";
 import type { ServiceContext } from "./ServiceContext";
@@ -7,6 +8,8 @@ const FIRST_POLL = 0.25;
 /** The re-reads back off by this factor up to {@link MAX_POLL} seconds. */
 const POLL_BACKOFF = 1.5;
 const MAX_POLL = 1;
+/** Seconds between reads of the holder's release mark (MemoryStore) while its lock is held. */
+const MARK_POLL = 0.1;
 
 /**
  * What to do about a profile's session lock: take it (`free`: nobody else holds it), take it from a crashed
@@ -18,28 +21,40 @@ export type HandoffOutcome =
 	| { readonly kind: "steal"; readonly holder: string }
 	| { readonly kind: "forceload" };
 
+/** Who holds a stored profile's session lock: the server's JobId and the session's load count. */
+export interface LockHolder {
+	readonly jobId: string;
+	readonly loadCount: number;
+}
+
 /**
- * The server holding a stored profile's session lock, read from ProfileService's envelope
- * (`MetaData.ActiveSession = { placeId, jobId }`): undefined when nobody holds it (or nothing is stored).
+ * The holder of a stored profile's session lock, read from ProfileService's envelope
+ * (`MetaData.ActiveSession = { placeId, jobId }`, `MetaData.SessionLoadCount`): undefined when nobody holds
+ * it (or nothing is stored).
  *
  * @example
  * ```ts
- * lockHolder({ MetaData: { ActiveSession: [1, "job-a"] } }); // "job-a"
+ * lockHolder({ MetaData: { ActiveSession: [1, "job-a"], SessionLoadCount: 4 } }); // { jobId: "job-a", loadCount: 4 }
  * ```
  */
-export function lockHolder(stored: unknown): string | undefined {
+export function lockHolder(stored: unknown): LockHolder | undefined {
 	if (!typeIs(stored, "table")) return undefined;
 	const meta = (stored as { MetaData?: unknown }).MetaData;
 	if (!typeIs(meta, "table")) return undefined;
-	const session = (meta as { ActiveSession?: unknown }).ActiveSession;
+	const { ActiveSession: session, SessionLoadCount: loadCount } = meta as {
+		ActiveSession?: unknown;
+		SessionLoadCount?: unknown;
+	};
 	if (!typeIs(session, "table")) return undefined;
 	const jobId = (session as Array<unknown>)[1];
-	return typeIs(jobId, "string") ? jobId : undefined;
+	if (!typeIs(jobId, "string")) return undefined;
+	return { jobId, loadCount: typeIs(loadCount, "number") ? loadCount : 0 };
 }
 
 /**
  * Waits, before and while ProfileService takes a player's session lock, until the lock can be taken. It reads
- * the stored lock itself (an uncached GetAsync, backing off from 0.25 s to 1 s) instead of relying on
+ * the stored lock itself (an uncached GetAsync, backing off from 0.25 s to 1 s) and, while it is held, the
+ * holder's release mark ({@link ReleaseMarks}, every 0.1 s) instead of relying on
  * ProfileService's retries, which wait its 7 s per-key write cooldown, or on the holder's answer, which
  * MessagingService delivers in 1-2 s (create.roblox.com/docs/reference/engine/classes/MessagingService) and
  * never sends when the holder finished releasing before the request arrived. The holder is asked to release
@@ -57,50 +72,52 @@ export class SessionHandoff {
 		private readonly ctx: ServiceContext,
 		private readonly messaging: ReleaseMessaging,
 		private readonly presence: ServerPresence,
+		private readonly marks: ReleaseMarks,
 		/** An uncached read of the player's stored profile (throws when the read fails). */
 		private readonly readStored: (playerId: number) => unknown,
 	) {}
 
-	/**
-	 * Yields until the lock of `playerId` is free or must be taken over. `holder` is the lock's holder when the
-	 * caller already saw it (ProfileService found the profile locked); otherwise the lock is read first.
-	 */
-	wait(playerId: number, startedAt: number, holder?: string): HandoffOutcome {
+	/** Yields until the lock of `playerId` is free or must be taken over. */
+	wait(playerId: number, startedAt: number): HandoffOutcome {
 		const ctx = this.ctx;
 		const config = ctx.config;
 		let requests = 0;
 		let askedAt = -math.huge;
 		let answered = false;
 		let poll = FIRST_POLL;
-		let known = holder;
+		let readAt = -math.huge;
+		let known: LockHolder | undefined;
 		for (;;) {
-			if (known === undefined) {
+			if (os.clock() >= readAt) {
 				const [ok, stored] = pcall(() => this.readStored(playerId));
-				// A failed read tells nothing: keep waiting, bounded by releaseTimeout like any other wait.
+				readAt = os.clock() + poll;
+				poll = math.min(poll * POLL_BACKOFF, MAX_POLL);
+				// A failed read tells nothing: keep the last holder seen, bounded by releaseTimeout like any wait.
 				if (ok) {
-					const current = lockHolder(stored);
+					known = lockHolder(stored);
 					// Ours: this server's own session (ProfileService resolves it), or nobody's.
-					if (current === undefined || current === ctx.jobId) return { kind: "free" };
-					known = current;
+					if (known === undefined || known.jobId === ctx.jobId) return { kind: "free" };
 				}
-			}
-			if (known !== undefined) {
-				if (!answered && this.messaging.answered(playerId) && requests > 0) {
-					answered = true;
-					ctx.stats.releaseRequestsAnswered += 1;
+				if (known !== undefined) {
+					if (!answered && requests > 0 && this.messaging.answered(playerId)) {
+						answered = true;
+						ctx.stats.releaseRequestsAnswered += 1;
+					}
+					if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
+						this.messaging.requestRelease(playerId, requests === 0);
+						ctx.stats.releaseRequestsSent += 1;
+						requests += 1;
+						askedAt = os.clock();
+					}
+					// A holder that answered is alive; one whose heartbeat expired crashed (undefined: unknown).
+					if (!answered && this.presence.isAlive(known.jobId) === false) {
+						ctx.stats.takeovers += 1;
+						ctx.warn(`player ${playerId}: holder ${known.jobId} is dead; taking its session over`);
+						return { kind: "steal", holder: known.jobId };
+					}
 				}
-				if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
-					this.messaging.requestRelease(playerId, requests === 0);
-					ctx.stats.releaseRequestsSent += 1;
-					requests += 1;
-					askedAt = os.clock();
-				}
-				// A holder that answered is alive; one whose heartbeat expired crashed (undefined: unknown).
-				if (!answered && this.presence.isAlive(known) === false) {
-					ctx.stats.takeovers += 1;
-					ctx.warn(`player ${playerId}: holder ${known} is dead; taking its session over`);
-					return { kind: "steal", holder: known };
-				}
+			} else if (known !== undefined && this.marks.released(playerId, known.jobId, known.loadCount)) {
+				return { kind: "free" };
 			}
 			if (os.clock() - startedAt > config.releaseTimeout) {
 				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
@@ -108,9 +125,7 @@ export class SessionHandoff {
 				ctx.stats.takeovers += 1;
 				return { kind: "forceload" };
 			}
-			task.wait(poll);
-			poll = math.min(poll * POLL_BACKOFF, MAX_POLL);
-			known = undefined;
+			task.wait(known !== undefined ? MARK_POLL : math.max(readAt - os.clock(), 0));
 		}
 	}
 }

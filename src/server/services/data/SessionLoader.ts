@@ -151,7 +151,7 @@ export class SessionLoader {
 					? "Steal"
 					: (_placeId, jobId) => {
 							// Locked again since the read (or by another server): wait for it as for the first.
-							const later = this.handoff.wait(playerId, startedAt, jobId);
+							const later = this.handoff.wait(playerId, startedAt);
 							if (later.kind === "forceload") return "ForceLoad";
 							if (later.kind === "steal" && later.holder === jobId) return "Steal";
 							return "Repeat";
