@@ -40,16 +40,18 @@ type StModule = {
 };
 
 /**
- * ProfileService 1.4.2 used alone, unmodified: Data edited in place, `Save()` after a purchase, `Release()`
- * on leave, `ForceLoad` when another server holds the profile (its documented default).
+ * A library whose profiles a game edits in place: `Data` changed directly, `Save()` after a purchase, `close`
+ * on leave. `open` starts the session (yields; undefined when the library gave up).
  */
-export function profileServiceOn(server: ServerHandle): Library {
-	const module = server.require<PsModule>(`${RS_MODULES}/profileservice/src`);
-	const store = server.run(() => module.GetProfileStore("PlayerData", TEMPLATE));
-	const held = new Map<number, PsProfile>();
+function inPlace<P extends { Data: BenchData; Save(): void }>(
+	server: ServerHandle,
+	open: (key: string) => P | undefined,
+	close: (profile: P) => void,
+): Library {
+	const held = new Map<number, P>();
 	return {
 		load: (id) => {
-			const profile = server.run(() => store.LoadProfileAsync(`Player_${id}`, "ForceLoad"));
+			const profile = server.run(() => open(`Player_${id}`));
 			if (profile !== undefined) held.set(id, profile);
 			return profile !== undefined;
 		},
@@ -61,10 +63,24 @@ export function profileServiceOn(server: ServerHandle): Library {
 		leave: (id) => {
 			const profile = held.get(id);
 			held.delete(id);
-			if (profile !== undefined) server.run(() => profile.Release());
+			if (profile !== undefined) server.run(() => close(profile));
 		},
 		coins: (id) => held.get(id)!.Data.coins,
 	};
+}
+
+/**
+ * ProfileService 1.4.2 used alone, unmodified: Data edited in place, `Save()` after a purchase, `Release()`
+ * on leave, `ForceLoad` when another server holds the profile (its documented default).
+ */
+export function profileServiceOn(server: ServerHandle): Library {
+	const module = server.require<PsModule>(`${RS_MODULES}/profileservice/src`);
+	const store = server.run(() => module.GetProfileStore("PlayerData", TEMPLATE));
+	return inPlace<PsProfile>(
+		server,
+		(key) => store.LoadProfileAsync(key, "ForceLoad"),
+		(profile) => profile.Release(),
+	);
 }
 
 /**
@@ -75,25 +91,11 @@ export function profileStoreOn(server: ServerHandle, autoSave?: number): Library
 	const module = server.require<StModule>(`${RS_MODULES}/profile-store/src`);
 	if (autoSave !== undefined) server.run(() => module.SetConstant("AUTO_SAVE_PERIOD", autoSave));
 	const store = server.run(() => module.New("PlayerData", TEMPLATE));
-	const held = new Map<number, StProfile>();
-	return {
-		load: (id) => {
-			const profile = server.run(() => store.StartSessionAsync(`Player_${id}`));
-			if (profile !== undefined) held.set(id, profile);
-			return profile !== undefined;
-		},
-		earn: (id, coins) => (held.get(id)!.Data.coins = coins),
-		buy: (id, gems) => {
-			held.get(id)!.Data.gems = gems;
-			server.run(() => held.get(id)!.Save());
-		},
-		leave: (id) => {
-			const profile = held.get(id);
-			held.delete(id);
-			if (profile !== undefined) server.run(() => profile.EndSession());
-		},
-		coins: (id) => held.get(id)!.Data.coins,
-	};
+	return inPlace<StProfile>(
+		server,
+		(key) => store.StartSessionAsync(key),
+		(profile) => profile.EndSession(),
+	);
 }
 
 /**
