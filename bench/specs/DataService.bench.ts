@@ -2,198 +2,162 @@ import { resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../../test/specs/harness/World";
 import { Bench } from "./harness/Bench";
+import { recordGoal } from "./harness/Goals";
+import { dataServiceOn, Library, profileServiceOn, profileStoreOn } from "./harness/Libraries";
+import { RequestCounts, startRequestLog } from "./harness/RequestLog";
 
-type ServiceModule = typeof import("server/services/DataService");
-type Data = { coins: number; gems: number; level: number; inventory: Record<string, number> };
-type PsProfile = { Data: Data; Release(): void; Save(): void };
-type PsStore = { LoadProfileAsync(key: string, handler: string): PsProfile | undefined };
-type PsModule = { GetProfileStore: (this: void, name: string, template: object) => PsStore };
-
-const TEMPLATE: Data = { coins: 0, gems: 0, level: 1, inventory: {} };
 const PLAYERS = 8;
 const MINUTES = 10;
-const TELEPORTS = 12;
+const PLAYER_HOURS = (PLAYERS * MINUTES) / 60;
 
-/** Counts DataStore requests of every server (an UpdateAsync is one request, though it spends two budgets). */
-function countRequests(): { count: () => number; stop: () => void } {
-	const budget = __runtime.DataStoreBudget as {
-		acquire: (this: void, budget: unknown, name: string, method: string) => unknown;
-	};
-	const original = budget.acquire;
-	let n = 0;
-	budget.acquire = (b, name, method) => {
-		if (method !== "UpdateAsync" || name === "GetAsync") n += 1;
-		return original(b, name, method);
-	};
-	return { count: () => n, stop: () => (budget.acquire = original) };
-}
+/**
+ * Per-player parts of the documented quotas, per player-hour (create.roblox.com/docs: data-stores
+ * error-codes-and-limits, memory-stores, MessagingService): a server's DataStore Get and Set budgets grow
+ * 10 a minute per player; MemoryStore request units 120 a minute per concurrent user; MessagingService sends
+ * 240 a minute per player in the server.
+ */
+const QUOTA_PER_PLAYER_HOUR = { DataStoreGet: 600, DataStoreSet: 600, MemoryStoreUnits: 7200, MessagingSend: 14400 };
 
-function percentile(values: Array<number>, p: number): number {
-	const sorted = [...values].sort((a, b) => a < b);
-	return sorted[math.clamp(math.ceil(p * sorted.size()) - 1, 0, sorted.size() - 1)];
-}
+/** DataStore methods that spend the Set budget (UpdateAsync spends both). */
+const SET_METHODS = new Set(["SetAsync", "UpdateAsync", "IncrementAsync", "RemoveAsync"]);
+const GET_METHODS = new Set(["GetAsync", "UpdateAsync"]);
 
-/** The player-hour scenario: each player loads, earns every 30 s, buys every 5 min, leaves; returns requests. */
-function playerHours(
-	load: (server: ServerHandle, id: number) => void,
-	earn: (id: number, coins: number) => void,
-	buy: (id: number, gems: number) => void,
-	leave: (id: number) => void,
-	server: ServerHandle,
-	base: number,
-): number {
-	const counter = countRequests();
-	for (let p = 1; p <= PLAYERS; p++) load(server, base + p);
+/**
+ * The play pattern: PLAYERS players load, earn every 30 s and buy every 5 min (`active`; otherwise they do
+ * nothing) for MINUTES minutes, then leave. Counts every request from the first load until 30 s after the
+ * last leave, and separately the steady state (from 60 s after loading until the leaves).
+ */
+function play(lib: Library, base: number, active: boolean): [RequestCounts, RequestCounts] {
+	const all = startRequestLog();
+	for (let p = 1; p <= PLAYERS; p++) lib.load(base + p);
+	let steady: ReturnType<typeof startRequestLog> | undefined;
 	for (let second = 30; second <= MINUTES * 60; second += 30) {
 		task.wait(30);
+		if (second === 60) steady = startRequestLog();
+		if (!active) continue;
 		for (let p = 1; p <= PLAYERS; p++) {
-			earn(base + p, second);
-			if (second % 300 === 0) buy(base + p, second / 300);
+			lib.earn(base + p, second);
+			if (second % 300 === 0) lib.buy(base + p, second / 300);
 		}
 	}
-	for (let p = 1; p <= PLAYERS; p++) leave(base + p);
+	const steadyCounts = steady!.stop();
+	for (let p = 1; p <= PLAYERS; p++) lib.leave(base + p);
 	task.wait(30);
-	const requests = counter.count();
-	counter.stop();
-	return requests / ((PLAYERS * MINUTES) / 60);
+	return [all.stop(), steadyCounts];
+}
+
+function perHour(n: number | undefined): number {
+	return (n ?? 0) / PLAYER_HOURS;
+}
+
+/** Prints one case's requests per player-hour by service and by method, beside the quotas. */
+function report(bench: Bench, name: string, counts: RequestCounts): number {
+	let gets = 0;
+	let sets = 0;
+	for (const [method, n] of counts.byMethod) {
+		const [service, call] = method.match("^(%w+)%.(%w+)$") as LuaTuple<[string, string]>;
+		if (service === "DataStore") {
+			if (GET_METHODS.has(call)) gets += n;
+			if (SET_METHODS.has(call)) sets += n;
+		}
+		bench.record(`${name}: ${method} per player-hour`, perHour(n), "requests");
+	}
+	const dataStore = perHour(counts.byService.get("DataStore"));
+	bench.record(`${name}: DataStore requests per player-hour`, dataStore, "requests");
+	recordGoal(
+		bench,
+		`${name}: DataStore Get budget spent per player-hour`,
+		perHour(gets),
+		"",
+		QUOTA_PER_PLAYER_HOUR.DataStoreGet,
+	);
+	recordGoal(
+		bench,
+		`${name}: DataStore Set budget spent per player-hour`,
+		perHour(sets),
+		"",
+		QUOTA_PER_PLAYER_HOUR.DataStoreSet,
+	);
+	recordGoal(
+		bench,
+		`${name}: MemoryStore request units per player-hour`,
+		perHour(counts.memoryStoreUnits),
+		"units",
+		QUOTA_PER_PLAYER_HOUR.MemoryStoreUnits,
+	);
+	recordGoal(
+		bench,
+		`${name}: Messaging publishes per player-hour`,
+		perHour(counts.byMethod.get("Messaging.PublishAsync")),
+		"",
+		QUOTA_PER_PLAYER_HOUR.MessagingSend,
+	);
+	if (counts.throttled + counts.dropped > 0) {
+		bench.record(`${name}: DataStore requests throttled / dropped`, counts.throttled, `/ ${counts.dropped}`);
+	}
+	return dataStore;
+}
+
+function serverWithPlayers(): ServerHandle {
+	const server = newServer({ runScripts: false, faultImmune: true });
+	for (let i = 0; i < PLAYERS; i++) server.addPlayer({ userId: 700000 + i + math.random(0, 99) * 100 });
+	return server;
 }
 
 /**
- * DataService against ProfileService used alone, in the same scenario and run: DataStore requests per
- * player-hour, and teleport handoff time (virtual seconds from arriving on the target server to holding
- * the profile there).
+ * Request cost of DataService beside ProfileService and ProfileStore (both unmodified) in the same play
+ * pattern and run: requests per player-hour by service (DataStore, MemoryStore, Messaging) and by method,
+ * against the per-player quotas; with every DataService feature on (backups, audit, consistency check on
+ * load) against ProfileStore at the same 30 s auto-save; and what an idle player costs once loaded.
  */
 export = (bench: Bench) => {
 	stopOtherServers();
 	configureFaults({});
 	resetCloud();
-
-	// ProfileService alone: Data edited in place, Save() after a purchase, Release() on leave.
-	const psServer = newServer({ runScripts: false, faultImmune: true });
-	const ps = psServer.require<PsModule>("ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src");
-	const psStore = psServer.run(() => ps.GetProfileStore("PlayerData", TEMPLATE));
-	const psProfiles = new Map<number, PsProfile>();
-	const psRate = playerHours(
-		(_server, id) =>
-			psProfiles.set(
-				id,
-				psServer.run(() => psStore.LoadProfileAsync(`Player_${id}`, "ForceLoad")!),
-			),
-		(id, coins) => (psProfiles.get(id)!.Data.coins = coins),
-		(id, gems) => {
-			psProfiles.get(id)!.Data.gems = gems;
-			psProfiles.get(id)!.Save();
-		},
-		(id) => psServer.run(() => psProfiles.get(id)!.Release()),
-		psServer,
-		1000,
-	);
-
-	// DataService: validated updates, durable purchases, inbox claim on load.
-	const dsServer = newServer({ runScripts: false, faultImmune: true });
-	const dsModule = dsServer.require<ServiceModule>("ServerScriptService/TS/services/DataService");
-	const service = dsServer.run(() => new dsModule.DataService<Data>({ warnings: false, bindPlayers: false }));
-	task.wait(0.5);
-	const dsRate = playerHours(
-		(_server, id) => service.LoadPlayerData(id).expect(),
-		(id, coins) => service.UpdatePlayerData(id, { coins }).expect(),
-		(id, gems) => service.UpdatePlayerData(id, { gems }, { durable: true }).expect(),
-		(id) => service.ReleasePlayer(id).expect(),
-		dsServer,
-		2000,
-	);
-	bench.record(
-		`ProfileService alone: DataStore requests per player-hour (${PLAYERS} players, ${MINUTES} min)`,
-		psRate,
-		"requests",
-	);
-	bench.record("DataService: DataStore requests per player-hour (same scenario)", dsRate, "requests");
-	bench.ratio("DataService / ProfileService alone: requests per player-hour", dsRate, psRate, "<= 1.5");
-	stopOtherServers();
-
-	// Teleport handoff: leave A (release) and arrive on B after 1 s; time from arrival to holding the profile.
-	const handoff = (useService: boolean, base: number, holderReleases: boolean): Array<number> => {
-		const times = new Array<number>();
-		const a = newServer({ runScripts: false, faultImmune: true });
-		const b = newServer({ runScripts: false, faultImmune: true });
-		type Loader = { load: (id: number) => void; earn: (id: number) => void; leave: (id: number) => void };
-		const loaders = [a, b].map((server): Loader => {
-			if (useService) {
-				const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
-				const s = server.run(() => new module.DataService<Data>({ warnings: false, bindPlayers: false }));
-				return {
-					load: (id) => {
-						s.LoadPlayerData(id).expect();
-					},
-					earn: (id) => {
-						s.UpdatePlayerData(id, { coins: 5 }).expect();
-					},
-					leave: (id) => s.ReleasePlayer(id).expect(),
-				};
-			}
-			const module = server.require<PsModule>(
-				"ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src",
-			);
-			const store = server.run(() => module.GetProfileStore("PlayerData", TEMPLATE));
-			const held = new Map<number, PsProfile>();
-			return {
-				load: (id) => {
-					held.set(
-						id,
-						server.run(() => store.LoadProfileAsync(`Player_${id}`, "ForceLoad")!),
-					);
-				},
-				earn: (id) => {
-					held.get(id)!.Data.coins = 5;
-				},
-				leave: (id) => server.run(() => held.get(id)!.Release()),
-			};
-		});
-		task.wait(0.5);
-		for (let i = 0; i < TELEPORTS; i++) {
-			const id = base + i;
-			loaders[0].load(id);
-			task.wait(5 + (i % 4) * 3);
-			// A change right before leaving, as a game makes at a teleport pad: the release save follows it.
-			loaders[0].earn(id);
-			// Without a release (the departure not yet processed, a stuck holder) only the new server can act.
-			if (holderReleases) loaders[0].leave(id);
-			task.wait(1);
-			const arrived = os.clock();
-			loaders[1].load(id);
-			times.push(os.clock() - arrived);
-			loaders[1].leave(id);
-		}
-		a.crash();
-		b.crash();
-		return times;
-	};
-	// Released on leave: both wait for the holder's release save; DataService adds one inbox write after
-	// the lock (the session token, which also returns the inbox to claim). Still holding: ProfileService's
-	// ForceLoad waits for the holder's next auto-save to see the request, a release request reaches the
-	// holder at once.
-	for (const [scenario, releases, base, goal] of [
-		["holder released on leave", true, 3000, "about 1 (+ one inbox write)"],
-		["holder still holding", false, 5000, "< 1"],
-	] as const) {
-		const psTimes = handoff(false, base, releases);
-		const dsTimes = handoff(true, base + 1000, releases);
-		for (const [label, p] of [
-			["p50", 0.5],
-			["p99", 0.99],
-		] as const) {
-			const psValue = percentile(psTimes, p);
-			const dsValue = percentile(dsTimes, p);
-			bench.record(`ProfileService alone (ForceLoad), ${scenario}: handoff ${label}`, psValue, "s (virtual)");
-			bench.record(`DataService (release request), ${scenario}: handoff ${label}`, dsValue, "s (virtual)");
-			bench.ratio(
-				`DataService / ProfileService alone, ${scenario}: ${label}`,
-				dsValue,
-				math.max(psValue, 1e-3),
-				goal,
+	const cases: Array<[string, (server: ServerHandle) => Library, boolean]> = [
+		["ProfileService alone", (s) => profileServiceOn(s), true],
+		["ProfileStore (300 s auto-save, its default)", (s) => profileStoreOn(s), true],
+		["ProfileStore (30 s auto-save)", (s) => profileStoreOn(s, 30), true],
+		["DataService (defaults)", (s) => dataServiceOn(s), true],
+		[
+			"DataService (every feature on)",
+			(s) => dataServiceOn(s, { enableBackups: true, enableAuditing: true, checkConsistencyOnRead: true }),
+			true,
+		],
+		["ProfileStore (30 s auto-save), idle players", (s) => profileStoreOn(s, 30), false],
+		[
+			"DataService (every feature on), idle players",
+			(s) => dataServiceOn(s, { enableBackups: true, enableAuditing: true, checkConsistencyOnRead: true }),
+			false,
+		],
+	];
+	const totals = new Map<string, number>();
+	let base = 10000;
+	for (const [name, make, active] of cases) {
+		const server = serverWithPlayers();
+		const lib = make(server);
+		task.wait(1);
+		const [counts, steady] = play(lib, base, active);
+		totals.set(name, report(bench, name, counts));
+		if (!active) {
+			recordGoal(
+				bench,
+				`${name}: DataStore requests per player-hour once loaded (no change made)`,
+				perHour(steady.byService.get("DataStore")),
+				"requests",
+				0,
 			);
 		}
+		base += 10000;
+		stopOtherServers();
 	}
-	stopOtherServers();
+	const reference = totals.get("ProfileStore (30 s auto-save)")!;
+	recordGoal(
+		bench,
+		"DataService (every feature on) / ProfileStore (30 s auto-save): DataStore requests per player-hour",
+		totals.get("DataService (every feature on)")! / reference,
+		"x",
+		1,
+	);
 	resetCloud();
 };

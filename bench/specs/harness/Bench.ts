@@ -9,8 +9,11 @@ export interface Bench {
 	 * `minSeconds` (default 0.05), repeats `rounds` times (default 5) and returns the fastest round.
 	 */
 	time(fn: () => void, minSeconds?: number, rounds?: number): number;
-	/** Records a figure, e.g. `record("hit ratio", 0.93, "")`. */
-	record(name: string, value: number, unit: string): void;
+	/**
+	 * Records a figure, e.g. `record("hit ratio", 0.93, "")`; `goal`, when given, is printed beside it
+	 * (e.g. "<= 2: met").
+	 */
+	record(name: string, value: number, unit: string, goal?: string): void;
 	/** Records `value / baseline` under `name`, with the goal it is measured against (e.g. "<= 1"). */
 	ratio(name: string, value: number, baseline: number, goal: string): number;
 	/** Real seconds since the VM started. */

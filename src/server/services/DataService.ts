@@ -33,12 +33,14 @@ import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
 import { ProfileViews } from "./data/ProfileViews";
 import { ProfileReleases } from "./data/ProfileReleases";
 import { checkReceipt, ProductGrant, Receipts } from "./data/Receipts";
+import { ReleaseMarks } from "./data/ReleaseMarks";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
 import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
 import { SealedProfiles } from "./data/SealedProfiles";
+import { SessionHandoff } from "./data/SessionHandoff";
 import { SessionLoader } from "./data/SessionLoader";
 import { ProfileMigrations } from "./data/ProfileMigrations";
 import type { BatchOptions, DataMigrationTool, MigrationRun } from "shared/core/DataMigrationTool";
@@ -245,6 +247,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.backups = this.attachBackups(services.backupManager);
 		}
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
+		const marks = new ReleaseMarks(memoryStore.GetHashMap(`${this.config.topic}.Released`), jobId);
+		this.releases.marks = marks;
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
 		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
 		// loads, which releases every active profile in its own order, and callbacks start in the order they
@@ -285,8 +289,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.loader = new SessionLoader(
 			ctx,
 			store,
-			messaging,
-			this.presence,
+			// readStored is set below, before any load can run.
+			new SessionHandoff(ctx, messaging, this.presence, marks, (userId) => this.readStored(userId)),
 			this.schemaVersion,
 			checkOnRead,
 			adoption,

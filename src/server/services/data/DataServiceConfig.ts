@@ -80,8 +80,8 @@ export interface DataServiceConfig<T extends object = object> {
 	 */
 	readonly ackTimeout?: number;
 	/**
-	 * Release requests sent to a holder before looking at its heartbeat: a silent holder whose heartbeat
-	 * expired (a crash) is taken over at once, a live one never is (default 2).
+	 * Release requests sent to a live holder, `ackTimeout` apart, while the loader waits for its lock (default
+	 * 2). A holder whose heartbeat expired (a crash) is taken over at once, a live one never is.
 	 */
 	readonly releaseRequests?: number;
 	/**

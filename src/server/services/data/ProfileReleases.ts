@@ -1,3 +1,4 @@
+import type { ReleaseMarks } from "./ReleaseMarks";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
@@ -16,6 +17,8 @@ export class ProfileReleases {
 	/** Players who left this frame, released together at its end. */
 	private readonly leaving = new Set<number>();
 	shuttingDown = false;
+	/** Where a finished release is announced to waiting loaders (set once the MemoryStore is known). */
+	marks?: ReleaseMarks;
 
 	constructor(
 		private readonly ctx: ServiceContext,
@@ -35,8 +38,12 @@ export class ProfileReleases {
 		this.ctx.saves.forget(session);
 		const releasing = this.messaging().releasing;
 		releasing.add(playerId);
+		const loadCount = session.profile.MetaData.SessionLoadCount;
 		session.profile.ListenToHopReady(() => {
 			if (!this.ctx.sessions.has(playerId)) releasing.delete(playerId);
+			// Saved and released: a server waiting for this lock may take it now.
+			const marks = this.marks;
+			if (marks !== undefined) task.spawn(() => marks.mark(playerId, loadCount));
 		});
 		session.profile.Release();
 	}

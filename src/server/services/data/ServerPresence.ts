@@ -3,10 +3,11 @@ export interface MemoryStoreServiceLike {
 	GetHashMap(name: string): MemoryStoreHashMapLike;
 }
 
-/** The hash map methods the presence uses. */
+/** The hash map methods the presence and the release marks use. */
 export interface MemoryStoreHashMapLike {
 	GetAsync(key: string): unknown;
 	SetAsync(key: string, value: unknown, expiration: number): boolean;
+	UpdateAsync(key: string, transform: (old: unknown) => unknown, expiration: number): unknown;
 }
 
 /** Seconds between heartbeats. */

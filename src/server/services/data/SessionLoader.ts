@@ -6,10 +6,9 @@ import type { Adoption } from "./Adoption";
 import { migrationPlan } from "./pipeline/MigrationChange";
 import type { ProfileMigrations } from "./ProfileMigrations";
 import type { InboxDocument } from "./Inbox";
-import type { ReleaseMessaging } from "./ReleaseMessaging";
-import type { ServerPresence } from "./ServerPresence";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session, StoredProfile } from "./Session";
+import type { SessionHandoff } from "./SessionHandoff";
 import { toServiceError } from "./TransferResults";
 
 /**
@@ -27,8 +26,7 @@ export class SessionLoader {
 	constructor(
 		private readonly ctx: ServiceContext,
 		private readonly store: ProfileStore<object, unknown>,
-		private readonly messaging: ReleaseMessaging,
-		private readonly presence: ServerPresence,
+		private readonly handoff: SessionHandoff,
 		private readonly schemaVersion: number,
 		/** Runs the consistency check of a freshly loaded session (checkConsistencyOnRead). */
 		private readonly checkOnRead: ((session: Session) => string | undefined) | undefined,
@@ -146,47 +144,29 @@ export class SessionLoader {
 		this.ctx.pipeline.run(migrationPlan(session, this.migrations.tool));
 	}
 
-	/** ProfileService's LoadProfileAsync with release requests, takeover of crashed holders and ForceLoad. */
+	/**
+	 * ProfileService's LoadProfileAsync, once {@link SessionHandoff} saw the lock free or to be taken over: a
+	 * crashed holder's lock is stolen, a live holder that did not release in time is force-loaded.
+	 */
 	private lockProfile(playerId: number, startedAt: number): Profile<StoredProfile, unknown> {
 		const ctx = this.ctx;
-		let requests = 0;
-		let acked = false;
-		const profile = this.store.LoadProfileAsync(`Player_${playerId}`, (_placeId, jobId) => {
-			// Called each time the profile is found locked by another session. The handoff is bounded by
-			// releaseTimeout, then ForceLoad (the holder releases at its next auto-save), not operationTimeout.
-			while (!acked && requests < ctx.config.releaseRequests) {
-				this.messaging.requestRelease(playerId, requests === 0);
-				ctx.stats.releaseRequestsSent += 1;
-				requests += 1;
-				const askedAt = os.clock();
-				while (os.clock() - askedAt < ctx.config.ackTimeout) {
-					if (this.messaging.answered(playerId)) {
-						acked = true;
-						ctx.stats.releaseRequestsAnswered += 1;
-						break;
-					}
-					task.wait(0.1);
-				}
-			}
-			// Nobody answered: watch the holder's heartbeat until it expires (a crash: take its session over
-			// at once) or the release timeout passes (a live holder whose answers were lost: ForceLoad).
-			while (!acked && os.clock() - startedAt <= ctx.config.releaseTimeout) {
-				if (this.presence.isAlive(jobId) === false) {
-					ctx.stats.takeovers += 1;
-					ctx.warn(`player ${playerId}: holder ${jobId} is dead; taking its session over`);
-					return "Steal";
-				}
-				task.wait(1);
-			}
-			if (os.clock() - startedAt > ctx.config.releaseTimeout) {
-				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
-				// save and release at its next auto-save; never Steal from a live server (two holders).
-				ctx.stats.takeovers += 1;
-				return "ForceLoad";
-			}
-			task.wait(acked ? 0.5 : 1);
-			return "Repeat";
-		}) as Profile<StoredProfile, unknown> | undefined;
+		const outcome = this.handoff.wait(playerId, startedAt);
+		const profile = this.store.LoadProfileAsync(
+			`Player_${playerId}`,
+			// A handler's "Steal" or "ForceLoad" would only act at ProfileService's next try, after its 7 s
+			// per-key write cooldown: say it up front. The steal's holder was read dead one request ago.
+			outcome.kind === "forceload"
+				? "ForceLoad"
+				: outcome.kind === "steal"
+					? "Steal"
+					: (_placeId, jobId) => {
+							// Locked again since the read (or by another server): wait for it as for the first.
+							const later = this.handoff.wait(playerId, startedAt);
+							if (later.kind === "forceload") return "ForceLoad";
+							if (later.kind === "steal" && later.holder === jobId) return "Steal";
+							return "Repeat";
+						},
+		) as Profile<StoredProfile, unknown> | undefined;
 		if (profile === undefined) {
 			ctx.stats.loadFailures += 1;
 			throw serviceError("LoadFailed", `player ${playerId}: the profile could not be loaded`);

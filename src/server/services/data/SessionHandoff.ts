@@ -1,0 +1,131 @@
+import type { ReleaseMarks } from "./ReleaseMarks";
+import type { ReleaseMessaging } from "./ReleaseMessaging";
+import type { ServerPresence } from "./ServerPresence";
+import type { ServiceContext } from "./ServiceContext";
+
+/** Seconds before the first re-read of a held profile's lock: a release save takes a few hundred ms. */
+const FIRST_POLL = 0.25;
+/** The re-reads back off by this factor up to {@link MAX_POLL} seconds. */
+const POLL_BACKOFF = 1.5;
+const MAX_POLL = 1;
+/** Seconds between reads of the holder's release mark (MemoryStore) while its lock is held. */
+const MARK_POLL = 0.1;
+
+/**
+ * What to do about a profile's session lock: take it (`free`: nobody else holds it), take it from a crashed
+ * holder (`steal`, naming the holder, whose heartbeat expired), or ForceLoad it (a live holder did not release
+ * within `releaseTimeout`: it saves and releases at its next auto-save).
+ */
+export type HandoffOutcome =
+	| { readonly kind: "free" }
+	| { readonly kind: "steal"; readonly holder: string }
+	| { readonly kind: "forceload" };
+
+/** Who holds a stored profile's session lock: the server's JobId and the session's load count. */
+export interface LockHolder {
+	readonly jobId: string;
+	readonly loadCount: number;
+}
+
+/**
+ * The holder of a stored profile's session lock, read from ProfileService's envelope
+ * (`MetaData.ActiveSession = { placeId, jobId }`, `MetaData.SessionLoadCount`): undefined when nobody holds
+ * it (or nothing is stored).
+ *
+ * @example
+ * ```ts
+ * lockHolder({ MetaData: { ActiveSession: [1, "job-a"], SessionLoadCount: 4 } }); // { jobId: "job-a", loadCount: 4 }
+ * ```
+ */
+export function lockHolder(stored: unknown): LockHolder | undefined {
+	if (!typeIs(stored, "table")) return undefined;
+	const meta = (stored as { MetaData?: unknown }).MetaData;
+	if (!typeIs(meta, "table")) return undefined;
+	const { ActiveSession: session, SessionLoadCount: loadCount } = meta as {
+		ActiveSession?: unknown;
+		SessionLoadCount?: unknown;
+	};
+	if (!typeIs(session, "table")) return undefined;
+	const jobId = (session as Array<unknown>)[1];
+	if (!typeIs(jobId, "string")) return undefined;
+	return { jobId, loadCount: typeIs(loadCount, "number") ? loadCount : 0 };
+}
+
+/**
+ * Waits, before and while ProfileService takes a player's session lock, until the lock can be taken. It reads
+ * the stored lock itself (an uncached GetAsync, backing off from 0.25 s to 1 s) and, while it is held, the
+ * holder's release mark ({@link ReleaseMarks}, every 0.1 s) instead of relying on
+ * ProfileService's retries, which wait its 7 s per-key write cooldown, or on the holder's answer, which
+ * MessagingService delivers in 1-2 s (create.roblox.com/docs/reference/engine/classes/MessagingService) and
+ * never sends when the holder finished releasing before the request arrived. The holder is asked to release
+ * (up to `releaseRequests` times, `ackTimeout` apart); a holder whose heartbeat expired is a crashed server
+ * and its lock is taken over at once; a live holder is never stolen from: past `releaseTimeout` it is
+ * force-loaded. The stored lock is only a hint of when to try: ProfileService's UpdateAsync decides who holds.
+ *
+ * @example
+ * ```ts
+ * const outcome = handoff.wait(playerId, os.clock()); // yields
+ * ```
+ */
+export class SessionHandoff {
+	constructor(
+		private readonly ctx: ServiceContext,
+		private readonly messaging: ReleaseMessaging,
+		private readonly presence: ServerPresence,
+		private readonly marks: ReleaseMarks,
+		/** An uncached read of the player's stored profile (throws when the read fails). */
+		private readonly readStored: (playerId: number) => unknown,
+	) {}
+
+	/** Yields until the lock of `playerId` is free or must be taken over. */
+	wait(playerId: number, startedAt: number): HandoffOutcome {
+		const ctx = this.ctx;
+		const config = ctx.config;
+		let requests = 0;
+		let askedAt = -math.huge;
+		let answered = false;
+		let poll = FIRST_POLL;
+		let readAt = -math.huge;
+		let known: LockHolder | undefined;
+		for (;;) {
+			if (os.clock() >= readAt) {
+				const [ok, stored] = pcall(() => this.readStored(playerId));
+				readAt = os.clock() + poll;
+				poll = math.min(poll * POLL_BACKOFF, MAX_POLL);
+				// A failed read tells nothing: keep the last holder seen, bounded by releaseTimeout like any wait.
+				if (ok) {
+					known = lockHolder(stored);
+					// Ours: this server's own session (ProfileService resolves it), or nobody's.
+					if (known === undefined || known.jobId === ctx.jobId) return { kind: "free" };
+				}
+				if (known !== undefined) {
+					if (!answered && requests > 0 && this.messaging.answered(playerId)) {
+						answered = true;
+						ctx.stats.releaseRequestsAnswered += 1;
+					}
+					if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
+						this.messaging.requestRelease(playerId, requests === 0);
+						ctx.stats.releaseRequestsSent += 1;
+						requests += 1;
+						askedAt = os.clock();
+					}
+					// A holder that answered is alive; one whose heartbeat expired crashed (undefined: unknown).
+					if (!answered && this.presence.isAlive(known.jobId) === false) {
+						ctx.stats.takeovers += 1;
+						ctx.warn(`player ${playerId}: holder ${known.jobId} is dead; taking its session over`);
+						return { kind: "steal", holder: known.jobId };
+					}
+				}
+			} else if (known !== undefined && this.marks.released(playerId, known.jobId, known.loadCount)) {
+				return { kind: "free" };
+			}
+			if (os.clock() - startedAt > config.releaseTimeout) {
+				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
+				// save and release at its next auto-save; never Steal from a live server (two holders).
+				ctx.stats.takeovers += 1;
+				return { kind: "forceload" };
+			}
+			task.wait(known !== undefined ? MARK_POLL : math.max(readAt - os.clock(), 0));
+		}
+	}
+}

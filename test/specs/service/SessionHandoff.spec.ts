@@ -1,0 +1,121 @@
+import { configureFaults } from "../harness/Faults";
+import { freshWorld, savedSession, serviceServer, stopServers } from "./support";
+
+/** A DataStore latency with a heavy slow tail, so the servers' lock reads and writes interleave. */
+const SLOW_STORE = { latency: { min: 0.05, max: 0.8, tailRate: 0.2, tailMax: 2.5 } };
+
+export = () => {
+	beforeEach(() => freshWorld());
+	afterEach(() => {
+		configureFaults({});
+		stopServers();
+	});
+
+	it("takes a profile whose holder finished releasing before the release request arrived, without an answer", () => {
+		const a = serviceServer();
+		const b = serviceServer();
+		a.service.LoadPlayerData(4101).expect();
+		a.service.UpdatePlayerData(4101, { coins: 31 }).expect();
+		// ProfileService spaces its writes to one key 7 s apart: the release save lands about 7 s after the
+		// load. The request takes 9 s, so it reaches a after it finished releasing, and nobody answers.
+		configureFaults({ messaging: { delay: { min: 9, max: 9 } } });
+		a.service.ReleasePlayer(4101).expect();
+		const started = os.clock();
+		const data = b.service.LoadPlayerData(4101).expect();
+		const took = os.clock() - started;
+		expect(data.coins).to.equal(31);
+		// Seen free by reading the lock again: not after releaseTimeout (15 s) and a ForceLoad.
+		expect(took < 9).to.equal(true);
+		expect(b.service.GetStatistics().service.releaseRequestsAnswered).to.equal(0);
+		expect(b.service.GetStatistics().service.takeovers).to.equal(0);
+		b.service.ReleasePlayer(4101).expect();
+	});
+
+	it("takes a crashed holder's lock at once when its heartbeat has already expired", () => {
+		const a = serviceServer();
+		a.service.LoadPlayerData(4102).expect();
+		a.service.UpdatePlayerData(4102, { coins: 40 }, { durable: true }).expect();
+		a.server.crash();
+		// Past the heartbeat's 10 s lifetime: the holder is known dead before anyone asks it anything.
+		task.wait(11);
+		const b = serviceServer();
+		const started = os.clock();
+		const data = b.service.LoadPlayerData(4102).expect();
+		const took = os.clock() - started;
+		expect(data.coins).to.equal(40);
+		expect(b.service.GetStatistics().service.takeovers).to.equal(1);
+		// A read, a heartbeat look-up, the steal and the inbox write; no unanswered requests first.
+		expect(took < 3).to.equal(true);
+		task.wait(2);
+		expect(savedSession(4102)![1]).to.equal(b.server.jobId);
+		b.service.ReleasePlayer(4102).expect();
+	});
+
+	it("hands a held profile to two servers loading it at once one after the other, never held by two", () => {
+		configureFaults({ dataStore: SLOW_STORE });
+		const a = serviceServer();
+		const b = serviceServer();
+		const c = serviceServer();
+		a.service.LoadPlayerData(4103).expect();
+		// Not saved when b and c ask: only the release saves carry it on.
+		a.service.UpdatePlayerData(4103, { coins: 12 }).expect();
+		let most = 0;
+		let watching = true;
+		task.spawn(() => {
+			while (watching) {
+				let holders = 0;
+				for (const s of [a, b, c]) if (s.service.GetPlayerData(4103) !== undefined) holders += 1;
+				most = math.max(most, holders);
+				task.wait(0.05);
+			}
+		});
+		const loads = [b, c].map((s) => s.service.LoadPlayerData(4103));
+		const loaded = new Array<number>();
+		for (const load of loads) {
+			const [ok, data] = load.await();
+			if (ok) loaded.push((data as { coins: number }).coins);
+		}
+		task.wait(20);
+		watching = false;
+		expect(most <= 1).to.equal(true);
+		let held = 0;
+		for (const s of [a, b, c]) {
+			const data = s.service.GetPlayerData(4103);
+			if (data !== undefined) {
+				held += 1;
+				expect(data.coins).to.equal(12);
+			}
+		}
+		expect(held).to.equal(1);
+		// Both loads succeeded, one after the other, each with the holder's last change.
+		expect(loaded.size()).to.equal(2);
+		for (const coins of loaded) expect(coins).to.equal(12);
+	});
+	it("takes a held profile moments after the holder's release save, through its release mark", () => {
+		// Fixed latencies: the lock reads are 1 s apart by the time the release request (5 s) arrives.
+		configureFaults({
+			messaging: { delay: { min: 5, max: 5 } },
+			dataStore: { latency: { min: 0.1, max: 0.1, tailRate: 0 } },
+		});
+		const a = serviceServer();
+		const b = serviceServer();
+		a.service.LoadPlayerData(4104).expect();
+		a.service.UpdatePlayerData(4104, { coins: 8 }).expect();
+		// Past ProfileService's 7 s write cooldown: the release saves as soon as it is asked.
+		task.wait(8);
+		let freeAt: number | undefined;
+		task.spawn(() => {
+			while (freeAt === undefined) {
+				if (savedSession(4104) === undefined) freeAt = os.clock();
+				task.wait(0.02);
+			}
+		});
+		const data = b.service.LoadPlayerData(4104).expect();
+		const loadedAt = os.clock();
+		expect(data.coins).to.equal(8);
+		expect(freeAt).to.be.ok();
+		// The mark is read every 0.1 s; then the lock write and the inbox write (0.1 s each).
+		expect(loadedAt - freeAt! < 0.6).to.equal(true);
+		b.service.ReleasePlayer(4104).expect();
+	});
+};
