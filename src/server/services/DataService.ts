@@ -8,7 +8,8 @@ import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
 import { Adoption } from "./data/Adoption";
 import type { Amounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
-import { checkConsistency } from "./data/ConsistencyCheck";
+import { ConsistencyChecker, QuarantineIncident } from "shared/core/ConsistencyChecker";
+import { ConsistencyChecks } from "./data/ConsistencyCheck";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, serviceError } from "./data/DataServiceError";
 import { DurableSaves } from "./data/DurableSaves";
@@ -38,6 +39,7 @@ import { Transfers } from "./data/Transfers";
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
+export type { ConsistencyOptions } from "./data/ConsistencyOptions";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -107,8 +109,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
+	private readonly audit?: AuditLogger;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
+	private readonly consistency?: ConsistencyChecks;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
 
@@ -162,6 +166,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			const audit =
 				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
 			pipeline.addStage(audit.GetStage());
+			this.audit = audit;
 		}
 		const ctx: ServiceContext = {
 			config: this.config,
@@ -217,14 +222,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
-		const checkOnRead = this.config.checkConsistencyOnRead
-			? (session: Parameters<typeof checkConsistency>[1]) => {
-					const report = checkConsistency(ctx, session, this.schemaVersion, false);
-					return report.ok
-						? undefined
-						: report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
-				}
-			: undefined;
+		if (this.config.enableConsistencyChecks) this.consistency = this.attachConsistency(services);
+		const consistency = this.consistency;
+		const checkOnRead =
+			this.config.checkConsistencyOnRead && consistency !== undefined
+				? (session: Parameters<ConsistencyChecks["run"]>[0]) =>
+						consistency.onLoad(session, this.config.consistency.repair !== false).refusal
+				: undefined;
 		this.loader = new SessionLoader(
 			ctx,
 			store,
@@ -519,13 +523,88 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * if (!report.ok) warn(report.issues);
 	 * ```
 	 */
-	RunConsistencyCheck(playerId: number): Promise<ConsistencyReport> {
+	RunConsistencyCheck(
+		playerId: number,
+		options: { readonly repair?: boolean; readonly dryRun?: boolean } = {},
+	): Promise<ConsistencyReport> {
 		return this.operation("LoadFailed", () => {
 			checkPlayerId(playerId, "playerId");
-			if (!this.config.enableConsistencyChecks) {
+			if (this.consistency === undefined) {
 				throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
 			}
-			return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
+			const consistency = this.consistency;
+			return this.ctx.locks.run(tostring(playerId), () =>
+				consistency.run(this.ctx.sessions.require(playerId), {
+					readInbox: true,
+					repair: options.repair === true,
+					dryRun: options.dryRun,
+					claimItems: true,
+				}),
+			);
+		});
+	}
+
+	/**
+	 * The ConsistencyChecker the service built (undefined with enableConsistencyChecks off): minting unique
+	 * item ids, the quarantine store, statistics.
+	 * @example
+	 * ```ts
+	 * const id = dataService.GetConsistencyChecker()!.MintItemId();
+	 * ```
+	 */
+	GetConsistencyChecker(): ConsistencyChecker | undefined {
+		return this.consistency?.checker;
+	}
+
+	/**
+	 * Releases a quarantined document: the same data loads as it is from then on (the incident is kept).
+	 * @returns the incident; rejects with `Disabled` or `InvalidArgument` (no such incident).
+	 * @example
+	 * ```ts
+	 * await dataService.ReleaseQuarantine(123, incidentId);
+	 * ```
+	 */
+	ReleaseQuarantine(playerId: number, incidentId: string): Promise<QuarantineIncident> {
+		return this.operation("LoadFailed", () => {
+			checkPlayerId(playerId, "playerId");
+			const checker = this.GetConsistencyChecker();
+			if (checker === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const [ok, incident] = pcall(() => checker.GetQuarantine().mark(playerId, incidentId, false));
+			if (!ok) throw serviceError("InvalidArgument", `incidentId: ${tostring(incident)}`);
+			return incident as QuarantineIncident;
+		});
+	}
+
+	/**
+	 * Puts a quarantined document back into a held player's profile (a `restore` change through the write
+	 * pipeline, after its pre-restore backup when backups are on) and marks the incident released.
+	 * @returns the incident; rejects with `Disabled`, `NotLoaded`, `InvalidArgument` or `ValidationFailed`.
+	 * @example
+	 * ```ts
+	 * await dataService.RestoreQuarantined(123, incidentId);
+	 * ```
+	 */
+	RestoreQuarantined(playerId: number, incidentId: string): Promise<QuarantineIncident> {
+		return this.operation("LoadFailed", () => {
+			checkPlayerId(playerId, "playerId");
+			const checker = this.GetConsistencyChecker();
+			if (checker === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const incident = checker
+				.GetQuarantine()
+				.read(playerId)
+				?.incidents.find((i) => i.id === incidentId);
+			if (incident === undefined)
+				throw serviceError("InvalidArgument", `incidentId: player ${playerId} has no incident ${incidentId}`);
+			this.ctx.pipeline.run({
+				kind: "restore",
+				context: { source: "quarantine", incident: incidentId },
+				lock: [playerId],
+				what: "quarantined data",
+				prepare: () => [
+					{ session: this.ctx.sessions.require(playerId), after: incident.data as object, worth: 1e6 },
+				],
+			});
+			return checker.GetQuarantine().mark(playerId, incidentId, true);
 		});
 	}
 
@@ -653,6 +732,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
 		this.backups?.Stop();
+		this.consistency?.stop();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -679,6 +759,41 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
 		if (this.config.enableBackups) backups.Start();
 		return backups;
+	}
+
+	/**
+	 * Builds the ConsistencyChecker on the service's modules, plugs its stage into the write pipeline and
+	 * starts the schedule (consistency.checkInterval).
+	 */
+	private attachConsistency(services: DataServiceServices): ConsistencyChecks {
+		const options = this.config.consistency;
+		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
+		const checker = new ConsistencyChecker({
+			...options,
+			schema: this.config.schema,
+			template: this.config.template,
+			currencies: this.config.currencies,
+			dataAccessLayer: this.dal,
+			backupManager: this.backups,
+			auditLogger: this.audit,
+			ownerMap: memoryStore.GetHashMap(options.ownerMapName ?? "DataService.ItemOwners") as never,
+			quarantineStoreName: options.quarantineStoreName,
+		});
+		const checks = new ConsistencyChecks(this.ctx, checker, {
+			schemaVersion: this.schemaVersion,
+			template: this.config.template,
+			onQuarantine: options.onQuarantine ?? "refuse",
+			quarantineDuplicates: options.quarantineDuplicates === true,
+			holds: (playerId, itemId) => {
+				const held =
+					this.ctx.sessions.get(playerId)?.profile.Data.data ?? storedData<object>(this.readStored(playerId));
+				return checker.HeldItems(held).some((h) => h.id === itemId);
+			},
+		});
+		this.ctx.pipeline.addStage(checks.stage());
+		this.connections.push(Players.PlayerRemoving.Connect((player) => checks.forget(player.UserId)));
+		checks.startSchedule(options.checkInterval ?? 0, options.repair !== false);
+		return checks;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 import type { Schema } from "shared/core/DataValidator";
 import type { AdoptionConfig } from "./AdoptionConfig";
+import type { ConsistencyOptions } from "./ConsistencyOptions";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
@@ -107,6 +108,11 @@ export interface DataServiceConfig<T extends object = object> {
 	 * {@link AdoptionConfig}). Default: none (a profile that is not DataService's is refused `InvalidData`).
 	 */
 	readonly adopt?: AdoptionConfig;
+	/**
+	 * What the ConsistencyChecker checks and does (see {@link ConsistencyOptions}): the game's catalog,
+	 * unique items, business and temporal rules, anomalies, repairs, quarantine and the schedule.
+	 */
+	readonly consistency?: ConsistencyOptions;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -125,9 +131,10 @@ export interface TradeOfferView {
 }
 
 /** Every config field with its default filled in. */
-export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt">> & {
+export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt" | "consistency">> & {
 	readonly schema?: Schema;
 	readonly adopt?: AdoptionConfig;
+	readonly consistency: ConsistencyOptions;
 };
 
 /**
@@ -193,6 +200,7 @@ const OTHER_FIELDS = new Set([
 	"tradeOfferTimeout",
 	"acceptTrade",
 	"adopt",
+	"consistency",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -222,6 +230,25 @@ function adoptionOf(adopt: DataServiceConfig["adopt"]): AdoptionConfig | undefin
 			0,
 		);
 	return adopt;
+}
+
+/** Checks DataServiceConfig.consistency's shape (the checker checks its rules). */
+function consistencyOf(options: DataServiceConfig["consistency"]): ConsistencyOptions {
+	if (options === undefined) return {};
+	if (!typeIs(options, "table")) error(`[DataService] consistency must be a table, got ${typeOf(options)}`, 0);
+	const mode = options.onQuarantine;
+	if (mode !== undefined && mode !== "refuse" && mode !== "fresh")
+		error(
+			`[DataService] consistency.onQuarantine must be "refuse" or "fresh", got ${typeOf(mode)} ${tostring(mode)}`,
+			0,
+		);
+	const interval = options.checkInterval;
+	if (interval !== undefined && (!typeIs(interval, "number") || interval < 0 || interval !== interval))
+		error(
+			`[DataService] consistency.checkInterval must be a number of seconds >= 0, got ${typeOf(interval)} ${tostring(interval)}`,
+			0,
+		);
+	return options;
 }
 
 function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
@@ -293,5 +320,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		tradeOfferTimeout: positive("tradeOfferTimeout", config.tradeOfferTimeout, 60),
 		acceptTrade: acceptTradeOf(config.acceptTrade),
 		adopt: adoptionOf(config.adopt),
+		consistency: consistencyOf(config.consistency),
 	};
 }

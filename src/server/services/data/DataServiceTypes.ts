@@ -95,22 +95,7 @@ export interface TradeOfferResult {
 	readonly status: TradeOutcome | "pending";
 }
 
-/** One finding of {@link DataService.RunConsistencyCheck}. */
-export interface ConsistencyIssue {
-	readonly check: "schema" | "currency" | "version" | "session" | "inbox";
-	readonly path: string;
-	readonly message: string;
-}
-
-/** The outcome of {@link DataService.RunConsistencyCheck}. */
-export interface ConsistencyReport {
-	readonly playerId: number;
-	readonly ok: boolean;
-	readonly issues: ReadonlyArray<ConsistencyIssue>;
-	readonly schemaVersion: number;
-	/** Unix seconds. */
-	readonly checkedAt: number;
-}
+export type { ConsistencyIssue, ConsistencyReport } from "shared/core/ConsistencyChecker";
 
 /** The outcome of {@link DataService.GetHealthStatus}. */
 export interface HealthStatus {

@@ -13,7 +13,9 @@ import type { UpdateContext } from "../DataServiceTypes";
  * - `migration`: schema migrations run on load;
  * - `adoption`: an existing game's data (ProfileService, ProfileStore, a plain DataStore table) mapped into
  *   a new profile on its first load (DataServiceConfig.adopt);
- * - `restore`: BackupManager replacing a held player's data with a verified backup.
+ * - `restore`: BackupManager replacing a held player's data with a verified backup;
+ * - `repair`: the ConsistencyChecker's declared fixes (after its emergency backup), or a fresh profile
+ *   replacing a quarantined one.
  */
 export type ChangeKind =
 	| "update"
@@ -26,7 +28,8 @@ export type ChangeKind =
 	| "delivery"
 	| "migration"
 	| "adoption"
-	| "restore";
+	| "restore"
+	| "repair";
 
 /** One player's side of a change. `before` and `after` are copies: a stage must not keep or edit them. */
 export interface ChangeSide {
