@@ -10,6 +10,7 @@ import type { Amounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
 import { ConsistencyChecker, QuarantineIncident } from "shared/core/ConsistencyChecker";
 import { ConsistencyChecks } from "./data/ConsistencyCheck";
+import type { DuplicateScanResult, ProfileListing } from "./data/DuplicateScan";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, serviceError } from "./data/DataServiceError";
 import { DurableSaves } from "./data/DurableSaves";
@@ -40,6 +41,7 @@ export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
 export type { ConsistencyOptions } from "./data/ConsistencyOptions";
+export type { DuplicateHolding, DuplicateScanResult } from "./data/DuplicateScan";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -115,6 +117,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly consistency?: ConsistencyChecks;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
+	/** The profile store's keys and values, for the offline duplicate scan. */
+	private readonly profileListing: ProfileListing;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -246,6 +250,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const fresh = new Instance("DataStoreGetOptions");
 		fresh.UseCache = false;
 		this.readStored = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
+		this.profileListing = {
+			listPage: (cursor, pageSize) => {
+				if (profiles.ListKeysAsync === undefined) error("the data store service given cannot list keys", 0);
+				const pages = profiles.ListKeysAsync("Player_", pageSize, cursor);
+				const keys = (pages.GetCurrentPage() as unknown as Array<DataStoreKey>).map((key) => key.KeyName);
+				return { keys, cursor: pages.IsFinished ? undefined : pages.Cursor };
+			},
+			read: (key) => storedData(profiles.GetAsync(key, fresh)[0]),
+		};
 		if (this.config.enableCaching) {
 			this.views = new ProfileViews<T>({
 				read: this.readStored,
@@ -557,6 +570,33 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
+	 * One pass of the offline duplicate scan: reads stored profiles (every player, online or not) within
+	 * `budget` DataStore requests (default 200) and reports unique item ids held by two players; each is
+	 * audited (security) and, with `consistency.quarantineDuplicates`, copied to the quarantine store.
+	 * Pass the returned `cursor` to go on; a pass without one starts over.
+	 * @returns the duplicates found so far in this scan; rejects with `Disabled` or `LoadFailed`.
+	 * @example
+	 * ```ts
+	 * let pass = await dataService.ScanForDuplicates({ budget: 500 });
+	 * while (pass.cursor !== undefined) pass = await dataService.ScanForDuplicates({ budget: 500, cursor: pass.cursor });
+	 * ```
+	 */
+	ScanForDuplicates(
+		options: { readonly budget?: number; readonly cursor?: string } = {},
+	): Promise<DuplicateScanResult> {
+		return this.operation("LoadFailed", () => {
+			if (this.consistency === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const budget = options.budget ?? 200;
+			if (!typeIs(budget, "number") || budget < 2)
+				throw serviceError(
+					"InvalidArgument",
+					`budget must be a number of at least 2, got ${typeOf(budget)} ${tostring(budget)}`,
+				);
+			return this.consistency.scan(this.profileListing, budget, options.cursor);
+		});
+	}
+
+	/**
 	 * Releases a quarantined document: the same data loads as it is from then on (the incident is kept).
 	 * @returns the incident; rejects with `Disabled` or `InvalidArgument` (no such incident).
 	 * @example
@@ -784,6 +824,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			template: this.config.template,
 			onQuarantine: options.onQuarantine ?? "refuse",
 			quarantineDuplicates: options.quarantineDuplicates === true,
+			recheckDelay: options.recheckDelay ?? 90,
+			onReport: options.onReport,
 			holds: (playerId, itemId) => {
 				const held =
 					this.ctx.sessions.get(playerId)?.profile.Data.data ?? storedData<object>(this.readStored(playerId));

@@ -209,7 +209,7 @@ export class ConsistencyChecker {
 		issues: ReadonlyArray<ConsistencyIssue>,
 		options: { readonly dryRun?: boolean; readonly apply?: (repaired: object, backupId: string) => void } = {},
 	): RepairReport {
-		const outcome = repairData(data, issues, this.config.uniqueItems ?? []);
+		const outcome = repairData(data, issues, this.config.uniqueItems ?? [], this.template);
 		const dryRun = options.dryRun === true;
 		const base = { dryRun, repairs: outcome.repairs, unrepaired: outcome.unrepaired };
 		if (dryRun || outcome.repairs.size() === 0) return { ...base, applied: false };
@@ -282,8 +282,9 @@ export class ConsistencyChecker {
 
 	/**
 	 * Claims the unique items of `playerId` in the uniqueness index (yields: one MemoryStore request per
-	 * item). An id another player holds is a duplicate: reported (with the other holder in `value`) and
-	 * audited as a security event.
+	 * item). An id another player holds is a candidate duplicate, returned with the other holder in
+	 * `value`; once the caller confirmed it (the other holder still has it), {@link ReportDuplicates}
+	 * counts and audits it. DataService confirms each before reporting.
 	 * @param handedOverBy - players the items may come from in the change being recorded (a trade).
 	 */
 	ClaimItems(
@@ -307,7 +308,6 @@ export class ConsistencyChecker {
 			);
 		}
 		this.stats.indexRequests = this.index.requests;
-		if (found.size() > 0) this.ReportDuplicates(playerId, found);
 		return found;
 	}
 

@@ -30,6 +30,7 @@ export = () => {
 				{ id: "u1", item: "sword" },
 			];
 			data.hacked = true;
+			data.equipped = "ghost";
 		});
 		const corrupt = canonicalJson(stored(7001));
 		const { service } = itemServer();
@@ -39,6 +40,7 @@ export = () => {
 		expect(data.inventory.sword).to.equal(1);
 		expect(data.items.size()).to.equal(1);
 		expect((data as unknown as { hacked?: boolean }).hacked).to.equal(undefined);
+		expect(data.equipped).to.equal("");
 		const restored = service
 			.GetBackupManager()!
 			.RestorePlayer(7001, os.time() + 10, { dryRun: true })
@@ -105,11 +107,16 @@ export = () => {
 			.expect();
 		task.wait(2);
 		first.service.ReleasePlayer(7005).expect();
-		task.wait(10);
+		// Long enough for the trade's inbox snapshots to be claimed and removed (with them still there, the
+		// load applies the newer snapshot and undoes the stale save by itself).
+		task.wait(40);
 		// A stale save of 7005 from before the trade lands after the hop.
 		rewriteStored(7005, (data) => (data.items = [{ id: "dupe", item: "sword" }]));
 		const second = itemServer();
 		second.service.LoadPlayerData(7005).expect();
+		// 7006 got the sword moments ago and its profile may not be saved yet: the duplicate is confirmed
+		// once its auto-save shows the sword (the recheck), so the check after that reports it.
+		task.wait(100);
 		const report = second.service.RunConsistencyCheck(7005).expect();
 		const dupe = report.issues.find((i) => i.kind === "duplicateItem");
 		expect(dupe !== undefined).to.equal(true);
@@ -118,6 +125,30 @@ export = () => {
 		// The rightful holder is not flagged.
 		const holder = first.service.RunConsistencyCheck(7006).expect();
 		expect(holder.issues.size()).to.equal(0);
+	});
+
+	it("finds an item id held by two offline players with the offline scan, within its request budget", () => {
+		seed(7010, "shared");
+		seed(7011, "other");
+		seed(7012, "third");
+		rewriteStored(7011, (data) => (data.items = [{ id: "shared", item: "sword" }]));
+		const { service } = itemServer();
+		let pass = service.ScanForDuplicates({ budget: 3 }).expect();
+		expect(pass.requests <= 3).to.equal(true);
+		let passes = 1;
+		while (pass.cursor !== undefined) {
+			pass = service.ScanForDuplicates({ budget: 3, cursor: pass.cursor }).expect();
+			expect(pass.requests <= 3).to.equal(true);
+			passes += 1;
+		}
+		// A budget of 3 reads pages of 2 keys (1 listing + 2 reads): 3 players take 2 passes.
+		expect(passes).to.equal(2);
+		expect(pass.duplicates.size()).to.equal(1);
+		expect(pass.duplicates[0].itemId).to.equal("shared");
+		expect(pass.duplicates[0].holders.size()).to.equal(2);
+		expect(pass.duplicates[0].holders.includes(7010)).to.equal(true);
+		expect(pass.duplicates[0].holders.includes(7011)).to.equal(true);
+		expect(service.GetConsistencyChecker()!.GetStatistics().duplicates).to.equal(2);
 	});
 
 	it("refuses a change that equips an item the player does not own", () => {

@@ -66,6 +66,7 @@ const METHODS = [
 	"GetConsistencyChecker",
 	"ReleaseQuarantine",
 	"RestoreQuarantined",
+	"ScanForDuplicates",
 	"GetHealthStatus",
 	"GetStatistics",
 	"AddStage",

@@ -3,6 +3,7 @@ import type { ConsistencyChecker } from "shared/core/ConsistencyChecker";
 import { ConsistencyIssue, issue } from "shared/core/consistency/ConsistencyIssue";
 import type { ConsistencyReport, QuarantineNote, RepairReport } from "shared/core/consistency/ConsistencyReport";
 import { DataServiceError, serviceError } from "./DataServiceError";
+import { DuplicateScanResult, ProfileListing, scanForDuplicates } from "./DuplicateScan";
 import { checkInboxReferences } from "./InboxReferences";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
@@ -47,9 +48,16 @@ function aboutTheDocument(found: ConsistencyIssue): boolean {
  * ```
  */
 export class ConsistencyChecks {
-	/** What each held player looked like at its last check: monotonic fields and versions compare with it. */
-	private readonly seen = new Map<number, { data: object; seq: number }>();
+	/**
+	 * What each held player looked like at its last check in the current session (the token): monotonic
+	 * fields and versions compare with it. Another session (a later load here) starts afresh.
+	 */
+	private readonly seen = new Map<number, { data: object; seq: number; token: string }>();
 	private loop?: thread;
+	/** Unique item ids the offline scan saw, with their holders, across passes. */
+	private readonly scanned = new Map<string, Array<number>>();
+	/** Duplicates of the current scan already reported (each is audited once per scan and holder). */
+	private readonly scanReported = new Set<string>();
 
 	constructor(
 		private readonly ctx: ServiceContext,
@@ -61,6 +69,8 @@ export class ConsistencyChecks {
 			readonly quarantineDuplicates: boolean;
 			/** Whether another player's stored or held data still holds a unique item id (yields). */
 			readonly holds: (playerId: number, itemId: string) => boolean;
+			readonly recheckDelay: number;
+			readonly onReport?: (report: ConsistencyReport) => void;
 		},
 	) {}
 
@@ -68,7 +78,8 @@ export class ConsistencyChecks {
 	run(session: Session, options: ConsistencyRunOptions): ConsistencyReport {
 		const ctx = this.ctx;
 		const stored = session.profile.Data;
-		const last = this.seen.get(session.userId);
+		const seen = this.seen.get(session.userId);
+		const last = seen?.token === session.token ? seen : undefined;
 		const issues = this.checker.Check(stored.data, {
 			previous: last?.data,
 			previousVersion: last?.seq,
@@ -107,8 +118,8 @@ export class ConsistencyChecks {
 		if ((options.repair || options.dryRun === true) && issues.some((i) => i.fix !== undefined)) {
 			repair = this.repair(session, issues, options.dryRun === true);
 		}
-		this.seen.set(session.userId, { data: deepCopy(stored.data), seq: stored.seq });
-		return {
+		this.seen.set(session.userId, { data: deepCopy(stored.data), seq: stored.seq, token: session.token });
+		const report: ConsistencyReport = {
 			playerId: session.userId,
 			ok: issues.size() === 0,
 			issues,
@@ -116,6 +127,28 @@ export class ConsistencyChecks {
 			checkedAt: DateTime.now().UnixTimestamp,
 			repair,
 		};
+		if (!report.ok) this.publish(report);
+		return report;
+	}
+
+	/** Hands a report to the game's onReport hook (an error there is reported and ignored). */
+	private publish(report: ConsistencyReport): void {
+		const hook = this.options.onReport;
+		if (hook === undefined) return;
+		const [ok, err] = pcall(() => hook(report));
+		if (!ok) this.ctx.warn(`consistency.onReport failed: ${tostring(err)}`);
+	}
+
+	/** A report of duplicates found outside a check (the write path's claims, a recheck). */
+	private publishDuplicates(playerId: number, found: ReadonlyArray<ConsistencyIssue>): void {
+		if (found.size() === 0) return;
+		this.publish({
+			playerId,
+			ok: false,
+			issues: found,
+			schemaVersion: this.options.schemaVersion,
+			checkedAt: DateTime.now().UnixTimestamp,
+		});
 	}
 
 	/**
@@ -168,6 +201,8 @@ export class ConsistencyChecks {
 			};
 		}
 		this.replace(session, deepCopy(this.options.template), { source: "quarantine", incident: note.incidentId });
+		const seq = session.profile.Data.seq;
+		this.seen.set(session.userId, { data: deepCopy(this.options.template), seq, token: session.token });
 		return { report: { ...report, quarantine: note } };
 	}
 
@@ -206,11 +241,18 @@ export class ConsistencyChecks {
 					if (gained.size() > 0 || gone.size() > 0) {
 						task.spawn(() => {
 							checker.ReleaseItems(side.playerId, gone);
-							this.confirm(side.playerId, checker.ClaimItems(side.playerId, gained, others));
+							this.publishDuplicates(
+								side.playerId,
+								this.confirm(side.playerId, checker.ClaimItems(side.playerId, gained, others)),
+							);
 						});
 					}
-					if (change.kind !== "repair" && change.kind !== "restore")
-						checker.SampleAnomalies(side.playerId, side.after);
+					// A restore or repair may lower monotonic fields on purpose: it is the new reference.
+					if (change.kind === "repair" || change.kind === "restore") {
+						const previous = this.seen.get(side.playerId);
+						if (previous !== undefined)
+							this.seen.set(side.playerId, { ...previous, data: deepCopy(side.after) });
+					} else checker.SampleAnomalies(side.playerId, side.after);
 				}
 			},
 		};
@@ -237,6 +279,37 @@ export class ConsistencyChecks {
 		});
 	}
 
+	/**
+	 * One pass of the offline duplicate scan within `budget` DataStore requests (yields). Each duplicate is
+	 * audited as a security event for every holder, and with `quarantineDuplicates` each holder's data is
+	 * copied to the quarantine store (flagged: the players keep playing).
+	 */
+	scan(listing: ProfileListing, budget: number, cursor: string | undefined): DuplicateScanResult {
+		if (cursor === undefined) {
+			this.scanned.clear();
+			this.scanReported.clear();
+		}
+		const result = scanForDuplicates(listing, (data) => this.checker.HeldItems(data), budget, cursor, this.scanned);
+		for (const dupe of result.duplicates) {
+			for (const holder of dupe.holders) {
+				if (this.scanReported.has(`${dupe.itemId} ${holder}`)) continue;
+				this.scanReported.add(`${dupe.itemId} ${holder}`);
+				const others = dupe.holders.filter((h) => h !== holder);
+				const message = `unique id ${dupe.itemId} is held by players ${dupe.holders.join(", ")}`;
+				this.checker.ReportDuplicates(holder, [
+					issue("duplicateItem", "duplicate", "", message, undefined, others[0]),
+				]);
+				if (this.options.quarantineDuplicates) {
+					const [ok, err] = pcall(() =>
+						this.checker.Quarantine(holder, listing.read(`Player_${holder}`), undefined, [message]),
+					);
+					if (!ok) this.ctx.warn(`quarantine of ${holder} failed: ${tostring(err)}`);
+				}
+			}
+		}
+		return result;
+	}
+
 	/** Stops the schedule. */
 	stop(): void {
 		if (this.loop !== undefined && coroutine.status(this.loop) === "suspended") task.cancel(this.loop);
@@ -258,17 +331,32 @@ export class ConsistencyChecks {
 	}
 
 	/**
-	 * Keeps the index's duplicates that the other holder confirms (it still holds the id, in memory here or
-	 * in the DataStore); a stale index entry is taken over instead.
+	 * Keeps the index's duplicates that the other holder confirms (it holds the id, in memory here or in
+	 * the DataStore). One it does not show yet is looked at again after `recheckDelay` (the other holder
+	 * may have received the item moments ago, not yet saved): then reported if shown, else the index entry
+	 * was stale and is taken over. A failed read counts as shown (never silently dropped).
 	 */
 	private confirm(playerId: number, found: ReadonlyArray<ConsistencyIssue>): Array<ConsistencyIssue> {
 		const confirmed = new Array<ConsistencyIssue>();
 		for (const dupe of found) {
 			const itemId = dupe.message.match("unique id (%S+)")[0] as string;
-			const [ok, holds] = pcall(() => this.options.holds(dupe.value as number, itemId));
-			if (!ok || holds === true) confirmed.push(dupe);
-			else this.checker.ReassignItem(itemId, playerId);
+			const owner = dupe.value as number;
+			const [ok, holds] = pcall(() => this.options.holds(owner, itemId));
+			if (!ok || holds === true) {
+				confirmed.push(dupe);
+				continue;
+			}
+			task.delay(this.options.recheckDelay, () => {
+				const [read, still] = pcall(() => this.options.holds(owner, itemId));
+				const [mine, kept] = pcall(() => this.options.holds(playerId, itemId));
+				if (!mine || kept !== true) return; // this player no longer holds it either: nothing to say
+				if (!read || still === true) {
+					this.checker.ReportDuplicates(playerId, [dupe]);
+					this.publishDuplicates(playerId, [dupe]);
+				} else this.checker.ReassignItem(itemId, playerId);
+			});
 		}
+		if (confirmed.size() > 0) this.checker.ReportDuplicates(playerId, confirmed);
 		return confirmed;
 	}
 

@@ -1,3 +1,4 @@
+import type { ConsistencyReport } from "shared/core/consistency/ConsistencyReport";
 import type { ConsistencyRules } from "shared/core/consistency/ConsistencyRules";
 
 /**
@@ -32,4 +33,15 @@ export interface ConsistencyOptions extends ConsistencyRules {
 	readonly quarantineStoreName?: string;
 	/** MemoryStore hash map of the uniqueness index (default "DataService.ItemOwners"). */
 	readonly ownerMapName?: string;
+	/**
+	 * Seconds after which a duplicate the index reported but the other holder's stored data did not show
+	 * is looked at again (default 90: past ProfileService's 30 s auto-save, so an item that holder just
+	 * received is in the store by then). Shown then, it is reported; still absent, the index entry was stale.
+	 */
+	readonly recheckDelay?: number;
+	/**
+	 * Called with every report that found issues (on load, on schedule, on demand) and with each duplicate
+	 * the write path or a recheck confirms: a game's telemetry or moderation hook. Must not yield.
+	 */
+	readonly onReport?: (report: ConsistencyReport) => void;
 }

@@ -22,6 +22,8 @@ export interface DataStoreServiceLike {
 		scope?: string,
 	): {
 		GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, ...Array<unknown>]>;
+		/** The offline duplicate scan lists the profile store's keys (DataService.ScanForDuplicates). */
+		ListKeysAsync?(prefix: string, pageSize: number, cursor?: string): DataStoreKeyPages;
 	};
 }
 

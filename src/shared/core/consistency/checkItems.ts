@@ -25,8 +25,8 @@ export function catalogOf(rules: ConsistencyRules): CatalogLookup | undefined {
 export interface HeldItem {
 	/** The unique item id. */
 	readonly id: string;
-	/** The catalog item id. */
-	readonly item: string;
+	/** The catalog item id (undefined when the record has none: the schema reports that, no fix drops it). */
+	readonly item?: string;
 	/** Where the record is ("items[2]"). */
 	readonly path: string;
 }
@@ -50,7 +50,8 @@ export function heldItems(data: unknown, declarations: ReadonlyArray<UniqueItems
 			if (!typeIs(record, "table")) return;
 			const id = (record as Record<string, unknown>)[idField];
 			const item = (record as Record<string, unknown>)[itemField];
-			if (typeIs(id, "string")) out.push({ id, item: tostring(item), path: `${decl.path}[${index}]` });
+			if (typeIs(id, "string"))
+				out.push({ id, item: typeIs(item, "string") ? item : undefined, path: `${decl.path}[${index}]` });
 		});
 	}
 	return out;
@@ -95,7 +96,7 @@ export function checkItems(
 	}
 	const seen = new Map<string, string>();
 	for (const held of heldItems(data, rules.uniqueItems ?? [])) {
-		if (known !== undefined && !known(held.item)) {
+		if (known !== undefined && held.item !== undefined && !known(held.item)) {
 			out.push(
 				issue(
 					"unknownItem",

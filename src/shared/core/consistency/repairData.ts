@@ -31,7 +31,8 @@ function arrayElement(path: string): [string, number] | undefined {
 
 /**
  * Applies each issue's declared fix to a copy of `data`: fill defaults, clamp, drop unknown fields, remove
- * dangling references, deduplicate unique items (the first record of an id stays). Array removals are
+ * dangling references (a field the template has takes the template's value, e.g. nothing equipped),
+ * deduplicate unique items (the first record of an id stays). Array removals are
  * done last, highest index first, so earlier paths stay valid.
  *
  * @example
@@ -43,6 +44,7 @@ export function repairData(
 	data: object,
 	issues: ReadonlyArray<ConsistencyIssue>,
 	uniqueItems: ReadonlyArray<UniqueItems>,
+	template: object = {},
 ): RepairOutcome {
 	const copy = deepCopy(data);
 	const repairs = new Array<RepairRecord>();
@@ -69,7 +71,9 @@ export function repairData(
 		const before = deepCopy(getPath(copy, found.path));
 		let after: unknown;
 		if (fix === "fillDefault" || fix === "clamp") after = deepCopy(found.value);
-		else after = undefined; // dropUnknown, removeReference: the field goes
+		// A dangling reference in a field the template has (a required `equipped`) takes its empty value.
+		else if (fix === "removeReference") after = deepCopy(getPath(template, found.path));
+		else after = undefined; // dropUnknown: the field goes
 		setPath(copy, found.path, after);
 		repairs.push({ fix, path: found.path, message: found.message, before, after });
 	}
