@@ -92,7 +92,8 @@ function scenario(seed: number): Summary {
 
 	const at = (id: number) => servers[where.get(id)!].service;
 	const count = (id: number) => checksByPlayer.set(id, (checksByPlayer.get(id) ?? 0) + 1);
-	for (const [i, id] of ipairs(ids)) {
+	for (let i = 0; i < ids.size(); i++) {
+		const id = ids[i];
 		where.set(id, i % 2);
 		at(id).LoadPlayerData(id).expect();
 		count(id);
