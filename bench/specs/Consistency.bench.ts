@@ -3,7 +3,8 @@ import { DataValidator } from "shared/core/DataValidator";
 import { resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, stopOtherServers } from "../../test/specs/harness/World";
-import { CATALOG, ITEM_SCHEMA, ITEM_TEMPLATE, ItemData } from "../../test/specs/consistency/support";
+import { CATALOG, ITEM_RULES, ITEM_SCHEMA, ITEM_TEMPLATE, ItemData } from "../../test/specs/consistency/support";
+import { countRequests } from "./harness/countRequests";
 import { Bench } from "./harness/Bench";
 
 type ServiceModule = typeof import("server/services/DataService");
@@ -12,20 +13,6 @@ type Service = InstanceType<ServiceModule["DataService"]>;
 const PLAYERS = 8;
 const MINUTES = 30;
 const ITEMS = 20;
-
-/** Counts DataStore requests of every server (an UpdateAsync is one request, though it spends two budgets). */
-function countRequests(): { count: () => number; stop: () => void } {
-	const budget = __runtime.DataStoreBudget as {
-		acquire: (this: void, budget: unknown, name: string, method: string) => unknown;
-	};
-	const original = budget.acquire;
-	let n = 0;
-	budget.acquire = (b, name, method) => {
-		if (method !== "UpdateAsync" || name === "GetAsync") n += 1;
-		return original(b, name, method);
-	};
-	return { count: () => n, stop: () => (budget.acquire = original) };
-}
 
 function profile(): ItemData {
 	const items = new Array<{ id: string; item: string }>();
@@ -106,11 +93,7 @@ export = (bench: Bench) => {
 		schema: ITEM_SCHEMA,
 		template: ITEM_TEMPLATE,
 		currencies: ["coins"],
-		catalog: CATALOG,
-		countMaps: ["inventory"],
-		uniqueItems: [{ path: "items" }],
-		rules: [levelCap("level", 100), equippedOwned("equipped", "items")],
-		temporal: { timestamps: ["lastLogin"], monotonic: ["earned"] },
+		...ITEM_RULES,
 	});
 	const compiled = new DataValidator().compile(ITEM_SCHEMA);
 	const check = bench.time(() => checker.Check(data, { previous: data }));

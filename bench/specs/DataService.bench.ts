@@ -2,6 +2,7 @@ import { resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../../test/specs/harness/World";
 import { Bench } from "./harness/Bench";
+import { countRequests } from "./harness/countRequests";
 
 type ServiceModule = typeof import("server/services/DataService");
 type Data = { coins: number; gems: number; level: number; inventory: Record<string, number> };
@@ -13,20 +14,6 @@ const TEMPLATE: Data = { coins: 0, gems: 0, level: 1, inventory: {} };
 const PLAYERS = 8;
 const MINUTES = 10;
 const TELEPORTS = 12;
-
-/** Counts DataStore requests of every server (an UpdateAsync is one request, though it spends two budgets). */
-function countRequests(): { count: () => number; stop: () => void } {
-	const budget = __runtime.DataStoreBudget as {
-		acquire: (this: void, budget: unknown, name: string, method: string) => unknown;
-	};
-	const original = budget.acquire;
-	let n = 0;
-	budget.acquire = (b, name, method) => {
-		if (method !== "UpdateAsync" || name === "GetAsync") n += 1;
-		return original(b, name, method);
-	};
-	return { count: () => n, stop: () => (budget.acquire = original) };
-}
 
 function percentile(values: Array<number>, p: number): number {
 	const sorted = [...values].sort((a, b) => a < b);

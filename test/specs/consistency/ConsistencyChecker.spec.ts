@@ -1,22 +1,15 @@
-import { ConsistencyChecker, equippedOwned, levelCap } from "shared/core/ConsistencyChecker";
+import { ConsistencyChecker } from "shared/core/ConsistencyChecker";
 import { AnomalyDetector } from "shared/core/consistency/AnomalyDetector";
 import { robustStatistics } from "shared/core/consistency/robustStatistics";
-import { CATALOG, ITEM_SCHEMA, ITEM_TEMPLATE } from "./support";
+import { ITEM_RULES, ITEM_SCHEMA, ITEM_TEMPLATE } from "./support";
 
 function checker(): ConsistencyChecker {
 	return new ConsistencyChecker({
 		schema: ITEM_SCHEMA,
 		template: ITEM_TEMPLATE,
 		currencies: ["coins"],
-		catalog: CATALOG,
-		countMaps: ["inventory"],
-		uniqueItems: [{ path: "items" }],
-		rules: [levelCap("level", 100), equippedOwned("equipped", "items")],
-		temporal: {
-			timestamps: ["lastLogin"],
-			monotonic: ["earned"],
-			createdBeforeUpdated: [["created", "lastLogin"]],
-		},
+		...ITEM_RULES,
+		temporal: { ...ITEM_RULES.temporal, createdBeforeUpdated: [["created", "lastLogin"]] },
 		clock: () => 1000000,
 	});
 }

@@ -1,5 +1,5 @@
 import type { DataServiceConfig } from "server/services/DataService";
-import { equippedOwned, levelCap } from "shared/core/ConsistencyChecker";
+import { ConsistencyRules, equippedOwned, levelCap } from "shared/core/ConsistencyChecker";
 import { serviceServer, ServiceServer } from "../service/support";
 
 /** A game with unique items, an equipped item, a level cap and a login timestamp. */
@@ -48,6 +48,15 @@ export const ITEM_TEMPLATE: ItemData = {
 
 export const CATALOG = ["sword", "shield", "potion"];
 
+/** The item game's rules: its catalog, counted and unique items, a level cap, equipped items owned, time. */
+export const ITEM_RULES: ConsistencyRules = {
+	catalog: CATALOG,
+	countMaps: ["inventory"],
+	uniqueItems: [{ path: "items" }],
+	rules: [levelCap("level", 100), equippedOwned("equipped", "items")],
+	temporal: { timestamps: ["lastLogin"], monotonic: ["earned"] },
+};
+
 /** A server whose DataService checks the item game's data (`consistency` merged over the defaults). */
 export function itemServer(config: DataServiceConfig = {}): ServiceServer {
 	const base: DataServiceConfig = {
@@ -61,11 +70,7 @@ export function itemServer(config: DataServiceConfig = {}): ServiceServer {
 	return serviceServer({
 		...base,
 		consistency: {
-			catalog: CATALOG,
-			countMaps: ["inventory"],
-			uniqueItems: [{ path: "items" }],
-			temporal: { timestamps: ["lastLogin"], monotonic: ["earned"] },
-			rules: [levelCap("level", 100), equippedOwned("equipped", "items")],
+			...ITEM_RULES,
 			...(config.consistency ?? {}),
 		},
 	});
