@@ -127,3 +127,23 @@ export type {
 	SourceDocument,
 	VersionCheck,
 } from "shared/core/DataMigrationTool";
+export { ConsistencyChecker, currencyCap, equippedOwned, levelCap, mintItemId } from "shared/core/ConsistencyChecker";
+export type {
+	Anomaly,
+	AnomalyRules,
+	BusinessRule,
+	ConsistencyCheckerConfig,
+	ConsistencyRules,
+	ConsistencyStatistics,
+	FixKind,
+	IssueCategory,
+	IssueKind,
+	QuarantineIncident,
+	QuarantineNote,
+	RepairRecord,
+	RepairReport,
+	RuleViolation,
+	TemporalRules,
+	UniqueItems,
+} from "shared/core/ConsistencyChecker";
+export type { ConsistencyOptions } from "./services/DataService";

@@ -17,7 +17,9 @@ import type { FieldEncryption } from "shared/core/security/FieldEncryption";
 import { Adoption } from "./data/Adoption";
 import { Amounts, checkAmounts } from "./data/Amounts";
 import { ChangeValidator } from "./data/ChangeValidator";
-import { checkConsistency } from "./data/ConsistencyCheck";
+import { ConsistencyChecker, QuarantineIncident } from "shared/core/ConsistencyChecker";
+import { ConsistencyChecks } from "./data/ConsistencyCheck";
+import type { DuplicateScanResult, ProfileListing } from "./data/DuplicateScan";
 import { DataServiceConfig, ResolvedConfig, resolveConfig } from "./data/DataServiceConfig";
 import { DataServiceError, serviceError } from "./data/DataServiceError";
 import { DurableSaves } from "./data/DurableSaves";
@@ -56,6 +58,8 @@ import { Signal } from "./metrics/Signal";
 export { DEFAULT_SCHEMA, DEFAULT_TEMPLATE } from "./data/DataServiceConfig";
 export type { DataServiceConfig, TradeOfferView } from "./data/DataServiceConfig";
 export type { AdoptionConfig, AdoptionSource } from "./data/AdoptionConfig";
+export type { ConsistencyOptions } from "./data/ConsistencyOptions";
+export type { DuplicateHolding, DuplicateScanResult } from "./data/DuplicateScan";
 export type { TradeOutcome } from "./data/Inbox";
 export type {
 	ChangeKind,
@@ -132,12 +136,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
+	private readonly audit?: AuditLogger;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
+	private readonly consistency?: ConsistencyChecks;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
 	private readonly metrics: MetricsRecorder;
-	private auditLogger?: AuditLogger;
 
 	/**
 	 * Fires when the alert status changes: the worst of the health score and the thresholds of
@@ -152,6 +157,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly fieldEncryption?: FieldEncryption;
 	private readonly sealed?: SealedProfiles;
 	private readonly migrations: ProfileMigrations;
+	/** The profile store's keys and values, for the offline duplicate scan. */
+	private readonly profileListing: ProfileListing;
 
 	/**
 	 * @param config - the original SERVICE_CONFIG switches and profile settings (see {@link DataServiceConfig}).
@@ -211,7 +218,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					fieldEncryption: services.fieldEncryption,
 				});
 			pipeline.addStage(audit.GetStage());
-			this.auditLogger = audit;
+			this.audit = audit;
 		}
 		const ctx: ServiceContext = {
 			config: this.config,
@@ -278,14 +285,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		sealed?.wrap(store);
 		this.migrations = new ProfileMigrations(this.config, this.dal, validator);
 		this.migrations.start(warn);
-		const checkOnRead = this.config.checkConsistencyOnRead
-			? (session: Parameters<typeof checkConsistency>[1]) => {
-					const report = checkConsistency(ctx, session, this.schemaVersion, false);
-					return report.ok
-						? undefined
-						: report.issues.map((i) => `${i.check} ${i.path}: ${i.message}`).join("; ");
-				}
-			: undefined;
+		if (this.config.enableConsistencyChecks) this.consistency = this.attachConsistency(services);
+		const consistency = this.consistency;
+		const checkOnRead =
+			this.config.checkConsistencyOnRead && consistency !== undefined
+				? (session: Parameters<ConsistencyChecks["run"]>[0]) =>
+						consistency.onLoad(session, this.config.consistency.repair !== false).refusal
+				: undefined;
 		this.loader = new SessionLoader(
 			ctx,
 			store,
@@ -307,6 +313,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.readStored = (userId) => {
 			const value = profiles.GetAsync(`Player_${userId}`, fresh)[0];
 			return sealed !== undefined ? sealed.openStored(`Player_${userId}`, value) : value;
+		};
+		this.profileListing = {
+			listPage: (cursor, pageSize) => {
+				if (profiles.ListKeysAsync === undefined) error("the data store service given cannot list keys", 0);
+				const pages = profiles.ListKeysAsync("Player_", pageSize, cursor);
+				const keys = (pages.GetCurrentPage() as unknown as Array<DataStoreKey>).map((key) => key.KeyName);
+				return { keys, cursor: pages.IsFinished ? undefined : pages.Cursor };
+			},
+			read: (key) => {
+				const value = profiles.GetAsync(key, fresh)[0];
+				return storedData(sealed !== undefined ? sealed.openStored(key, value) : value);
+			},
 		};
 		if (this.config.enableCaching) {
 			this.views = new ProfileViews<T>({
@@ -726,19 +744,121 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * if (!report.ok) warn(report.issues);
 	 * ```
 	 */
-	RunConsistencyCheck(playerId: number): Promise<ConsistencyReport> {
+	RunConsistencyCheck(
+		playerId: number,
+		options: { readonly repair?: boolean; readonly dryRun?: boolean } = {},
+	): Promise<ConsistencyReport> {
 		return this.operation(
 			"LoadFailed",
 			() => {
 				checkPlayerId(playerId, "playerId");
-				if (!this.config.enableConsistencyChecks) {
+				if (this.consistency === undefined) {
 					throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
 				}
-				return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
+				const consistency = this.consistency;
+				return this.ctx.locks.run(tostring(playerId), () =>
+					consistency.run(this.ctx.sessions.require(playerId), {
+						readInbox: true,
+						repair: options.repair === true,
+						dryRun: options.dryRun,
+						claimItems: true,
+					}),
+				);
 			},
 			undefined,
 			"consistencyCheck",
 		);
+	}
+
+	/**
+	 * The ConsistencyChecker the service built (undefined with enableConsistencyChecks off): minting unique
+	 * item ids, the quarantine store, statistics.
+	 * @example
+	 * ```ts
+	 * const id = dataService.GetConsistencyChecker()!.MintItemId();
+	 * ```
+	 */
+	GetConsistencyChecker(): ConsistencyChecker | undefined {
+		return this.consistency?.checker;
+	}
+
+	/**
+	 * One pass of the offline duplicate scan: reads stored profiles (every player, online or not) within
+	 * `budget` DataStore requests (default 200) and reports unique item ids held by two players; each is
+	 * audited (security) and, with `consistency.quarantineDuplicates`, copied to the quarantine store.
+	 * Pass the returned `cursor` to go on; a pass without one starts over.
+	 * @returns the duplicates found so far in this scan; rejects with `Disabled` or `LoadFailed`.
+	 * @example
+	 * ```ts
+	 * let pass = await dataService.ScanForDuplicates({ budget: 500 });
+	 * while (pass.cursor !== undefined) pass = await dataService.ScanForDuplicates({ budget: 500, cursor: pass.cursor });
+	 * ```
+	 */
+	ScanForDuplicates(
+		options: { readonly budget?: number; readonly cursor?: string } = {},
+	): Promise<DuplicateScanResult> {
+		return this.operation("LoadFailed", () => {
+			if (this.consistency === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const budget = options.budget ?? 200;
+			if (!typeIs(budget, "number") || budget < 2)
+				throw serviceError(
+					"InvalidArgument",
+					`budget must be a number of at least 2, got ${typeOf(budget)} ${tostring(budget)}`,
+				);
+			return this.consistency.scan(this.profileListing, budget, options.cursor);
+		});
+	}
+
+	/**
+	 * Releases a quarantined document: the same data loads as it is from then on (the incident is kept).
+	 * @returns the incident; rejects with `Disabled` or `InvalidArgument` (no such incident).
+	 * @example
+	 * ```ts
+	 * await dataService.ReleaseQuarantine(123, incidentId);
+	 * ```
+	 */
+	ReleaseQuarantine(playerId: number, incidentId: string): Promise<QuarantineIncident> {
+		return this.operation("LoadFailed", () => {
+			checkPlayerId(playerId, "playerId");
+			const checker = this.GetConsistencyChecker();
+			if (checker === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const [ok, incident] = pcall(() => checker.GetQuarantine().mark(playerId, incidentId, false));
+			if (!ok) throw serviceError("InvalidArgument", `incidentId: ${tostring(incident)}`);
+			return incident as QuarantineIncident;
+		});
+	}
+
+	/**
+	 * Puts a quarantined document back into a held player's profile (a `restore` change through the write
+	 * pipeline, after its pre-restore backup when backups are on) and marks the incident released.
+	 * @returns the incident; rejects with `Disabled`, `NotLoaded`, `InvalidArgument` or `ValidationFailed`.
+	 * @example
+	 * ```ts
+	 * await dataService.RestoreQuarantined(123, incidentId);
+	 * ```
+	 */
+	RestoreQuarantined(playerId: number, incidentId: string): Promise<QuarantineIncident> {
+		return this.operation("LoadFailed", () => {
+			checkPlayerId(playerId, "playerId");
+			const checker = this.GetConsistencyChecker();
+			if (checker === undefined) throw serviceError("Disabled", "consistency checks are off");
+			const incident = checker
+				.GetQuarantine()
+				.read(playerId)
+				?.incidents.find((i) => i.id === incidentId);
+			if (incident === undefined)
+				throw serviceError("InvalidArgument", `incidentId: player ${playerId} has no incident ${incidentId}`);
+			this.ctx.pipeline.run({
+				kind: "restore",
+				context: { source: "quarantine", incident: incidentId },
+				lock: [playerId],
+				what: "quarantined data",
+				prepare: () => [
+					{ session: this.ctx.sessions.require(playerId), after: incident.data as object, worth: 1e6 },
+				],
+			});
+			return checker.GetQuarantine().mark(playerId, incidentId, true);
+		});
 	}
 
 	/**
@@ -931,6 +1051,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.backups?.Stop();
 		this.metrics.stop();
 		this.HealthChanged.DisconnectAll();
+		this.consistency?.stop();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -963,6 +1084,43 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
 		if (this.config.enableBackups) backups.Start();
 		return backups;
+	}
+
+	/**
+	 * Builds the ConsistencyChecker on the service's modules, plugs its stage into the write pipeline and
+	 * starts the schedule (consistency.checkInterval).
+	 */
+	private attachConsistency(services: DataServiceServices): ConsistencyChecks {
+		const options = this.config.consistency;
+		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
+		const checker = new ConsistencyChecker({
+			...options,
+			schema: this.config.schema,
+			template: this.config.template,
+			currencies: this.config.currencies,
+			dataAccessLayer: this.dal,
+			backupManager: this.backups,
+			auditLogger: this.audit,
+			ownerMap: memoryStore.GetHashMap(options.ownerMapName ?? "DataService.ItemOwners") as never,
+			quarantineStoreName: options.quarantineStoreName,
+		});
+		const checks = new ConsistencyChecks(this.ctx, checker, {
+			schemaVersion: this.schemaVersion,
+			template: this.config.template,
+			onQuarantine: options.onQuarantine ?? "refuse",
+			quarantineDuplicates: options.quarantineDuplicates === true,
+			recheckDelay: options.recheckDelay ?? 90,
+			onReport: options.onReport,
+			holds: (playerId, itemId) => {
+				const held =
+					this.ctx.sessions.get(playerId)?.profile.Data.data ?? storedData<object>(this.readStored(playerId));
+				return checker.HeldItems(held).some((h) => h.id === itemId);
+			},
+		});
+		this.ctx.pipeline.addStage(checks.stage());
+		this.connections.push(Players.PlayerRemoving.Connect((player) => checks.forget(player.UserId)));
+		checks.startSchedule(options.checkInterval ?? 0, options.repair !== false);
+		return checks;
 	}
 
 	/**
@@ -1013,7 +1171,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				cache: () => this.cache.getStats(),
 				score: () => this.GetHealthStatus().score,
 				recoveryPoint: () => this.backups?.GetStatistics().recoveryPoint,
-				audit: () => this.auditLogger?.GetStats(),
+				audit: () => this.audit?.GetStats(),
 				consistency: () => ({ checks: this.stats.consistencyChecks, issues: this.stats.consistencyIssues }),
 			},
 			this.config.metrics,

@@ -288,6 +288,23 @@ export class BackupManager {
 	}
 
 	/**
+	 * An emergency backup of the given data (yields): the consistency checker takes one of the data it is
+	 * about to repair, under the player's lock, and repairs only once it is written.
+	 * @returns the backup, or rejects with a {@link BackupError} (`BackupFailed` when no store accepted it).
+	 * @example
+	 * ```ts
+	 * const backup = backups.EmergencyBackupOf(123, data, "repair").expect();
+	 * ```
+	 */
+	EmergencyBackupOf(playerId: number, data: object, reason: string): Promise<BackupResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => this.backupNow(playerId, data, "emergency", reason, undefined));
+			if (ok) resolve(result);
+			else reject(isBackupError(result) ? result : backupError("BackupFailed", messageOf(result)));
+		});
+	}
+
+	/**
 	 * A manual backup of a player's current data (from the restore target, else the last data noted).
 	 * @returns the backup, or rejects with a {@link BackupError}.
 	 */

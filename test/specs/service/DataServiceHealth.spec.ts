@@ -61,9 +61,9 @@ export = () => {
 		service.UpdatePlayerData(804, { coins: -5 }).expect();
 		const report = service.RunConsistencyCheck(804).expect();
 		expect(report.ok).to.equal(false);
-		const checks = report.issues.map((i) => i.check);
-		expect(checks.includes("currency")).to.equal(true);
-		expect(checks.includes("schema")).to.equal(true);
+		const checks = report.issues.map((i) => `${i.category} ${i.kind} ${i.path}`);
+		expect(checks.includes("business ruleBroken coins")).to.equal(true);
+		expect(checks.includes("structural outOfRange coins")).to.equal(true);
 		expect(service.GetStatistics().service.consistencyIssues).to.equal(report.issues.size());
 	});
 

@@ -2,6 +2,7 @@ import type { MigrationStep } from "shared/core/migration/MigrationStep";
 import type { Schema } from "shared/core/DataValidator";
 import type { AdoptionConfig } from "./AdoptionConfig";
 import { MetricsConfig, ResolvedMetricsConfig, resolveMetricsConfig } from "../metrics/MetricsConfig";
+import type { ConsistencyOptions } from "./ConsistencyOptions";
 
 /**
  * The original SERVICE_CONFIG switches and the profile settings, every field optional. Each switch does
@@ -124,6 +125,11 @@ export interface DataServiceConfig<T extends object = object> {
 	 * theirs is still unresolved.
 	 */
 	readonly receiptHistorySize?: number;
+	/**
+	 * What the ConsistencyChecker checks and does (see {@link ConsistencyOptions}): the game's catalog,
+	 * unique items, business and temporal rules, anomalies, repairs, quarantine and the schedule.
+	 */
+	readonly consistency?: ConsistencyOptions;
 }
 
 /** A trade offer as {@link DataServiceConfig.acceptTrade} sees it. */
@@ -142,10 +148,11 @@ export interface TradeOfferView {
 }
 
 /** Every config field with its default filled in. */
-export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt" | "metrics">> & {
+export type ResolvedConfig = Required<Omit<DataServiceConfig, "schema" | "adopt" | "metrics" | "consistency">> & {
 	readonly schema?: Schema;
 	readonly adopt?: AdoptionConfig;
 	readonly metrics: ResolvedMetricsConfig;
+	readonly consistency: ConsistencyOptions;
 };
 
 /**
@@ -213,6 +220,7 @@ const OTHER_FIELDS = new Set([
 	"adopt",
 	"metrics",
 	"receiptHistorySize",
+	"consistency",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -242,6 +250,25 @@ function adoptionOf(adopt: DataServiceConfig["adopt"]): AdoptionConfig | undefin
 			0,
 		);
 	return adopt;
+}
+
+/** Checks DataServiceConfig.consistency's shape (the checker checks its rules). */
+function consistencyOf(options: DataServiceConfig["consistency"]): ConsistencyOptions {
+	if (options === undefined) return {};
+	if (!typeIs(options, "table")) error(`[DataService] consistency must be a table, got ${typeOf(options)}`, 0);
+	const mode = options.onQuarantine;
+	if (mode !== undefined && mode !== "refuse" && mode !== "fresh")
+		error(
+			`[DataService] consistency.onQuarantine must be "refuse" or "fresh", got ${typeOf(mode)} ${tostring(mode)}`,
+			0,
+		);
+	const interval = options.checkInterval;
+	if (interval !== undefined && (!typeIs(interval, "number") || interval < 0 || interval !== interval))
+		error(
+			`[DataService] consistency.checkInterval must be a number of seconds >= 0, got ${typeOf(interval)} ${tostring(interval)}`,
+			0,
+		);
+	return options;
 }
 
 function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
@@ -315,5 +342,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		adopt: adoptionOf(config.adopt),
 		metrics: resolveMetricsConfig(config.metrics),
 		receiptHistorySize: math.floor(positive("receiptHistorySize", config.receiptHistorySize, 100)),
+		consistency: consistencyOf(config.consistency),
 	};
 }

@@ -14,7 +14,9 @@
  *   (nothing was changed);
  * - `InvalidData`: a loaded profile breaks the schema, is not DataService's envelope, or is of a newer
  *   schema version than this server knows; the profile was released untouched;
- * - `Disabled`: the feature is switched off in the config.
+ * - `Disabled`: the feature is switched off in the config;
+ * - `Quarantined`: the consistency check on load found the data beyond repair and quarantined it
+ *   (`consistency.onQuarantine: "refuse"`); the profile was released untouched.
  */
 export type DataServiceErrorKind =
 	| "InvalidArgument"
@@ -29,7 +31,8 @@ export type DataServiceErrorKind =
 	| "Refused"
 	| "TimedOut"
 	| "InvalidData"
-	| "Disabled";
+	| "Disabled"
+	| "Quarantined";
 
 /** The typed error every DataService Promise rejects with. */
 export interface DataServiceError {

@@ -23,6 +23,8 @@ export interface DataStoreServiceLike {
 		scope?: string,
 	): {
 		GetAsync(key: string, options?: DataStoreGetOptions): LuaTuple<[unknown, ...Array<unknown>]>;
+		/** The offline duplicate scan lists the profile store's keys (DataService.ScanForDuplicates). */
+		ListKeysAsync?(prefix: string, pageSize: number, cursor?: string): DataStoreKeyPages;
 	};
 }
 
@@ -102,22 +104,7 @@ export interface TradeOfferResult {
 	readonly status: TradeOutcome | "pending";
 }
 
-/** One finding of {@link DataService.RunConsistencyCheck}. */
-export interface ConsistencyIssue {
-	readonly check: "schema" | "currency" | "version" | "session" | "inbox";
-	readonly path: string;
-	readonly message: string;
-}
-
-/** The outcome of {@link DataService.RunConsistencyCheck}. */
-export interface ConsistencyReport {
-	readonly playerId: number;
-	readonly ok: boolean;
-	readonly issues: ReadonlyArray<ConsistencyIssue>;
-	readonly schemaVersion: number;
-	/** Unix seconds. */
-	readonly checkedAt: number;
-}
+export type { ConsistencyIssue, ConsistencyReport } from "shared/core/ConsistencyChecker";
 
 /** The outcome of {@link DataService.GetHealthStatus}. */
 export interface HealthStatus {

@@ -54,8 +54,8 @@ export class InboxLedger {
 	 * const inbox = inboxes.read(session.userId);
 	 * ```
 	 */
-	read(playerId: number): InboxDocument | undefined {
-		return this.dal.read<InboxDocument>(this.ref(playerId), { useCache: false }).expect()?.data;
+	read(playerId: number, priority: "normal" | "background" = "normal"): InboxDocument | undefined {
+		return this.dal.read<InboxDocument>(this.ref(playerId), { useCache: false, priority }).expect()?.data;
 	}
 
 	/**

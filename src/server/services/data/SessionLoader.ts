@@ -1,7 +1,7 @@
 import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
 import { HttpService } from "@rbxts/services";
 import { deepCopy } from "shared/protocol/deepCopy";
-import { serviceError } from "./DataServiceError";
+import { DataServiceError, serviceError } from "./DataServiceError";
 import type { Adoption } from "./Adoption";
 import { migrationPlan } from "./pipeline/MigrationChange";
 import type { ProfileMigrations } from "./ProfileMigrations";
@@ -29,7 +29,7 @@ export class SessionLoader {
 		private readonly handoff: SessionHandoff,
 		private readonly schemaVersion: number,
 		/** Runs the consistency check of a freshly loaded session (checkConsistencyOnRead). */
-		private readonly checkOnRead: ((session: Session) => string | undefined) | undefined,
+		private readonly checkOnRead: ((session: Session) => DataServiceError | undefined) | undefined,
 		/** Adopts an existing game's data on first load (DataServiceConfig.adopt). */
 		private readonly adoption: Adoption | undefined,
 		/** The migration chain: version checks and migration on load. */
@@ -47,7 +47,7 @@ export class SessionLoader {
 		const profile = this.lockProfile(playerId, startedAt);
 		// What was stored, put back before a refused load releases the profile, so it is saved untouched.
 		const original = deepCopy(profile.Data as unknown as Record<string, unknown>);
-		const fail = (kind: "LoadFailed" | "InvalidData", message: string): never => {
+		const fail = (kind: "LoadFailed" | "InvalidData" | "Quarantined", message: string): never => {
 			const data = profile.Data as unknown as Record<string, unknown>;
 			for (const [key] of pairs(data)) if (original[key as string] === undefined) delete data[key as string];
 			for (const [key, value] of pairs(original)) data[key] = value;
@@ -95,7 +95,8 @@ export class SessionLoader {
 		}
 		profile.Reconcile();
 		const problems = ctx.validator.problemsOf(stored.data);
-		if (problems.size() > 0) {
+		// With the check on load, the ConsistencyChecker repairs or quarantines such data below.
+		if (problems.size() > 0 && this.checkOnRead === undefined) {
 			const first = problems[0];
 			fail(
 				"InvalidData",
@@ -117,10 +118,13 @@ export class SessionLoader {
 		if (!ok) ctx.warn(`inbox of ${playerId} not claimed: ${toServiceError(err, "LoadFailed").message}`);
 		ctx.sessions.refreshView(session);
 		if (this.checkOnRead !== undefined) {
-			const problem = this.checkOnRead(session);
-			if (problem !== undefined) {
+			const refusal = this.checkOnRead(session);
+			if (refusal !== undefined) {
 				ctx.sessions.forget(session);
-				fail("InvalidData", `the consistency check on load found: ${problem}`);
+				fail(
+					refusal.kind === "Quarantined" ? "Quarantined" : "InvalidData",
+					refusal.message.gsub("^%[DataService%] ", "")[0],
+				);
 			}
 		}
 		// Sealed values under an older master key: saved now, re-encrypted under the current one.

@@ -16,6 +16,8 @@ import type { UpdateContext } from "../DataServiceTypes";
  * - `restore`: BackupManager replacing a held player's data with a verified backup;
  * - `purchase`: a developer product granted by DataService.ProcessReceipt, its PurchaseId recorded in the
  *   same write (the change's id is the PurchaseId).
+ * - `repair`: the ConsistencyChecker's declared fixes (after its emergency backup), or a fresh profile
+ *   replacing a quarantined one.
  */
 export type ChangeKind =
 	| "update"
@@ -29,7 +31,8 @@ export type ChangeKind =
 	| "migration"
 	| "adoption"
 	| "restore"
-	| "purchase";
+	| "purchase"
+	| "repair";
 
 /** One player's side of a change. `before` and `after` are copies: a stage must not keep or edit them. */
 export interface ChangeSide {
