@@ -28,7 +28,10 @@ function fakeTarget(): RestoreTarget & { held: Map<number, object>; replaced: Ar
 	};
 }
 
-/** A manager on the emulated cloud with a clock the spec moves. */
+/**
+ * A manager on the emulated cloud with a clock the spec moves. Automatic backups write both stores at once
+ * here, so each pass's backup is in both rings; BackupStaggered.spec pins the default staggered copies.
+ */
 function setup(extra: Partial<ConstructorParameters<typeof BackupManager>[0]> = {}) {
 	const clock = { now: 1_000_000 };
 	const dal = new DataAccessLayer({ warnings: false });
@@ -38,6 +41,7 @@ function setup(extra: Partial<ConstructorParameters<typeof BackupManager>[0]> = 
 		clock: () => clock.now,
 		target,
 		warnings: false,
+		automaticCopies: "both",
 		...extra,
 	});
 	return { clock, dal, target, backups };
