@@ -18,6 +18,8 @@ import { InboxLedger } from "./data/InboxLedger";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { OperationGate } from "./data/OperationGate";
 import { backupStage } from "./data/pipeline/BackupStage";
+import { EmergencyBackups } from "./data/EmergencyBackups";
+import type { BudgetSource } from "shared/core/dal/RequestScheduler";
 import type { PipelineStage } from "./data/pipeline/PipelineStage";
 import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
@@ -107,6 +109,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
+	private emergencies?: EmergencyBackups;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
@@ -193,7 +196,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.transfers = new Transfers(ctx);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		if (this.config.enableBackups || this.config.backupBeforeUpdates) {
-			this.backups = this.attachBackups(services.backupManager);
+			this.backups = this.attachBackups(
+				services.backupManager,
+				(services.dataStoreService ?? DataStoreService) as unknown as BudgetSource,
+			);
 		}
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
@@ -653,6 +659,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections.clear();
 		this.backups?.Stop();
+		this.emergencies?.stop();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -668,7 +675,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	// --- internals ---------------------------------------------------------------------------------
 
 	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
-	private attachBackups(given: BackupManager | undefined): BackupManager {
+	private attachBackups(given: BackupManager | undefined, budget: BudgetSource): BackupManager {
 		const backups = given ?? new BackupManager({ dataAccessLayer: this.dal, warnings: this.config.warnings });
 		backups.SetRestoreTarget(
 			new Restores(this.ctx, {
@@ -677,7 +684,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			}),
 		);
 		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
-		if (this.config.enableBackups) backups.Start();
+		if (this.config.enableBackups) {
+			backups.Start();
+			const emergencies = new EmergencyBackups(backups, () => this.GetHealthStatus().status, budget);
+			emergencies.start();
+			this.emergencies = emergencies;
+			if (this.config.bindPlayers) game.BindToClose(() => emergencies.atShutdown(this.ctx.sessions.count()));
+		}
 		return backups;
 	}
 

@@ -322,10 +322,18 @@ export class BackupManager {
 	}
 
 	/**
-	 * A manual backup of a player's current data (from the restore target, else the last data noted).
-	 * @returns the backup, or rejects with a {@link BackupError}.
+	 * A backup of a player's current data (from the restore target, else the last data noted), written to
+	 * both stores now. Other modules call it before they change data on their own: the ConsistencyChecker
+	 * before a repair (`kind` "preUpdate"), a corruption handler (`kind` "emergency").
+	 * @param label - shown in the ring and in restore results ("before repair of coins").
+	 * @param kind - "manual" (default), "preUpdate" or "emergency"; counted per kind in the statistics.
+	 * @returns the backup, or rejects with a {@link BackupError} (InvalidArgument, NotHeld, BackupFailed).
+	 * @example
+	 * ```ts
+	 * backups.CreateBackup(123, "before repair of coins", "preUpdate").expect();
+	 * ```
 	 */
-	CreateBackup(playerId: number, label: string): Promise<BackupResult> {
+	CreateBackup(playerId: number, label: string, kind: BackupKind = "manual"): Promise<BackupResult> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => {
 				if (!typeIs(playerId, "number")) {
@@ -334,16 +342,29 @@ export class BackupManager {
 				if (!typeIs(label, "string")) {
 					throw backupError("InvalidArgument", `label must be a string, got ${typeOf(label)}`);
 				}
+				if (kind !== "manual" && kind !== "preUpdate" && kind !== "emergency") {
+					throw backupError(
+						"InvalidArgument",
+						`kind must be "manual", "preUpdate" or "emergency", got ${typeIs(kind, "string") ? `"${kind}"` : typeOf(kind)}`,
+					);
+				}
 				const entry = this.tracked.get(playerId);
 				const data = this.target?.current(playerId) ?? entry?.data;
 				if (data === undefined) {
 					throw backupError("NotHeld", `player ${playerId} has no data on this server to back up`);
 				}
-				return this.backupNow(playerId, data, "manual", label, entry?.seq);
+				return this.backupNow(playerId, data, kind, label, entry?.seq);
 			});
 			if (ok) resolve(result);
 			else reject(isBackupError(result) ? result : backupError("BackupFailed", messageOf(result)));
 		});
+	}
+
+	/** Players whose data changed since their last backup (what an emergency backup without ids covers). */
+	ChangedPlayers(): Array<number> {
+		const ids = new Array<number>();
+		for (const [id, entry] of this.tracked) if (entry.dirty) ids.push(id);
+		return ids;
 	}
 
 	/**
