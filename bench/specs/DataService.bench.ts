@@ -1,7 +1,9 @@
 import { resetCloud } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
-import { newServer, ServerHandle, stopOtherServers } from "../../test/specs/harness/World";
+import { newServer, stopOtherServers } from "../../test/specs/harness/World";
 import { Bench } from "./harness/Bench";
+import { percentile } from "./harness/percentile";
+import { playerHours } from "./harness/playerHours";
 
 type ServiceModule = typeof import("server/services/DataService");
 type Data = { coins: number; gems: number; level: number; inventory: Record<string, number> };
@@ -13,50 +15,6 @@ const TEMPLATE: Data = { coins: 0, gems: 0, level: 1, inventory: {} };
 const PLAYERS = 8;
 const MINUTES = 10;
 const TELEPORTS = 12;
-
-/** Counts DataStore requests of every server (an UpdateAsync is one request, though it spends two budgets). */
-function countRequests(): { count: () => number; stop: () => void } {
-	const budget = __runtime.DataStoreBudget as {
-		acquire: (this: void, budget: unknown, name: string, method: string) => unknown;
-	};
-	const original = budget.acquire;
-	let n = 0;
-	budget.acquire = (b, name, method) => {
-		if (method !== "UpdateAsync" || name === "GetAsync") n += 1;
-		return original(b, name, method);
-	};
-	return { count: () => n, stop: () => (budget.acquire = original) };
-}
-
-function percentile(values: Array<number>, p: number): number {
-	const sorted = [...values].sort((a, b) => a < b);
-	return sorted[math.clamp(math.ceil(p * sorted.size()) - 1, 0, sorted.size() - 1)];
-}
-
-/** The player-hour scenario: each player loads, earns every 30 s, buys every 5 min, leaves; returns requests. */
-function playerHours(
-	load: (server: ServerHandle, id: number) => void,
-	earn: (id: number, coins: number) => void,
-	buy: (id: number, gems: number) => void,
-	leave: (id: number) => void,
-	server: ServerHandle,
-	base: number,
-): number {
-	const counter = countRequests();
-	for (let p = 1; p <= PLAYERS; p++) load(server, base + p);
-	for (let second = 30; second <= MINUTES * 60; second += 30) {
-		task.wait(30);
-		for (let p = 1; p <= PLAYERS; p++) {
-			earn(base + p, second);
-			if (second % 300 === 0) buy(base + p, second / 300);
-		}
-	}
-	for (let p = 1; p <= PLAYERS; p++) leave(base + p);
-	task.wait(30);
-	const requests = counter.count();
-	counter.stop();
-	return requests / ((PLAYERS * MINUTES) / 60);
-}
 
 /**
  * DataService against ProfileService used alone, in the same scenario and run: DataStore requests per
@@ -74,18 +32,21 @@ export = (bench: Bench) => {
 	const psStore = psServer.run(() => ps.GetProfileStore("PlayerData", TEMPLATE));
 	const psProfiles = new Map<number, PsProfile>();
 	const psRate = playerHours(
-		(_server, id) =>
-			psProfiles.set(
-				id,
-				psServer.run(() => psStore.LoadProfileAsync(`Player_${id}`, "ForceLoad")!),
-			),
-		(id, coins) => (psProfiles.get(id)!.Data.coins = coins),
-		(id, gems) => {
-			psProfiles.get(id)!.Data.gems = gems;
-			psProfiles.get(id)!.Save();
+		PLAYERS,
+		MINUTES,
+		{
+			load: (id) =>
+				psProfiles.set(
+					id,
+					psServer.run(() => psStore.LoadProfileAsync(`Player_${id}`, "ForceLoad")!),
+				),
+			earn: (id, coins) => (psProfiles.get(id)!.Data.coins = coins),
+			buy: (id, gems) => {
+				psProfiles.get(id)!.Data.gems = gems;
+				psProfiles.get(id)!.Save();
+			},
+			leave: (id) => psServer.run(() => psProfiles.get(id)!.Release()),
 		},
-		(id) => psServer.run(() => psProfiles.get(id)!.Release()),
-		psServer,
 		1000,
 	);
 
@@ -95,11 +56,14 @@ export = (bench: Bench) => {
 	const service = dsServer.run(() => new dsModule.DataService<Data>({ warnings: false, bindPlayers: false }));
 	task.wait(0.5);
 	const dsRate = playerHours(
-		(_server, id) => service.LoadPlayerData(id).expect(),
-		(id, coins) => service.UpdatePlayerData(id, { coins }).expect(),
-		(id, gems) => service.UpdatePlayerData(id, { gems }, { durable: true }).expect(),
-		(id) => service.ReleasePlayer(id).expect(),
-		dsServer,
+		PLAYERS,
+		MINUTES,
+		{
+			load: (id) => service.LoadPlayerData(id).expect(),
+			earn: (id, coins) => service.UpdatePlayerData(id, { coins }).expect(),
+			buy: (id, gems) => service.UpdatePlayerData(id, { gems }, { durable: true }).expect(),
+			leave: (id) => service.ReleasePlayer(id).expect(),
+		},
 		2000,
 	);
 	bench.record(

@@ -7,6 +7,7 @@ import { chaosSeeds, reseed } from "../harness/Chaos";
 import { storedValue } from "../harness/Cloud";
 import { configureFaults, withFaults } from "../harness/Faults";
 import { StateLedger } from "../harness/StateLedger";
+import { corruptBackup } from "../harness/corruptBackup";
 import { newServer, ServerHandle } from "../harness/World";
 import { freshWorld, stopServers, waitUntil } from "../service/support";
 
@@ -22,7 +23,6 @@ const PASSES = 12;
 const PLAYERS = 3;
 const T0 = 1_800_000_000;
 const RETRYABLE = [301, 302, 303, 304, 305, 306, 500, 501, 502, 503, 504, 505];
-const EncodingService = game.GetService("EncodingService");
 
 function invariant(condition: boolean, message: string): void {
 	if (!condition) error(`invariant broken: ${message}`, 2);
@@ -136,21 +136,7 @@ function drill(seed: number): {
 				return;
 			}
 			const victim = ring[rng.NextInteger(0, ring.size() - 1)];
-			const other =
-				how === 1
-					? buffer.tostring(
-							EncodingService.Base64Encode(
-								EncodingService.CompressBuffer(
-									buffer.fromstring('{"coins":-1}'),
-									Enum.CompressionAlgorithm.Zstd,
-								),
-							),
-						)
-					: "not base64 zstd";
-			dal.update<BackupRing>(ref, (current) => ({
-				v: 1,
-				e: current!.e.map((e) => (e.i === victim.i ? { ...e, z: other } : e)),
-			})).expect();
+			corruptBackup(dal, store, playerId, victim.i, how === 1 ? undefined : "not base64 zstd");
 			corrupted.add(`${store}|${victim.i}`);
 			noteDamage(playerId, victim.t);
 		});

@@ -3,10 +3,10 @@ import { DataAccessLayer, DataDocument, WriteOptions } from "shared/core/DataAcc
 import type { BackupRing } from "shared/core/backup/BackupRing";
 import type { KeyRef } from "shared/core/dal/KeyRef";
 import { clearDataStoreFaults, dataStoreWrites, resetCloud, storedValue } from "../harness/Cloud";
+import { corruptBackup } from "../harness/corruptBackup";
 
 const PRIMARY = "DataService.Backups";
 const SECONDARY = "DataService.Backups.Secondary";
-const EncodingService = game.GetService("EncodingService");
 
 /** A DataAccessLayer whose writes to the stores in `down` fail (one store of two out of service). */
 class StoreDownDal extends DataAccessLayer {
@@ -37,19 +37,6 @@ function ids(store: string, playerId: number): Array<string> {
 
 function backupWrites(): number {
 	return dataStoreWrites(PRIMARY).size() + dataStoreWrites(SECONDARY).size();
-}
-
-/** Replaces the payload of backup `id` in `store` with well-formed Zstd of other data. */
-function corrupt(dal: DataAccessLayer, store: string, playerId: number, id: string): void {
-	const compressed = EncodingService.CompressBuffer(
-		buffer.fromstring('{"coins":-1}'),
-		Enum.CompressionAlgorithm.Zstd,
-	);
-	const other = buffer.tostring(EncodingService.Base64Encode(compressed));
-	dal.update<BackupRing>({ store, key: tostring(playerId) }, (current) => ({
-		v: 1,
-		e: current!.e.map((e) => (e.i === id ? { ...e, z: other } : e)),
-	})).expect();
 }
 
 export = () => {
@@ -131,7 +118,7 @@ export = () => {
 		backups.RunAutomatic();
 		const newest = ids(SECONDARY, 1).filter((i) => !ids(PRIMARY, 1).includes(i));
 		expect(newest.size()).to.equal(1);
-		corrupt(dal, SECONDARY, 1, newest[0]);
+		corruptBackup(dal, SECONDARY, 1, newest[0]);
 		const done = backups.RestorePlayer(1, clock.now, { dryRun: true }).expect();
 		expect((done.data as { coins: number }).coins).to.equal(1);
 		expect(done.fallbacks.map((f) => `${f.copy}/${f.reason}`).join(",")).to.equal(
