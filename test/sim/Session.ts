@@ -11,6 +11,7 @@ import type { DataService, DataServiceStatistics, HealthChange, HealthStatus } f
 import { resetCloud, storedValue } from "../specs/harness/Cloud";
 import { configureFaults } from "../specs/harness/Faults";
 import { newServer, now, ServerHandle } from "../specs/harness/World";
+import { restoreDrill } from "./RestoreDrill";
 
 type ServiceModule = typeof import("server/services/DataService");
 type BackupModule = typeof import("shared/core/BackupManager");
@@ -398,6 +399,8 @@ export = (options: SimOptions) => {
 		ok: totalCoins <= totalEarned && overGems === 0,
 		detail: `${totalCoins} coins held of ${totalEarned} earned; ${overGems} players with unbought gems`,
 	});
+	progress("restore drill: back up, break, restore and undo three players on a server with backups on");
+	checks.push(restoreDrill(players.filter((_, i) => i < 3).map((p) => p.id)));
 	return {
 		ok: checks.every((c) => c.ok),
 		checks,

@@ -29,6 +29,8 @@ import { InboxLedger } from "./data/InboxLedger";
 import { KeyedMutex } from "./data/KeyedMutex";
 import { OperationGate } from "./data/OperationGate";
 import { backupStage } from "./data/pipeline/BackupStage";
+import { EmergencyBackups } from "./data/EmergencyBackups";
+import type { BudgetSource } from "shared/core/dal/RequestScheduler";
 import type { PipelineStage } from "./data/pipeline/PipelineStage";
 import { WritePipeline } from "./data/pipeline/WritePipeline";
 import { PlayerUpdates, UpdateInput } from "./data/PlayerUpdates";
@@ -137,6 +139,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
 	private readonly audit?: AuditLogger;
+	private emergencies?: EmergencyBackups;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	private readonly consistency?: ConsistencyChecks;
@@ -251,7 +254,10 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.receipts = new Receipts(ctx);
 		const memoryStore = services.memoryStoreService ?? (MemoryStoreService as unknown as MemoryStoreServiceLike);
 		if (this.config.enableBackups || this.config.backupBeforeUpdates) {
-			this.backups = this.attachBackups(services.backupManager);
+			this.backups = this.attachBackups(
+				services.backupManager,
+				(services.dataStoreService ?? DataStoreService) as unknown as BudgetSource,
+			);
 		}
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
 		const marks = new ReleaseMarks(memoryStore.GetHashMap(`${this.config.topic}.Released`), jobId);
@@ -1052,6 +1058,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.metrics.stop();
 		this.HealthChanged.DisconnectAll();
 		this.consistency?.stop();
+		this.emergencies?.stop();
 	}
 
 	/** @deprecated use {@link CloseAll} (the game-facing methods are PascalCase, like LoadPlayerData). */
@@ -1067,7 +1074,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	// --- internals ---------------------------------------------------------------------------------
 
 	/** Plugs a BackupManager in: restores of held players go through the pipeline, its stage sees every change. */
-	private attachBackups(given: BackupManager | undefined): BackupManager {
+	private attachBackups(given: BackupManager | undefined, budget: BudgetSource): BackupManager {
 		const backups =
 			given ??
 			new BackupManager({
@@ -1082,7 +1089,13 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			}),
 		);
 		this.ctx.pipeline.addStage(backupStage(backups, this.config.backupBeforeUpdates));
-		if (this.config.enableBackups) backups.Start();
+		if (this.config.enableBackups) {
+			backups.Start();
+			const emergencies = new EmergencyBackups(backups, () => this.GetHealthStatus().status, budget);
+			emergencies.start();
+			this.emergencies = emergencies;
+			if (this.config.bindPlayers) game.BindToClose(() => emergencies.atShutdown(this.ctx.sessions.count()));
+		}
 		return backups;
 	}
 

@@ -1,5 +1,5 @@
 import { assertServer } from "./assertServer";
-import { BackupCodec, EncodingLike } from "./backup/BackupCodec";
+import { BackupCodec, EncodingLike, SealedPayload } from "./backup/BackupCodec";
 import { asRing, BackupEntry, BackupKind, BackupRing, emptyRing } from "./backup/BackupRing";
 import { BackupStatistics, newBackupStatistics } from "./backup/BackupStatistics";
 import { BackupCopy, Fallback, pickVerified, RingRead } from "./backup/pickVerified";
@@ -68,6 +68,15 @@ export interface BackupManagerConfig {
 	};
 	/** Print warnings (default true). */
 	readonly warnings?: boolean;
+	/**
+	 * How automatic backups reach the two stores (default "staggered"). `staggered`: each pass makes ONE
+	 * UpdateAsync per changed player, to the two stores in turn, and that write also carries the backups the
+	 * other store got and this one lacks: every backup is in both copies one pass later, at one write per
+	 * active player per interval (an idle player with a copy still owed gets one last write). `both`: every
+	 * automatic backup writes both stores at once (two writes per player per interval). Manual, pre-update and
+	 * emergency backups always write both stores at once.
+	 */
+	readonly automaticCopies?: "staggered" | "both";
 }
 
 /** Kinds of {@link BackupError}. */
@@ -86,7 +95,7 @@ export interface BackupResult {
 	readonly id: string;
 	readonly time: number;
 	readonly kind: BackupKind;
-	/** Copies written: 2, or 1 when one store failed (counted in `copyFailures`). */
+	/** Copies written: 2, or 1 when one store failed (counted in `copyFailures`). Manual backups write both. */
 	readonly copies: number;
 	/** Compressed size (Base64 characters) of one copy. */
 	readonly bytes: number;
@@ -142,7 +151,26 @@ interface Tracked {
 	dirty: boolean;
 	firstChange: number;
 	lastBackup?: number;
+	/**
+	 * Backups one store lacks because a staggered pass wrote them to the other one (newest last, at most
+	 * {@link MAX_OWED}); the next write to that store carries them. Lost with the server: a crash leaves its
+	 * newest backups in one copy.
+	 */
+	owed: Map<string, Array<BackupEntry>>;
+	/** The store the next staggered write goes to when neither store is owed a copy. */
+	nextStore: 0 | 1;
+	/** The store whose last staggered write failed: the next pass writes the other one. */
+	avoid?: 0 | 1;
 }
+
+/** True when a store still lacks a backup the other one got. */
+function owes(tracked: Tracked): boolean {
+	for (const [, entries] of tracked.owed) if (entries.size() > 0) return true;
+	return false;
+}
+
+/** Backups a store may be owed before the oldest is given up on (a store down for an hour of passes). */
+const MAX_OWED = 12;
 
 function backupError(kind: BackupErrorKind, message: string, fallbacks?: ReadonlyArray<Fallback>): BackupError {
 	return { kind, message, fallbacks };
@@ -166,7 +194,10 @@ function messageOf(err: unknown): string {
  * Storage: one key per player (`<playerId>`) in two DataStores of different names, each holding a ring of
  * Zstd-compressed snapshots with their SHA-256; retention tiers are applied in the same UpdateAsync that
  * adds a backup, so cleanup costs no extra request. Automatic backups run every `interval` seconds for
- * players whose data changed since their last backup, and never for idle ones.
+ * players whose data changed since their last backup, and never for idle ones. They are staggered by
+ * default: one write per changed player per pass, to the two stores in turn, each write carrying the
+ * backup the other store got last time, so each backup has both copies one pass later (see
+ * `automaticCopies`): the request cost is one UpdateAsync per active player per interval.
  *
  * Every restore verifies: a copy that is missing, unreadable or fails its checksum falls back to the other
  * copy, then to an older backup, and each fallback is reported. Unverified data is never restored.
@@ -191,6 +222,7 @@ export class BackupManager {
 	private readonly clock: () => number;
 	private target?: RestoreTarget;
 	private readonly warnings: boolean;
+	private readonly staggered: boolean;
 	private readonly stats = newBackupStatistics();
 	private readonly tracked = new Map<number, Tracked>();
 	private loop?: thread;
@@ -217,6 +249,11 @@ export class BackupManager {
 		this.clock = config.clock ?? (() => this.dal.now());
 		this.target = config.target;
 		this.warnings = config.warnings ?? true;
+		const copies = config.automaticCopies ?? "staggered";
+		if (copies !== "staggered" && copies !== "both") {
+			error(`[BackupManager] automaticCopies must be "staggered" or "both", got ${tostring(copies)}`, 2);
+		}
+		this.staggered = copies === "staggered";
 	}
 
 	/** Sets where restores are applied (DataService sets itself when it builds or is given this manager). */
@@ -231,7 +268,14 @@ export class BackupManager {
 	NoteChange(playerId: number, data: object): void {
 		const entry = this.tracked.get(playerId);
 		if (entry === undefined) {
-			this.tracked.set(playerId, { data: deepCopy(data), seq: 1, dirty: true, firstChange: this.clock() });
+			this.tracked.set(playerId, {
+				data: deepCopy(data),
+				seq: 1,
+				dirty: true,
+				firstChange: this.clock(),
+				owed: new Map(),
+				nextStore: 0,
+			});
 			return;
 		}
 		entry.data = deepCopy(data);
@@ -305,10 +349,18 @@ export class BackupManager {
 	}
 
 	/**
-	 * A manual backup of a player's current data (from the restore target, else the last data noted).
-	 * @returns the backup, or rejects with a {@link BackupError}.
+	 * A backup of a player's current data (from the restore target, else the last data noted), written to
+	 * both stores now. Other modules call it before they change data on their own: the ConsistencyChecker
+	 * before a repair (`kind` "preUpdate"), a corruption handler (`kind` "emergency").
+	 * @param label - shown in the ring and in restore results ("before repair of coins").
+	 * @param kind - "manual" (default), "preUpdate" or "emergency"; counted per kind in the statistics.
+	 * @returns the backup, or rejects with a {@link BackupError} (InvalidArgument, NotHeld, BackupFailed).
+	 * @example
+	 * ```ts
+	 * backups.CreateBackup(123, "before repair of coins", "preUpdate").expect();
+	 * ```
 	 */
-	CreateBackup(playerId: number, label: string): Promise<BackupResult> {
+	CreateBackup(playerId: number, label: string, kind: BackupKind = "manual"): Promise<BackupResult> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => {
 				if (!typeIs(playerId, "number")) {
@@ -317,16 +369,29 @@ export class BackupManager {
 				if (!typeIs(label, "string")) {
 					throw backupError("InvalidArgument", `label must be a string, got ${typeOf(label)}`);
 				}
+				if (kind !== "manual" && kind !== "preUpdate" && kind !== "emergency") {
+					throw backupError(
+						"InvalidArgument",
+						`kind must be "manual", "preUpdate" or "emergency", got ${typeIs(kind, "string") ? `"${kind}"` : typeOf(kind)}`,
+					);
+				}
 				const entry = this.tracked.get(playerId);
 				const data = this.target?.current(playerId) ?? entry?.data;
 				if (data === undefined) {
 					throw backupError("NotHeld", `player ${playerId} has no data on this server to back up`);
 				}
-				return this.backupNow(playerId, data, "manual", label, entry?.seq);
+				return this.backupNow(playerId, data, kind, label, entry?.seq);
 			});
 			if (ok) resolve(result);
 			else reject(isBackupError(result) ? result : backupError("BackupFailed", messageOf(result)));
 		});
+	}
+
+	/** Players whose data changed since their last backup (what an emergency backup without ids covers). */
+	ChangedPlayers(): Array<number> {
+		const ids = new Array<number>();
+		for (const [id, entry] of this.tracked) if (entry.dirty) ids.push(id);
+		return ids;
 	}
 
 	/**
@@ -406,15 +471,22 @@ export class BackupManager {
 	}
 
 	private backupDirty(kind: BackupKind, label?: string): number {
+		const staggered = this.staggered && kind === "automatic";
 		const due = new Array<[number, Tracked]>();
-		for (const [id, entry] of this.tracked) if (entry.dirty) due.push([id, entry]);
+		for (const [id, entry] of this.tracked) if (entry.dirty || (staggered && owes(entry))) due.push([id, entry]);
 		let done = 0;
-		for (const [id, entry] of due) if (this.tryBackup(id, entry.data, kind, label, entry.seq)) done += 1;
-		// A player who left is backed up one last time above, then no longer tracked: the recovery point
-		// measures the players still playing.
+		for (const [id, entry] of due) {
+			// A player who left gets their last backup in both stores at once: nothing stays owed after them.
+			const left = this.target !== undefined && this.target.current(id) === undefined;
+			if (staggered && !(left && entry.dirty)) {
+				if (this.tryStaggered(id, entry)) done += 1;
+			} else if (entry.dirty && this.tryBackup(id, entry.data, kind, label, entry.seq)) done += 1;
+		}
+		// A player who left is backed up one last time above (and owed copies delivered), then no longer
+		// tracked: the recovery point measures the players still playing.
 		if (this.target !== undefined) {
 			for (const [id, entry] of this.tracked) {
-				if (!entry.dirty && this.target.current(id) === undefined) this.tracked.delete(id);
+				if (!entry.dirty && !owes(entry) && this.target.current(id) === undefined) this.tracked.delete(id);
 			}
 		}
 		return done;
@@ -426,14 +498,67 @@ export class BackupManager {
 		return ok;
 	}
 
-	/** Writes one backup to both stores (yields). Throws a BackupError when neither copy was written. */
-	private backupNow(
+	/**
+	 * One staggered automatic pass for a player (yields): ONE write, to the store owed copies (else the next
+	 * in turn), carrying those copies and a new backup when the data changed.
+	 * @returns true when a new backup was written.
+	 */
+	private tryStaggered(playerId: number, tracked: Tracked): boolean {
+		const stores = [this.primaryStore, this.secondaryStore];
+		const owedFirst = (tracked.owed.get(stores[0])?.size() ?? 0) > 0;
+		const owedSecond = (tracked.owed.get(stores[1])?.size() ?? 0) > 0;
+		let index: 0 | 1 = tracked.nextStore;
+		if (owedFirst !== owedSecond) index = owedFirst ? 0 : 1;
+		if (tracked.avoid !== undefined && tracked.dirty) {
+			// The last write to this store failed: a store that stays down must not stop every new backup.
+			index = tracked.avoid === 0 ? 1 : 0;
+		}
+		tracked.avoid = undefined;
+		const store = stores[index];
+		const other = stores[1 - index];
+		const seq = tracked.seq;
+		let made: { entry: BackupEntry; sealed: SealedPayload } | undefined;
+		if (tracked.dirty) {
+			const [ok, result] = pcall(() => this.makeEntry(playerId, tracked.data, "automatic", undefined));
+			if (!ok) {
+				if (this.warnings) warn(`[BackupManager] automatic backup of ${playerId} failed: ${messageOf(result)}`);
+				return false;
+			}
+			made = result;
+		}
+		const carried = tracked.owed.get(store) ?? [];
+		const entries = [...carried];
+		if (made !== undefined) entries.push(made.entry);
+		if (entries.size() === 0) return false;
+		const [ok, err] = this.writeRing(store, playerId, entries).await();
+		if (!ok) {
+			this.stats.copyFailures += 1;
+			if (made !== undefined) this.stats.failures += 1;
+			tracked.avoid = index;
+			if (this.warnings)
+				warn(`[BackupManager] automatic backup of ${playerId} to ${store} failed: ${messageOf(err)}`);
+			return false;
+		}
+		tracked.owed.delete(store);
+		tracked.nextStore = index === 0 ? 1 : 0;
+		for (const e of carried) this.stats.bytesWritten += e.z.size();
+		this.stats.catchUpCopies += carried.size();
+		if (made === undefined) return false;
+		const owedOther = tracked.owed.get(other) ?? [];
+		owedOther.push(made.entry);
+		while (owedOther.size() > MAX_OWED) owedOther.remove(0);
+		tracked.owed.set(other, owedOther);
+		this.counted(playerId, made, "automatic", 1, seq);
+		return true;
+	}
+
+	/** Seals `data` into a ring entry. Throws a BackupError when it cannot be encoded or is too large. */
+	private makeEntry(
 		playerId: number,
 		data: object,
 		kind: BackupKind,
 		label: string | undefined,
-		seq: number | undefined,
-	): BackupResult {
+	): { entry: BackupEntry; sealed: SealedPayload } {
 		const now = this.clock();
 		this.counter += 1;
 		const fields = this.fields;
@@ -461,21 +586,68 @@ export class BackupManager {
 				`backup of ${playerId} is ${entrySize} characters compressed, over maxRingCharacters (${this.maxRingCharacters})`,
 			);
 		}
+		return { entry, sealed };
+	}
+
+	/** One UpdateAsync adding `entries` to a player's ring in `store` (retention applied in the same write). */
+	private writeRing(store: string, playerId: number, entries: ReadonlyArray<BackupEntry>) {
+		this.stats.writeRequests += 1;
+		return this.dal.update<BackupRing>(
+			this.ref(store, playerId),
+			(current) => this.withEntries(asRing(current) ?? emptyRing(), entries),
+			{ priority: "background" },
+		);
+	}
+
+	/** Counts a backup written to `copies` stores and marks the player backed up. */
+	private counted(
+		playerId: number,
+		made: { entry: BackupEntry; sealed: SealedPayload },
+		kind: BackupKind,
+		copies: number,
+		seq: number | undefined,
+	): void {
+		this.stats.backupsCreated += 1;
+		this.stats[kind] += 1;
+		this.stats.bytesWritten += made.sealed.z.size() * copies;
+		this.stats.rawBytes += made.sealed.n;
+		const tracked = this.tracked.get(playerId);
+		if (tracked !== undefined) {
+			tracked.lastBackup = made.entry.t;
+			if (seq !== undefined && tracked.seq === seq) tracked.dirty = false;
+		}
+	}
+
+	/**
+	 * Writes one backup to both stores at once (yields), each write also carrying the copies that store was
+	 * owed. Throws a BackupError when neither copy was written.
+	 */
+	private backupNow(
+		playerId: number,
+		data: object,
+		kind: BackupKind,
+		label: string | undefined,
+		seq: number | undefined,
+	): BackupResult {
+		const made = this.makeEntry(playerId, data, kind, label);
+		const tracked = this.tracked.get(playerId);
 		// Both copies in flight at once: a pre-update backup holds the player's lock while it waits.
 		const writes = [this.primaryStore, this.secondaryStore].map((store) => {
-			this.stats.writeRequests += 1;
-			return this.dal.update<BackupRing>(
-				this.ref(store, playerId),
-				(current) => this.withEntry(asRing(current) ?? emptyRing(), entry),
-				{ priority: "background" },
-			);
+			const carried = tracked?.owed.get(store) ?? [];
+			return { store, carried, write: this.writeRing(store, playerId, [...carried, made.entry]) };
 		});
 		let copies = 0;
 		const errors = new Array<string>();
-		for (const write of writes) {
+		for (const { store, carried, write } of writes) {
 			const [ok, err] = write.await();
-			if (ok) copies += 1;
-			else {
+			if (ok) {
+				copies += 1;
+				if (carried.size() > 0) {
+					tracked?.owed.delete(store);
+					for (const e of carried) this.stats.bytesWritten += e.z.size();
+					this.stats.catchUpCopies += carried.size();
+				}
+			} else {
 				this.stats.copyFailures += 1;
 				errors.push(messageOf(err));
 			}
@@ -487,22 +659,18 @@ export class BackupManager {
 		if (errors.size() > 0 && this.warnings) {
 			warn(`[BackupManager] one copy of the backup of ${playerId} failed: ${errors.join("; ")}`);
 		}
-		this.stats.backupsCreated += 1;
-		this.stats[kind] += 1;
-		this.stats.bytesWritten += sealed.z.size() * copies;
-		this.stats.rawBytes += sealed.n;
-		const tracked = this.tracked.get(playerId);
-		if (tracked !== undefined) {
-			tracked.lastBackup = now;
-			if (seq !== undefined && tracked.seq === seq) tracked.dirty = false;
-		}
-		return { id: entry.i, time: now, kind, copies, bytes: sealed.z.size(), rawBytes: sealed.n };
+		this.counted(playerId, made, kind, copies, seq);
+		const { entry, sealed } = made;
+		return { id: entry.i, time: entry.t, kind, copies, bytes: sealed.z.size(), rawBytes: sealed.n };
 	}
 
-	/** The ring with `entry` added, retention applied and the oldest dropped until it fits. */
-	private withEntry(ring: BackupRing, entry: BackupEntry): BackupRing {
-		const entries = ring.e.filter((e) => typeIs(e, "table") && typeIs(e.t, "number") && e.i !== entry.i);
-		entries.push(entry);
+	/** The ring with `added` in it, retention applied and the oldest dropped until it fits. */
+	private withEntries(ring: BackupRing, added: ReadonlyArray<BackupEntry>): BackupRing {
+		// A retried write (one that failed but was applied) finds its entries there already: no duplicates.
+		const ids = new Set(added.map((e) => e.i));
+		const entries = ring.e.filter((e) => typeIs(e, "table") && typeIs(e.t, "number") && !ids.has(e.i));
+		for (const e of added) entries.push(e);
+		entries.sort((a, b) => (a.t !== b.t ? a.t < b.t : a.i < b.i));
 		const kept = applyRetention(entries, this.clock(), this.retention);
 		let size = 12;
 		const sizes = kept.map((e) => canonicalJson(e).size() + 1);

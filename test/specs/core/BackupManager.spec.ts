@@ -4,6 +4,7 @@ import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { BackupRing } from "shared/core/backup/BackupRing";
 import { canonicalJson } from "shared/core/dal/Canonical";
 import { clearDataStoreFaults, resetCloud, storedValue } from "../harness/Cloud";
+import { corruptBackup } from "../harness/corruptBackup";
 
 const PRIMARY = "DataService.Backups";
 const SECONDARY = "DataService.Backups.Secondary";
@@ -28,7 +29,10 @@ function fakeTarget(): RestoreTarget & { held: Map<number, object>; replaced: Ar
 	};
 }
 
-/** A manager on the emulated cloud with a clock the spec moves. */
+/**
+ * A manager on the emulated cloud with a clock the spec moves. Automatic backups write both stores at once
+ * here, so each pass's backup is in both rings; BackupStaggered.spec pins the default staggered copies.
+ */
 function setup(extra: Partial<ConstructorParameters<typeof BackupManager>[0]> = {}) {
 	const clock = { now: 1_000_000 };
 	const dal = new DataAccessLayer({ warnings: false });
@@ -38,6 +42,7 @@ function setup(extra: Partial<ConstructorParameters<typeof BackupManager>[0]> = 
 		clock: () => clock.now,
 		target,
 		warnings: false,
+		automaticCopies: "both",
 		...extra,
 	});
 	return { clock, dal, target, backups };
@@ -51,20 +56,6 @@ function hex(bytes: buffer): string {
 	const parts = new Array<string>();
 	for (let i = 0; i < buffer.len(bytes); i++) parts.push(string.format("%02x", buffer.readu8(bytes, i)));
 	return parts.join("");
-}
-
-/** Rewrites one stored backup's payload through the DataAccessLayer (a valid envelope around bad data). */
-function corruptPayload(dal: DataAccessLayer, store: string, playerId: number, backupId: string): void {
-	// Well-formed Zstd of other data: only the SHA-256 can tell.
-	const compressed = EncodingService.CompressBuffer(
-		buffer.fromstring('{"coins":-1}'),
-		Enum.CompressionAlgorithm.Zstd,
-	);
-	const other = buffer.tostring(EncodingService.Base64Encode(compressed));
-	dal.update<BackupRing>({ store, key: tostring(playerId) }, (current) => ({
-		v: 1,
-		e: current!.e.map((e) => (e.i === backupId ? { ...e, z: other } : e)),
-	})).expect();
 }
 
 function rejectionOf(promise: Promise<unknown>): BackupError {
@@ -258,7 +249,7 @@ export = () => {
 
 		it("falls back to the secondary copy when the primary fails its checksum, and reports it", () => {
 			const { backups, dal, target, ids, t0 } = threeBackups();
-			corruptPayload(dal, PRIMARY, 20, ids[2]);
+			corruptBackup(dal, PRIMARY, 20, ids[2]);
 			const done = backups.RestorePlayer(20, t0 + 600).expect();
 			expect(done.copy).to.equal("secondary");
 			expect(done.backup.id).to.equal(ids[2]);
@@ -275,7 +266,7 @@ export = () => {
 			const fine = backups.RestorePlayer(20, t0 + 600, { dryRun: true }).expect();
 			expect(fine.copy).to.equal("primary");
 			expect((fine.data as Data).coins).to.equal(3);
-			corruptPayload(dal, PRIMARY, 20, ids[2]);
+			corruptBackup(dal, PRIMARY, 20, ids[2]);
 			const done = backups.RestorePlayer(20, t0 + 600).expect();
 			expect(done.backup.id).to.equal(ids[1]);
 			expect(done.copy).to.equal("primary");
@@ -288,7 +279,7 @@ export = () => {
 
 		it("falls back to an older backup when both copies are bad, counting an unreadable envelope as bad", () => {
 			const { backups, dal, target, ids, t0 } = threeBackups();
-			corruptPayload(dal, PRIMARY, 20, ids[2]);
+			corruptBackup(dal, PRIMARY, 20, ids[2]);
 			// The secondary's envelope itself is damaged (stored behind the DataAccessLayer's back).
 			const raw = storedValue(SECONDARY, "20") as { d: BackupRing };
 			const damaged = { ...raw, d: { v: 1, e: raw.d.e.map((e) => ({ ...e, t: e.t + 1 })) } };
@@ -303,7 +294,7 @@ export = () => {
 
 		it("refuses with NoVerifiedBackup and every fallback when no copy verifies, restoring nothing", () => {
 			const { backups, dal, target, ids, t0 } = threeBackups();
-			for (const store of [PRIMARY, SECONDARY]) for (const id of ids) corruptPayload(dal, store, 20, id);
+			for (const store of [PRIMARY, SECONDARY]) for (const id of ids) corruptBackup(dal, store, 20, id);
 			const err = rejectionOf(backups.RestorePlayer(20, t0 + 600));
 			expect(err.kind).to.equal("NoVerifiedBackup");
 			expect(err.fallbacks!.size()).to.equal(6);

@@ -24,6 +24,8 @@ export interface BackupStatistics {
 	restoreFailures: number;
 	/** Writes (UpdateAsync) asked of the DataAccessLayer for backups and cleanup; its retries not counted. */
 	writeRequests: number;
+	/** Copies of earlier backups a staggered write carried to the store that lacked them. */
+	catchUpCopies: number;
 }
 
 /** Zeroed statistics. */
@@ -43,5 +45,6 @@ export function newBackupStatistics(): BackupStatistics {
 		dryRuns: 0,
 		restoreFailures: 0,
 		writeRequests: 0,
+		catchUpCopies: 0,
 	};
 }
