@@ -145,6 +145,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly consistency?: ConsistencyChecks;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
 	private readonly readStored: (userId: number) => unknown;
+	/** The stored value of a player's profile key as it is (sealed fields left sealed): its session lock. */
+	private readonly readLock: (userId: number) => unknown;
 	private readonly metrics: MetricsRecorder;
 
 	/**
@@ -301,8 +303,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.loader = new SessionLoader(
 			ctx,
 			store,
-			// readStored is set below, before any load can run.
-			new SessionHandoff(ctx, messaging, this.presence, marks, (userId) => this.readStored(userId)),
+			// readLock is set below, before any load can run.
+			new SessionHandoff(ctx, messaging, this.presence, marks, (userId) => this.readLock(userId)),
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
@@ -316,6 +318,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		// Past the engine's 4 s GetAsync cache, or a view read just after a save shows the value before it.
 		const fresh = new Instance("DataStoreGetOptions");
 		fresh.UseCache = false;
+		// The handoff reads only the session lock (MetaData): the stored value as it is, no fields opened.
+		this.readLock = (userId) => profiles.GetAsync(`Player_${userId}`, fresh)[0];
 		this.readStored = (userId) => {
 			const value = profiles.GetAsync(`Player_${userId}`, fresh)[0];
 			return sealed !== undefined ? sealed.openStored(`Player_${userId}`, value) : value;
