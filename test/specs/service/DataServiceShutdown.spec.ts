@@ -27,10 +27,13 @@ function firstWritesSince(since: number): Array<number> {
  * otherwise wait for its key's cooldown, in load order) and stays before its first auto-save (30 s).
  */
 function joinAndEarn(s: ServiceServer, players: ReadonlyArray<[number, number]>): void {
-	for (const [userId] of players) {
+	// Loaded together: one after another, 30 loads took long enough (each reads the lock first) that the
+	// first ones auto-saved just before the shutdown, breaking the premise above.
+	const loads = players.map(([userId]) => {
 		s.server.addPlayer({ userId });
-		s.service.LoadPlayerData(userId).expect();
-	}
+		return s.service.LoadPlayerData(userId);
+	});
+	for (const load of loads) load.expect();
 	task.wait(8);
 	for (const [userId, coins] of players) s.service.UpdatePlayerData(userId, { coins }).expect();
 }
