@@ -2,8 +2,8 @@ import type { ProfileStore } from "@rbxts/profileservice/globals";
 import { DataStoreService, HttpService, MemoryStoreService, MessagingService, Players } from "@rbxts/services";
 import { BackupManager } from "shared/core/BackupManager";
 import { CacheManager } from "shared/core/CacheManager";
-import { AuditLogger } from "shared/core/AuditLogger";
-import { DataAccessLayer } from "shared/core/DataAccessLayer";
+import { AuditLevel, AuditLogger } from "shared/core/AuditLogger";
+import { DataAccessLayer, DataAuditEvent } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
 import { Adoption } from "./data/Adoption";
 import type { Amounts } from "./data/Amounts";
@@ -29,6 +29,7 @@ import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
 import { SessionLoader } from "./data/SessionLoader";
+import { AuditedOperation, ServiceAudit } from "./data/ServiceAudit";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
@@ -107,6 +108,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly schemaVersion: number;
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
+	private readonly auditLogger?: AuditLogger;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
@@ -120,7 +122,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	constructor(config: DataServiceConfig<T> = {}, services: DataServiceServices = {}) {
 		this.config = resolveConfig(config);
 		const jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
-		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
+		// The layer's conflicts, throttling waits and retries reach the audit trail once it exists.
+		let dataAccessHook: ((event: DataAuditEvent) => void) | undefined;
+		this.dal =
+			services.dataAccessLayer ??
+			new DataAccessLayer({ warnings: this.config.warnings, audit: (event) => dataAccessHook?.(event) });
 		this.cache = services.cache ?? new CacheManager<object>();
 		let compiled: CompiledSchema<unknown> | undefined;
 		if (this.config.schema !== undefined) {
@@ -162,6 +168,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			const audit =
 				services.auditLogger ?? new AuditLogger({ dataAccessLayer: this.dal, warnings: this.config.warnings });
 			pipeline.addStage(audit.GetStage());
+			dataAccessHook = audit.GetDataAccessHook();
+			this.auditLogger = audit;
 		}
 		const ctx: ServiceContext = {
 			config: this.config,
@@ -173,6 +181,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			saves,
 			validator,
 			pipeline,
+			audit: new ServiceAudit(this.auditLogger),
 			rooms: undefined as unknown as ServiceContext["rooms"],
 			warn,
 		};
@@ -277,18 +286,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	LoadPlayerData(playerId: number): Promise<T> {
-		return this.operation("LoadFailed", (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			return this.ctx.locks.run(tostring(playerId), () => {
-				checkDeadline(startedAt, this.config.operationTimeout);
-				const existing = this.ctx.sessions.get(playerId);
-				if (existing !== undefined) return this.ctx.sessions.read(existing) as T;
-				if (this.releases.shuttingDown) {
-					throw serviceError("ShuttingDown", `cannot load ${playerId}: the server is closing`);
-				}
-				return this.ctx.sessions.read(this.loader.load(playerId, startedAt)) as T;
-			});
-		});
+		return this.operation(
+			"LoadFailed",
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				return this.ctx.locks.run(tostring(playerId), () => {
+					checkDeadline(startedAt, this.config.operationTimeout);
+					const existing = this.ctx.sessions.get(playerId);
+					if (existing !== undefined) return this.ctx.sessions.read(existing) as T;
+					if (this.releases.shuttingDown) {
+						throw serviceError("ShuttingDown", `cannot load ${playerId}: the server is closing`);
+					}
+					return this.ctx.sessions.read(this.loader.load(playerId, startedAt)) as T;
+				});
+			},
+			undefined,
+			{ name: "LoadPlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -320,13 +334,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	ViewPlayerData(playerId: number): Promise<Readonly<T> | undefined> {
-		return this.operation("LoadFailed", () => {
-			checkPlayerId(playerId, "playerId");
-			const session = this.ctx.sessions.get(playerId);
-			if (session !== undefined) return this.ctx.sessions.read(session) as T;
-			if (this.views !== undefined) return this.views.get(playerId).expect();
-			return storedData<T>(this.readStored(playerId));
-		});
+		return this.operation(
+			"LoadFailed",
+			() => {
+				checkPlayerId(playerId, "playerId");
+				const session = this.ctx.sessions.get(playerId);
+				if (session !== undefined) return this.ctx.sessions.read(session) as T;
+				if (this.views !== undefined) return this.views.get(playerId).expect();
+				return storedData<T>(this.readStored(playerId));
+			},
+			undefined,
+			{ name: "ViewPlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -350,14 +369,21 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	UpdatePlayerData(playerId: number, input: UpdateInput<T>, context: UpdateContext = {}): Promise<UpdateResult<T>> {
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			if (!typeIs(input, "table") && !typeIs(input, "function")) {
-				throw serviceError("InvalidArgument", `changes must be a table or a function, got ${typeOf(input)}`);
-			}
-			const kind = context.durable === true ? "durableUpdate" : "update";
-			return this.updates.update<T>(playerId, input, context, kind, startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				if (!typeIs(input, "table") && !typeIs(input, "function")) {
+					throw serviceError(
+						"InvalidArgument",
+						`changes must be a table or a function, got ${typeOf(input)}`,
+					);
+				}
+				const kind = context.durable === true ? "durableUpdate" : "update";
+				return this.updates.update<T>(playerId, input, context, kind, startedAt);
+			},
+			{ name: "UpdatePlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -371,11 +397,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	applyProposal(playerId: number, key: string, value: unknown, requestId: number): Promise<UpdateResult<T>> {
 		const context: UpdateContext = { source: "client_state", requestId };
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			const changes = { [key]: value } as unknown as Partial<T>;
-			return this.updates.update<T>(playerId, changes, context, "syncProposal", startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				const changes = { [key]: value } as unknown as Partial<T>;
+				return this.updates.update<T>(playerId, changes, context, "syncProposal", startedAt);
+			},
+			{ name: "applyProposal", players: [playerId] },
+		);
 	}
 
 	/**
@@ -395,10 +425,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		amounts: Record<string, number>,
 		context: UpdateContext = {},
 	): Promise<UpdateResult<T>> {
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			return this.updates.increment<T>(playerId, amounts, context, startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				return this.updates.increment<T>(playerId, amounts, context, startedAt);
+			},
+			{ name: "IncrementPlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -422,14 +456,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		fn: (a: T, b: T) => [T, T] | undefined,
 		context: UpdateContext = {},
 	): Promise<TransferResult> {
-		return this.operation("TransferFailed", (startedAt) => {
-			checkPlayerId(playerA, "playerA");
-			checkPlayerId(playerB, "playerB");
-			if (playerA === playerB) throw serviceError("InvalidArgument", "a player cannot trade with itself");
-			if (!typeIs(fn, "function"))
-				throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
-			return this.transfers.trade(playerA, playerB, fn, context, startedAt);
-		});
+		return this.operation(
+			"TransferFailed",
+			(startedAt) => {
+				checkPlayerId(playerA, "playerA");
+				checkPlayerId(playerB, "playerB");
+				if (playerA === playerB) throw serviceError("InvalidArgument", "a player cannot trade with itself");
+				if (!typeIs(fn, "function"))
+					throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
+				return this.transfers.trade(playerA, playerB, fn, context, startedAt);
+			},
+			undefined,
+			{ name: "Trade", players: [playerA, playerB] },
+		);
 	}
 
 	/**
@@ -448,12 +487,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	SendGift(fromId: number, toId: number, amounts: Amounts, context: UpdateContext = {}): Promise<TransferResult> {
-		return this.operation("TransferFailed", (startedAt) => {
-			checkPlayerId(fromId, "fromId");
-			checkPlayerId(toId, "toId");
-			if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot gift itself");
-			return this.transfers.gift(fromId, toId, amounts, context, startedAt);
-		});
+		return this.operation(
+			"TransferFailed",
+			(startedAt) => {
+				checkPlayerId(fromId, "fromId");
+				checkPlayerId(toId, "toId");
+				if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot gift itself");
+				return this.transfers.gift(fromId, toId, amounts, context, startedAt);
+			},
+			undefined,
+			{ name: "SendGift", players: [fromId, toId] },
+		);
 	}
 
 	/**
@@ -491,6 +535,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				return offers.offer(fromId, toId, give, take, options, context, startedAt);
 			},
 			({ id, expires, deadline }) => ({ id, status: offers.await(fromId, toId, id, expires, deadline) }),
+			{ name: "OfferTrade", players: [fromId, toId] },
 		);
 	}
 
@@ -520,13 +565,18 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	RunConsistencyCheck(playerId: number): Promise<ConsistencyReport> {
-		return this.operation("LoadFailed", () => {
-			checkPlayerId(playerId, "playerId");
-			if (!this.config.enableConsistencyChecks) {
-				throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
-			}
-			return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
-		});
+		return this.operation(
+			"LoadFailed",
+			() => {
+				checkPlayerId(playerId, "playerId");
+				if (!this.config.enableConsistencyChecks) {
+					throw serviceError("Disabled", "consistency checks are off (enableConsistencyChecks: false)");
+				}
+				return checkConsistency(this.ctx, this.ctx.sessions.require(playerId), this.schemaVersion, true);
+			},
+			undefined,
+			{ name: "RunConsistencyCheck", players: [playerId] },
+		);
 	}
 
 	/**
@@ -539,6 +589,40 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	AddStage(stage: PipelineStage): () => void {
 		return this.ctx.pipeline.addStage(stage);
+	}
+
+	/**
+	 * Records a security event in the audit trail (a no-op with `enableAuditing` off): what a game's own
+	 * access check granted or denied, a refused payload (see auditRefusals), a suspicious request. Never
+	 * yields; the entry is written with the next batch.
+	 * @param eventType - what happened ("accessDenied", "accessGranted", "refusedPayload", ...).
+	 * @param players - the UserIds it concerns (a player's compliance report lists it).
+	 * @param context - scalars or short tables; sensitive keys are concealed like a change's context.
+	 * @param level - default "warning".
+	 * @example
+	 * ```ts
+	 * dataService.LogSecurityEvent("accessDenied", [caller.UserId], { action: "GrantAdmin", target: 42 });
+	 * ```
+	 */
+	LogSecurityEvent(
+		eventType: string,
+		players: ReadonlyArray<number>,
+		context?: Readonly<Record<string, unknown>>,
+		level?: AuditLevel,
+	): void {
+		this.ctx.audit.security(eventType, players, context, level);
+	}
+
+	/**
+	 * The AuditLogger the service built or was given (undefined unless `enableAuditing` is on): queries,
+	 * compliance reports, export, verification.
+	 * @example
+	 * ```ts
+	 * const { ok } = dataService.GetAuditLogger()!.VerifyAuditTrail().expect();
+	 * ```
+	 */
+	GetAuditLogger(): AuditLogger | undefined {
+		return this.auditLogger;
 	}
 
 	/**
@@ -689,15 +773,24 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		fallback: DataServiceError["kind"],
 		work: (startedAt: number) => A,
 		finish?: (result: A) => R,
+		audited?: AuditedOperation,
 	): Promise<R> {
 		return new Promise((resolve, reject) => {
 			const startedAt = os.clock();
+			// The audit trail hears how every operation ended: errors, refusals, and the slow ones, timed
+			// to the end of `work` (a wait for a durable save, in `finish`, is the store's time, not ours).
 			const [ok, result] = pcall(() => this.gate.run(() => work(startedAt)));
-			if (!ok) return reject(toServiceError(result, fallback));
-			if (finish === undefined) return resolve(result as unknown as R);
-			const [done, final] = pcall(() => finish(result));
-			if (done) resolve(final);
-			else reject(toServiceError(final, fallback));
+			const seconds = os.clock() - startedAt;
+			const fail = (err: unknown) => {
+				const typed = toServiceError(err, fallback);
+				if (audited !== undefined) this.ctx.audit.ended(audited, seconds, typed);
+				reject(typed);
+			};
+			if (!ok) return fail(result);
+			const [done, final] = finish === undefined ? [true, result as unknown as R] : pcall(() => finish(result));
+			if (!done) return fail(final);
+			if (audited !== undefined) this.ctx.audit.ended(audited, seconds);
+			resolve(final as R);
 		});
 	}
 
@@ -705,17 +798,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private updateOperation(
 		context: UpdateContext,
 		work: (startedAt: number) => ReturnType<PlayerUpdates["update"]>,
+		audited?: AuditedOperation,
 	): Promise<UpdateResult<T>> {
 		if (!typeIs(context, "table")) {
 			return Promise.reject(
 				serviceError("InvalidArgument", `context must be a table, got ${typeOf(context)}`),
 			) as Promise<UpdateResult<T>>;
 		}
-		return this.operation("SaveFailed", work, (applied) => {
-			const durable = context.durable === true && applied.changed;
-			if (durable) this.ctx.saves.waitSaved(applied.session, applied.mark);
-			return { data: applied.data as T, saved: durable, changed: applied.changed };
-		});
+		return this.operation(
+			"SaveFailed",
+			work,
+			(applied) => {
+				const durable = context.durable === true && applied.changed;
+				if (durable) this.ctx.saves.waitSaved(applied.session, applied.mark);
+				return { data: applied.data as T, saved: durable, changed: applied.changed };
+			},
+			audited,
+		);
 	}
 
 	/** Loads a player who joined (loadOnJoin); kicks them when the load fails. */

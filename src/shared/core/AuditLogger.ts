@@ -1,6 +1,6 @@
 import { HttpService } from "@rbxts/services";
 import { assertServer } from "./assertServer";
-import { DataAccessLayer } from "./DataAccessLayer";
+import { DataAccessLayer, DataAuditEvent } from "./DataAccessLayer";
 import { canonicalJson } from "./dal/Canonical";
 import { AUDIT_FORMAT, AuditBatch, AuditHead, batchHashInput, GENESIS_HASH } from "./audit/AuditBatch";
 import type { AuditConfig } from "./audit/AuditConfig";
@@ -8,6 +8,7 @@ import { AUDIT_LEVELS, AuditCategory, AuditEntry, AuditEvent, AuditLevel } from 
 import type { AuditedChange } from "./audit/AuditedChange";
 import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit/AuditKeys";
 import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
+import { describeDataAccessEvent } from "./audit/describeDataAccessEvent";
 import { parseSensitivePaths } from "./audit/redactSensitive";
 import { EncodingServiceLike, sha256Hex } from "./audit/sha256Hex";
 import { AuditRange, AuditVerification, verifyAuditTrail } from "./audit/verifyAuditTrail";
@@ -112,6 +113,8 @@ export class AuditLogger {
 	private readonly describe: DescribeOptions;
 	private readonly warnings: boolean;
 	private readonly startedAt: number;
+	/** DataService records an operation that took longer than this as a `slowOperation` (seconds). */
+	readonly slowOperationSeconds: number;
 
 	private buffer = new Array<Buffered>();
 	private bufferChars = 0;
@@ -180,6 +183,7 @@ export class AuditLogger {
 			maxEntryChars: positive("maxEntryChars", config.maxEntryChars, 20000),
 		};
 		this.warnings = config.warnings ?? true;
+		this.slowOperationSeconds = positive("slowOperationSeconds", config.slowOperationSeconds, 10);
 		this.startedAt = this.clock();
 		this.lastFlush = this.startedAt;
 		if (config.bindToClose !== false)
@@ -238,6 +242,42 @@ export class AuditLogger {
 			context: event.context !== undefined ? cleanContext(event.context, this.describe) : undefined,
 			message: event.message,
 		});
+	}
+
+	/**
+	 * Records a security event: what an access-control check denied or granted, a refused client payload,
+	 * a session taken over. Never yields.
+	 * @param eventType - what happened ("accessDenied", "refusedPayload", "sessionSteal", ...).
+	 * @param players - the UserIds it concerns (their index keys list it).
+	 * @param context - scalars or short tables (`{ action: "ban", by: 123 }`); sensitive keys concealed.
+	 * @param level - default "warning".
+	 * @example
+	 * ```ts
+	 * audit.LogSecurityEvent("accessDenied", [player.UserId], { action: "ViewPlayerData", target: 42 });
+	 * ```
+	 */
+	LogSecurityEvent(
+		eventType: string,
+		players: ReadonlyArray<number>,
+		context?: Readonly<Record<string, unknown>>,
+		level: AuditLevel = "warning",
+	): void {
+		this.Log({ category: "security", type: eventType, level, players, context });
+	}
+
+	/**
+	 * The DataAccessLayer's `audit` hook (DataAccessLayerConfig.audit): conflicts, throttling waits, retries
+	 * and transactions become entries (see describeDataAccessEvent). DataService wires it into the layer it
+	 * builds; pass it yourself to a layer you build.
+	 * @example
+	 * ```ts
+	 * const hook = { audit: undefined as AuditLogger | undefined };
+	 * const dal = new DataAccessLayer({ audit: (event) => hook.audit?.GetDataAccessHook()(event) });
+	 * hook.audit = new AuditLogger({ dataAccessLayer: dal });
+	 * ```
+	 */
+	GetDataAccessHook(): (event: DataAuditEvent) => void {
+		return (event) => this.Log(describeDataAccessEvent(event));
 	}
 
 	/** Records one write-pipeline change (what the stage calls). Never yields. */

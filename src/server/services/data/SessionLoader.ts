@@ -164,6 +164,7 @@ export class SessionLoader {
 				if (this.presence.isAlive(jobId) === false) {
 					ctx.stats.takeovers += 1;
 					ctx.warn(`player ${playerId}: holder ${jobId} is dead; taking its session over`);
+					ctx.audit.security("sessionSteal", [playerId], { holder: jobId });
 					return "Steal";
 				}
 				task.wait(1);
@@ -172,6 +173,7 @@ export class SessionLoader {
 				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
 				// save and release at its next auto-save; never Steal from a live server (two holders).
 				ctx.stats.takeovers += 1;
+				ctx.audit.security("forceLoad", [playerId], { holder: jobId });
 				return "ForceLoad";
 			}
 			task.wait(acked ? 0.5 : 1);

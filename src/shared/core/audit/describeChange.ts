@@ -1,8 +1,9 @@
 import { canonicalJson } from "../dal/Canonical";
+import { deepCopy } from "../../protocol/deepCopy";
 import { diffValue } from "../../protocol/Patch";
 import type { AuditEntry, AuditFieldChange } from "./AuditEntry";
 import type { AuditedChange } from "./AuditedChange";
-import { isSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
+import { redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
 
 /** How {@link describeChange} conceals and bounds what it records. */
 export interface DescribeOptions {
@@ -22,9 +23,14 @@ function lookup(root: unknown, path: ReadonlyArray<string | number>): unknown {
 	return node;
 }
 
+/** A table value of a context is kept up to this many characters of canonical JSON (amounts, ids). */
+const MAX_CONTEXT_TABLE_CHARS = 2000;
+
 /**
- * The context as it may be stored: scalars kept, anything else named by its type (a context could carry
- * an Instance, which no DataStore holds), sensitive keys (`context.<key>` in the sensitive paths) concealed.
+ * The context as it may be stored: scalars kept; a table (a gift's amounts, an offer's give and take, the
+ * inbox ids a delivery applied) kept when a DataStore can hold it and it is short; anything else named by
+ * its type (a context could carry an Instance, which no DataStore holds). Sensitive keys
+ * (`context.<key>`, or paths below it) are concealed.
  */
 export function cleanContext(
 	context: Readonly<Record<string, unknown>>,
@@ -39,10 +45,12 @@ export function cleanContext(
 			typeIs(v, "string") ||
 			typeIs(v, "boolean") ||
 			(typeIs(v, "number") && v === v && math.abs(v) !== math.huge);
-		const value = scalar ? v : `<${typeOf(v)}>`;
-		out[k] = isSensitive(options.sensitive, ["context", k])
-			? redactSensitive(value, ["context", k], options.sensitive, options.mode, options.hash)
-			: value;
+		let value: unknown = scalar ? v : `<${typeOf(v)}>`;
+		if (typeIs(v, "table")) {
+			const [ok, encoded] = pcall(() => canonicalJson(v));
+			if (ok && (encoded as string).size() <= MAX_CONTEXT_TABLE_CHARS) value = deepCopy(v);
+		}
+		out[k] = redactSensitive(value, ["context", k], options.sensitive, options.mode, options.hash);
 	}
 	return any ? out : undefined;
 }
