@@ -9,6 +9,7 @@ import type { AuditedChange } from "./audit/AuditedChange";
 import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit/AuditKeys";
 import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
 import { describeDataAccessEvent } from "./audit/describeDataAccessEvent";
+import { recoverStreams } from "./audit/recoverStreams";
 import { parseSensitivePaths } from "./audit/redactSensitive";
 import { EncodingServiceLike, sha256Hex } from "./audit/sha256Hex";
 import { AuditRange, AuditVerification, verifyAuditTrail } from "./audit/verifyAuditTrail";
@@ -550,6 +551,49 @@ export class AuditLogger {
 	 */
 	VerifyAuditTrail(range: AuditRange = {}): Promise<AuditVerification> {
 		return new Promise((resolve) => resolve(verifyAuditTrail(this.dal, this.keys, (t) => this.hash(t), range)));
+	}
+
+	/**
+	 * Finishes the flushes crashed servers left half done: a batch written past its stream's checkpoint
+	 * (the server died before checkpointing it) is checkpointed and indexed, so the trail verifies again and
+	 * its entries are found. Streams whose checkpoint moved within `quietSeconds` (default three flush
+	 * intervals) are left to their own server. Each recovered batch is recorded as a `streamRecovered`
+	 * security entry (stream, seq, hash). Run it before verifying, and with retention cleanup.
+	 * @returns how many batches were recovered, from how many streams.
+	 * @example
+	 * ```ts
+	 * audit.RecoverStreams().expect();
+	 * const { ok } = audit.VerifyAuditTrail().expect();
+	 * ```
+	 */
+	RecoverStreams(quietSeconds = 3 * this.flushInterval): Promise<{ streams: number; batches: number }> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const recovered = recoverStreams(
+					this.dal,
+					this.keys,
+					(t) => this.hash(t),
+					this.stream,
+					this.clock(),
+					quietSeconds,
+				);
+				const streams = new Set<string>();
+				for (const { batch } of recovered) {
+					streams.add(batch.stream);
+					this.indexBatch(batch);
+					this.LogSecurityEvent(
+						"streamRecovered",
+						[],
+						{ stream: batch.stream, seq: batch.seq, hash: this.hash(batchHashInput(batch)) },
+						"warning",
+					);
+				}
+				if (recovered.size() > 0) this.Flush().expect();
+				return { streams: streams.size(), batches: recovered.size() };
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
 	}
 
 	/**
