@@ -10,6 +10,9 @@ import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit
 import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
 import { describeDataAccessEvent } from "./audit/describeDataAccessEvent";
 import { recoverStreams } from "./audit/recoverStreams";
+import { AuditRecord, AuditReport, countEntry, emptyCounts, toJsonLines } from "./audit/AuditReport";
+import { scanTrail } from "./audit/scanTrail";
+import { cleanupRetention, RetentionResult } from "./audit/cleanupRetention";
 import { parseSensitivePaths } from "./audit/redactSensitive";
 import { EncodingServiceLike, sha256Hex } from "./audit/sha256Hex";
 import { AuditRange, AuditVerification, verifyAuditTrail } from "./audit/verifyAuditTrail";
@@ -35,13 +38,15 @@ export interface AuditQuery {
 	readonly cursor?: string;
 }
 
-/** A found entry and where it is stored. */
-export interface AuditRecord {
-	readonly stream: string;
-	readonly seq: number;
-	/** 1-based position in its batch. */
-	readonly index: number;
-	readonly entry: AuditEntry;
+export type { AuditCounts, AuditRecord, AuditReport } from "./audit/AuditReport";
+export type { RetentionResult } from "./audit/cleanupRetention";
+
+/** True when `entry` passes the query's time, category, type and level filters. */
+function matchesQuery(entry: AuditEntry, query: AuditQuery): boolean {
+	if (entry.time < (query.from ?? -math.huge) || entry.time > (query.to ?? math.huge)) return false;
+	if (query.category !== undefined && entry.category !== query.category) return false;
+	if (query.type !== undefined && entry.type !== query.type) return false;
+	return AUDIT_LEVELS.indexOf(entry.level) >= AUDIT_LEVELS.indexOf(query.level ?? "debug");
 }
 
 /** One page of {@link AuditLogger.QueryPlayer}. */
@@ -116,6 +121,7 @@ export class AuditLogger {
 	private readonly startedAt: number;
 	/** DataService records an operation that took longer than this as a `slowOperation` (seconds). */
 	readonly slowOperationSeconds: number;
+	private readonly retentionSeconds: number;
 
 	private buffer = new Array<Buffered>();
 	private bufferChars = 0;
@@ -184,6 +190,7 @@ export class AuditLogger {
 			maxEntryChars: positive("maxEntryChars", config.maxEntryChars, 20000),
 		};
 		this.warnings = config.warnings ?? true;
+		this.retentionSeconds = positive("retentionSeconds", config.retentionSeconds, 90 * 86400);
 		this.slowOperationSeconds = positive("slowOperationSeconds", config.slowOperationSeconds, 10);
 		this.startedAt = this.clock();
 		this.lastFlush = this.startedAt;
@@ -490,7 +497,9 @@ export class AuditLogger {
 				.update<PlayerIndex>(
 					this.keys.player(player),
 					(index) => {
-						const list = index?.refs ?? [];
+						// Refs to batches past retention go as the index is touched (their batches are deleted).
+						const oldest = this.clock() - this.retentionSeconds;
+						const list = (index?.refs ?? []).filter((r) => r.to >= oldest);
 						// A retry after a write that failed but landed must not list a batch twice.
 						for (const ref of refs) {
 							if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
@@ -694,7 +703,6 @@ export class AuditLogger {
 			}
 			const from = query.from ?? -math.huge;
 			const to = query.to ?? math.huge;
-			const minLevel = AUDIT_LEVELS.indexOf(query.level ?? "debug");
 			let [refStart, entryStart] = [0, 0];
 			if (query.cursor !== undefined) {
 				const [r, e] = string.match(query.cursor, "^(%d+):(%d+)$");
@@ -724,16 +732,203 @@ export class AuditLogger {
 					for (let e = r === refStart ? entryStart : 0; e < batch.entries.size(); e++) {
 						if (records.size() >= limit) return { records, next: `${r}:${e}` };
 						const entry = batch.entries[e];
-						if (!entry.players.includes(userId) || entry.time < from || entry.time > to) continue;
-						if (query.category !== undefined && entry.category !== query.category) continue;
-						if (query.type !== undefined && entry.type !== query.type) continue;
-						if (AUDIT_LEVELS.indexOf(entry.level) < minLevel) continue;
+						if (!entry.players.includes(userId) || !matchesQuery(entry, query)) continue;
 						records.push({ stream: ref.stream, seq: ref.seq, index: e + 1, entry });
 					}
 				}
 				return { records };
 			});
 			if (ok) resolve(result as AuditPage);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * One page of the entries of every stream within a time range (any player, or none: erasures,
+	 * recoveries), filtered by category, type and level: newest batch first, streams in id order. Reads the
+	 * directory, each stream's checkpoint and each batch back to `from`: give a range.
+	 * @example
+	 * ```ts
+	 * const page = audit.QueryRange({ from: os.time() - 3600, category: "security", limit: 50 }).expect();
+	 * ```
+	 */
+	QueryRange(query: AuditQuery = {}): Promise<AuditPage> {
+		return new Promise((resolve, reject) => {
+			const limit = query.limit ?? 100;
+			if (!typeIs(limit, "number") || limit < 1) {
+				return reject({
+					kind: "InvalidArgument",
+					message: `limit must be a positive number, got ${typeOf(limit)} ${tostring(limit)}`,
+				});
+			}
+			let start = { stream: 0, seq: undefined as number | undefined, entry: 0 };
+			if (query.cursor !== undefined) {
+				const [a, b, c] = string.match(query.cursor, "^(%d+):(%d+):(%d+)$");
+				if (a === undefined || b === undefined || c === undefined) {
+					return reject({
+						kind: "InvalidArgument",
+						message: `cursor must be a cursor a page returned, got ${typeOf(query.cursor)} ${tostring(query.cursor)}`,
+					});
+				}
+				start = { stream: tonumber(a)!, seq: tonumber(b)!, entry: tonumber(c)! };
+			}
+			const [ok, result] = pcall(() => {
+				const records = new Array<AuditRecord>();
+				let resumeAt: string | undefined;
+				let first = true;
+				const stop = scanTrail(
+					this.dal,
+					this.keys,
+					query,
+					(stream, batch) => {
+						const from = first && query.cursor !== undefined ? start.entry : 0;
+						first = false;
+						for (let e = from; e < batch.entries.size(); e++) {
+							if (records.size() >= limit) {
+								resumeAt = `${e}`;
+								return false;
+							}
+							const entry = batch.entries[e];
+							if (matchesQuery(entry, query))
+								records.push({ stream, seq: batch.seq, index: e + 1, entry });
+						}
+						return true;
+					},
+					{ stream: start.stream, seq: start.seq },
+				);
+				const cursor =
+					stop !== undefined && resumeAt !== undefined ? `${stop.stream}:${stop.seq}:${resumeAt}` : undefined;
+				return { records, next: cursor };
+			});
+			if (ok) resolve(result as AuditPage);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * Everything the trail records about a player (a subject access request): every entry naming them, the
+	 * counts by category, level and type, and their security events. Flushes first, so nothing buffered is
+	 * left out.
+	 * @example
+	 * ```ts
+	 * const report = audit.PlayerReport(userId).expect();
+	 * print(report.byCategory.security, audit.ExportJsonLines(report.records!));
+	 * ```
+	 */
+	PlayerReport(userId: number): Promise<AuditReport> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				this.Flush().await();
+				const counts = emptyCounts();
+				const records = new Array<AuditRecord>();
+				let page = this.QueryPlayer(userId, { limit: 500 }).expect();
+				for (;;) {
+					for (const r of page.records) {
+						records.push(r);
+						countEntry(counts, r.entry);
+					}
+					if (page.next === undefined) break;
+					page = this.QueryPlayer(userId, { limit: 500, cursor: page.next }).expect();
+				}
+				const batches = new Set(records.map((r) => `${r.stream}/${r.seq}`));
+				return {
+					...counts,
+					userId,
+					generatedAt: this.clock(),
+					securityEvents: records.filter((r) => r.entry.category === "security"),
+					records,
+					batchesRead: batches.size(),
+				} as AuditReport;
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * The counts of everything recorded within a period, by category, level and type, with its security
+	 * events (the first `maxSecurityEvents`, default 1,000): a compliance summary for the period.
+	 * @example
+	 * ```ts
+	 * const week = audit.PeriodReport({ from: os.time() - 7 * 86400 }).expect();
+	 * print(week.byCategory.security, week.byType["security:accessDenied"]);
+	 * ```
+	 */
+	PeriodReport(range: AuditRange, maxSecurityEvents = 1000): Promise<AuditReport> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const counts = emptyCounts();
+				const securityEvents = new Array<AuditRecord>();
+				let batchesRead = 0;
+				scanTrail(this.dal, this.keys, range, (stream, batch) => {
+					batchesRead += 1;
+					batch.entries.forEach((entry, e) => {
+						if (!matchesQuery(entry, range)) return;
+						countEntry(counts, entry);
+						if (entry.category === "security" && securityEvents.size() < maxSecurityEvents) {
+							securityEvents.push({ stream, seq: batch.seq, index: e + 1, entry });
+						}
+					});
+					return true;
+				});
+				return {
+					...counts,
+					from: range.from,
+					to: range.to,
+					generatedAt: this.clock(),
+					securityEvents,
+					batchesRead,
+				} as AuditReport;
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * Records as JSON lines (one canonical JSON object per line: the entry's fields plus `stream`, `seq` and
+	 * `index`), the export format for regulators and warehouses.
+	 * @example
+	 * ```ts
+	 * const lines = audit.ExportJsonLines(audit.PlayerReport(userId).expect().records!);
+	 * ```
+	 */
+	ExportJsonLines(records: ReadonlyArray<AuditRecord>): string {
+		return toJsonLines(records);
+	}
+
+	/**
+	 * Deletes the streams whose last flush is older than `retentionSeconds` (default 90 days), spending at
+	 * most `maxRequests` DataStore requests, all at background priority (see cleanupRetention); call it
+	 * again while `done` is false, for example once an hour from one server. Each deleted stream is recorded
+	 * as a `retentionCleanup` security entry with its checkpoint's hash. Player index refs to deleted batches
+	 * go when the index is next written.
+	 * @example
+	 * ```ts
+	 * while (!audit.CleanupRetention(100).expect().done) task.wait(60);
+	 * ```
+	 */
+	CleanupRetention(maxRequests = 200): Promise<RetentionResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const outcome = cleanupRetention(
+					this.dal,
+					this.keys,
+					this.stream,
+					this.clock() - this.retentionSeconds,
+					maxRequests,
+					(head) =>
+						this.LogSecurityEvent(
+							"retentionCleanup",
+							[],
+							{ stream: head.stream, seq: head.seq, hash: head.hash },
+							"info",
+						),
+				);
+				if (outcome.streams > 0 || outcome.batches > 0) this.Flush().await();
+				return outcome;
+			});
+			if (ok) resolve(result);
 			else reject(result);
 		});
 	}
