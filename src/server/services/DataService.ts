@@ -29,7 +29,7 @@ import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
 import type { StoredProfile } from "./data/Session";
 import { SessionLoader } from "./data/SessionLoader";
-import { AuditedOperation, ServiceAudit } from "./data/ServiceAudit";
+import { AuditedOperation, PlayerErasure, ServiceAudit } from "./data/ServiceAudit";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
@@ -49,6 +49,7 @@ export type {
 	StageSlot,
 } from "./data/pipeline/PipelineStage";
 export type { UpdateInput } from "./data/PlayerUpdates";
+export type { PlayerErasure } from "./data/ServiceAudit";
 export type * from "./data/DataServiceTypes";
 import type {
 	ConsistencyReport,
@@ -109,6 +110,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly connections = new Array<RBXScriptConnection>();
 	private readonly backups?: BackupManager;
 	private readonly auditLogger?: AuditLogger;
+	/** ProfileService's WipeProfileAsync of a player's profile key (right to erasure). */
+	private readonly wipeProfile: (userId: number) => boolean;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	/** The stored value of a player's profile key (one GetAsync past the engine's cache). */
@@ -226,6 +229,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
+		this.wipeProfile = (userId) => store.WipeProfileAsync(`Player_${userId}`);
 		const checkOnRead = this.config.checkConsistencyOnRead
 			? (session: Parameters<typeof checkConsistency>[1]) => {
 					const report = checkConsistency(ctx, session, this.schemaVersion, false);
@@ -611,6 +615,67 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		level?: AuditLevel,
 	): void {
 		this.ctx.audit.security(eventType, players, context, level);
+	}
+
+	/**
+	 * Right to erasure: releases the player if held here, then removes their profile (ProfileService's
+	 * WipeProfileAsync), their inbox, their backups (when a BackupManager is attached) and the personal
+	 * content of their audit entries (the trail still verifies), and records the erasure as a security entry
+	 * that does not name the player. Call it for a player who is not in any server (Roblox's erasure
+	 * requests concern deleted accounts): a server holding the profile elsewhere would save it again. Every
+	 * store this package writes with `{UserId}` in a key is covered; README lists the templates.
+	 * @param requestId - the game's ticket for the request, kept in the erasure entry.
+	 * @returns what was erased; rejects with `InvalidArgument`, or `SaveFailed` naming the step that
+	 *   failed (the steps before it are done; calling again finishes the rest).
+	 * @example
+	 * ```ts
+	 * await dataService.ErasePlayer(userId, "ticket-1234");
+	 * ```
+	 */
+	ErasePlayer(userId: number, requestId?: string): Promise<PlayerErasure> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				checkPlayerId(userId, "userId");
+				const step = <R>(name: string, work: () => R): R => {
+					const [done, value] = pcall(work);
+					if (!done) {
+						const reason = toServiceError(value, "SaveFailed").message;
+						throw serviceError("SaveFailed", `erasure of ${userId}: ${name} failed: ${reason}`);
+					}
+					return value;
+				};
+				const session = this.ctx.sessions.get(userId);
+				if (session !== undefined) {
+					// The release save must land first, or it would write the profile back after the wipe.
+					step("release", () => {
+						let released = false;
+						session.profile.ListenToHopReady(() => (released = true));
+						this.releases.release(userId);
+						const started = os.clock();
+						while (!released) {
+							if (os.clock() - started > this.config.operationTimeout) {
+								throw serviceError("TimedOut", "the release save did not finish in operationTimeout");
+							}
+							task.wait(0.1);
+						}
+					});
+				}
+				const profile = step("the profile", () => this.wipeProfile(userId));
+				step("the inbox", () => this.ctx.inboxes.erase(userId));
+				const backups = this.backups !== undefined;
+				if (backups) step("the backups", () => this.backups!.ErasePlayer(userId).expect());
+				const audit = this.auditLogger;
+				const entries =
+					audit !== undefined
+						? step("the audit trail", () => audit.ErasePlayer(userId, requestId).expect()).entries
+						: 0;
+				const erasure: PlayerErasure = { profile, inbox: true, backups, auditEntries: entries };
+				this.ctx.audit.security("playerErased", [], { request: requestId, ...erasure }, "warning");
+				return erasure;
+			});
+			if (ok) resolve(result);
+			else reject(toServiceError(result, "SaveFailed"));
+		});
 	}
 
 	/**

@@ -1,6 +1,17 @@
 import type { AuditLevel, AuditLogger } from "shared/core/AuditLogger";
 import { isServiceError } from "./DataServiceError";
 
+/** What DataService.ErasePlayer removed. */
+export interface PlayerErasure {
+	/** WipeProfileAsync's answer: true when the profile key was removed. */
+	readonly profile: boolean;
+	readonly inbox: boolean;
+	/** Whether backups were erased (a BackupManager is attached). */
+	readonly backups: boolean;
+	/** Audit entries whose content was erased. */
+	readonly auditEntries: number;
+}
+
 /** What an operation of the facade was: its method and the players it named. */
 export interface AuditedOperation {
 	readonly name: string;

@@ -23,6 +23,9 @@ function lookup(root: unknown, path: ReadonlyArray<string | number>): unknown {
 	return node;
 }
 
+/** Changes whose context names the other player of a transfer (`to`, `from`). */
+const TRANSFER_KINDS = new Set<string>(["gift", "offer", "offerSettlement"]);
+
 /** A table value of a context is kept up to this many characters of canonical JSON (amounts, ids). */
 const MAX_CONTEXT_TABLE_CHARS = 2000;
 
@@ -67,7 +70,7 @@ export function describeChange(change: AuditedChange, time: number, options: Des
 	const changes = new Array<AuditFieldChange>();
 	const players = new Array<number>();
 	for (const side of change.sides) {
-		players.push(side.playerId);
+		if (!players.includes(side.playerId)) players.push(side.playerId);
 		for (const op of diffValue(side.before, side.after, math.huge) ?? []) {
 			const path = op.path.map((s) => tostring(s));
 			const conceal = (v: unknown) =>
@@ -79,6 +82,12 @@ export function describeChange(change: AuditedChange, time: number, options: Des
 				after: op.removed ? undefined : conceal(op.value),
 			});
 		}
+	}
+	// The counterparty a transfer names (a gift's recipient, an offer's offerer) is named by the entry too,
+	// so their index finds it and their erasure erases it. Only transfers: a migration's from/to are versions.
+	for (const key of TRANSFER_KINDS.has(change.kind) ? ["to", "from"] : []) {
+		const id = change.context[key];
+		if (typeIs(id, "number") && id % 1 === 0 && id !== 0 && !players.includes(id)) players.push(id);
 	}
 	const entry: AuditEntry = {
 		time,
