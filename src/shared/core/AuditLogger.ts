@@ -435,8 +435,9 @@ export class AuditLogger {
 			}
 		}
 		if (this.lastSeq > 0 && !this.listed) this.listed = this.writeDirectory();
-		done = this.writeIndexes() && done;
+		// The checkpoint before the indexes: it is what makes the batch part of the verified trail.
 		if (this.headDirty) this.headDirty = !this.writeHead();
+		done = this.writeIndexes() && done;
 		return done && !this.headDirty && this.listed === this.lastSeq > 0;
 	}
 
@@ -486,30 +487,33 @@ export class AuditLogger {
 		}
 	}
 
+	/** One UpdateAsync per player named since the last flush, all in flight at once (the layer paces them). */
 	private writeIndexes(): boolean {
-		let done = true;
 		const players = new Array<number>();
 		for (const [player] of this.pendingIndex) players.push(player);
-		for (const player of players) {
+		const writes = players.map((player) => {
 			const refs = this.pendingIndex.get(player)!;
 			this.pendingIndex.delete(player);
-			const [ok] = this.dal
-				.update<PlayerIndex>(
-					this.keys.player(player),
-					(index) => {
-						// Refs to batches past retention go as the index is touched (their batches are deleted).
-						const oldest = this.clock() - this.retentionSeconds;
-						const list = (index?.refs ?? []).filter((r) => r.to >= oldest);
-						// A retry after a write that failed but landed must not list a batch twice.
-						for (const ref of refs) {
-							if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
-						}
-						return { refs: list };
-					},
-					{ priority: "background" },
-				)
-				.await();
 			this.stats.indexWrites += 1;
+			const write = this.dal.update<PlayerIndex>(
+				this.keys.player(player),
+				(index) => {
+					// Refs to batches past retention go as the index is touched (their batches are deleted).
+					const oldest = this.clock() - this.retentionSeconds;
+					const list = (index?.refs ?? []).filter((r) => r.to >= oldest);
+					// A retry after a write that failed but landed must not list a batch twice.
+					for (const ref of refs) {
+						if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
+					}
+					return { refs: list };
+				},
+				{ priority: "background" },
+			);
+			return { player, refs, write };
+		});
+		let done = true;
+		for (const { player, refs, write } of writes) {
+			const [ok] = write.await();
 			if (!ok) {
 				this.stats.failedWrites += 1;
 				this.pendingIndex.set(player, [...refs, ...(this.pendingIndex.get(player) ?? [])]);
