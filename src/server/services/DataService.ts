@@ -9,8 +9,8 @@ import {
 } from "@rbxts/services";
 import { BackupManager } from "shared/core/BackupManager";
 import { CacheManager } from "shared/core/CacheManager";
-import { AuditLogger } from "shared/core/AuditLogger";
-import { DataAccessLayer } from "shared/core/DataAccessLayer";
+import { AuditLevel, AuditLogger } from "shared/core/AuditLogger";
+import { DataAccessLayer, DataAuditEvent } from "shared/core/DataAccessLayer";
 import { CompiledSchema, DataValidator } from "shared/core/DataValidator";
 import { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
 import type { FieldEncryption } from "shared/core/security/FieldEncryption";
@@ -48,6 +48,7 @@ import { SessionHandoff } from "./data/SessionHandoff";
 import { SessionLoader } from "./data/SessionLoader";
 import { ProfileMigrations } from "./data/ProfileMigrations";
 import type { BatchOptions, DataMigrationTool, MigrationRun } from "shared/core/DataMigrationTool";
+import { AuditedOperation, PlayerErasure, ServiceAudit } from "./data/ServiceAudit";
 import { SessionRegistry } from "./data/SessionRegistry";
 import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
@@ -73,6 +74,7 @@ export type {
 } from "./data/pipeline/PipelineStage";
 export type { UpdateInput } from "./data/PlayerUpdates";
 export type { ProductGrant } from "./data/Receipts";
+export type { PlayerErasure } from "./data/ServiceAudit";
 export type * from "./data/DataServiceTypes";
 import type {
 	ConsistencyReport,
@@ -140,6 +142,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly backups?: BackupManager;
 	private readonly audit?: AuditLogger;
 	private emergencies?: EmergencyBackups;
+	/** ProfileService's WipeProfileAsync of a player's profile key (right to erasure). */
+	private readonly wipeProfile: (userId: number) => boolean;
 	private readonly saveListeners = new Set<(playerId: number, savedMark: number) => void>();
 	private readonly views?: ProfileViews<T>;
 	private readonly consistency?: ConsistencyChecks;
@@ -173,7 +177,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	constructor(config: DataServiceConfig<T> = {}, services: DataServiceServices = {}) {
 		this.config = resolveConfig(config);
 		const jobId = game.JobId !== "" ? game.JobId : HttpService.GenerateGUID(false);
-		this.dal = services.dataAccessLayer ?? new DataAccessLayer({ warnings: this.config.warnings });
+		// The layer's conflicts, throttling waits and retries reach the audit trail once it exists.
+		let dataAccessHook: ((event: DataAuditEvent) => void) | undefined;
+		this.dal =
+			services.dataAccessLayer ??
+			new DataAccessLayer({ warnings: this.config.warnings, audit: (event) => dataAccessHook?.(event) });
 		this.fieldEncryption = services.fieldEncryption;
 		this.cache = services.cache ?? new CacheManager<object>();
 		let compiled: CompiledSchema<unknown> | undefined;
@@ -223,6 +231,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					fieldEncryption: services.fieldEncryption,
 				});
 			pipeline.addStage(audit.GetStage());
+			dataAccessHook = audit.GetDataAccessHook();
 			this.audit = audit;
 		}
 		const ctx: ServiceContext = {
@@ -235,6 +244,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			saves,
 			validator,
 			pipeline,
+			audit: new ServiceAudit(this.audit),
 			rooms: undefined as unknown as ServiceContext["rooms"],
 			warn,
 		};
@@ -285,6 +295,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			this.config.profileStoreName,
 			template,
 		);
+		this.wipeProfile = (userId) => store.WipeProfileAsync(`Player_${userId}`);
 		this.sealed =
 			services.fieldEncryption !== undefined
 				? new SealedProfiles(services.fieldEncryption, services.auditLogger)
@@ -373,18 +384,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	LoadPlayerData(playerId: number): Promise<T> {
-		return this.operation("LoadFailed", (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			return this.ctx.locks.run(tostring(playerId), () => {
-				checkDeadline(startedAt, this.config.operationTimeout);
-				const existing = this.ctx.sessions.get(playerId);
-				if (existing !== undefined) return this.ctx.sessions.read(existing) as T;
-				if (this.releases.shuttingDown) {
-					throw serviceError("ShuttingDown", `cannot load ${playerId}: the server is closing`);
-				}
-				return this.ctx.sessions.read(this.loader.load(playerId, startedAt)) as T;
-			});
-		});
+		return this.operation(
+			"LoadFailed",
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				return this.ctx.locks.run(tostring(playerId), () => {
+					checkDeadline(startedAt, this.config.operationTimeout);
+					const existing = this.ctx.sessions.get(playerId);
+					if (existing !== undefined) return this.ctx.sessions.read(existing) as T;
+					if (this.releases.shuttingDown) {
+						throw serviceError("ShuttingDown", `cannot load ${playerId}: the server is closing`);
+					}
+					return this.ctx.sessions.read(this.loader.load(playerId, startedAt)) as T;
+				});
+			},
+			undefined,
+			{ name: "LoadPlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -427,6 +443,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				return storedData<T>(this.readStored(playerId));
 			},
 			undefined,
+			{ name: "ViewPlayerData", players: [playerId] },
 			"view",
 		);
 	}
@@ -452,14 +469,21 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	UpdatePlayerData(playerId: number, input: UpdateInput<T>, context: UpdateContext = {}): Promise<UpdateResult<T>> {
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			if (!typeIs(input, "table") && !typeIs(input, "function")) {
-				throw serviceError("InvalidArgument", `changes must be a table or a function, got ${typeOf(input)}`);
-			}
-			const kind = context.durable === true ? "durableUpdate" : "update";
-			return this.updates.update<T>(playerId, input, context, kind, startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				if (!typeIs(input, "table") && !typeIs(input, "function")) {
+					throw serviceError(
+						"InvalidArgument",
+						`changes must be a table or a function, got ${typeOf(input)}`,
+					);
+				}
+				const kind = context.durable === true ? "durableUpdate" : "update";
+				return this.updates.update<T>(playerId, input, context, kind, startedAt);
+			},
+			{ name: "UpdatePlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -473,11 +497,15 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	applyProposal(playerId: number, key: string, value: unknown, requestId: number): Promise<UpdateResult<T>> {
 		const context: UpdateContext = { source: "client_state", requestId };
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			const changes = { [key]: value } as unknown as Partial<T>;
-			return this.updates.update<T>(playerId, changes, context, "syncProposal", startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				const changes = { [key]: value } as unknown as Partial<T>;
+				return this.updates.update<T>(playerId, changes, context, "syncProposal", startedAt);
+			},
+			{ name: "applyProposal", players: [playerId] },
+		);
 	}
 
 	/**
@@ -497,10 +525,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		amounts: Record<string, number>,
 		context: UpdateContext = {},
 	): Promise<UpdateResult<T>> {
-		return this.updateOperation(context, (startedAt) => {
-			checkPlayerId(playerId, "playerId");
-			return this.updates.increment<T>(playerId, amounts, context, startedAt);
-		});
+		return this.updateOperation(
+			context,
+			(startedAt) => {
+				checkPlayerId(playerId, "playerId");
+				return this.updates.increment<T>(playerId, amounts, context, startedAt);
+			},
+			{ name: "IncrementPlayerData", players: [playerId] },
+		);
 	}
 
 	/**
@@ -524,14 +556,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		fn: (a: T, b: T) => [T, T] | undefined,
 		context: UpdateContext = {},
 	): Promise<TransferResult> {
-		return this.operation("TransferFailed", (startedAt) => {
-			checkPlayerId(playerA, "playerA");
-			checkPlayerId(playerB, "playerB");
-			if (playerA === playerB) throw serviceError("InvalidArgument", "a player cannot trade with itself");
-			if (!typeIs(fn, "function"))
-				throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
-			return this.transfers.trade(playerA, playerB, fn, context, startedAt);
-		});
+		return this.operation(
+			"TransferFailed",
+			(startedAt) => {
+				checkPlayerId(playerA, "playerA");
+				checkPlayerId(playerB, "playerB");
+				if (playerA === playerB) throw serviceError("InvalidArgument", "a player cannot trade with itself");
+				if (!typeIs(fn, "function"))
+					throw serviceError("InvalidArgument", `fn must be a function, got ${typeOf(fn)}`);
+				return this.transfers.trade(playerA, playerB, fn, context, startedAt);
+			},
+			undefined,
+			{ name: "Trade", players: [playerA, playerB] },
+		);
 	}
 
 	/**
@@ -550,12 +587,17 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	SendGift(fromId: number, toId: number, amounts: Amounts, context: UpdateContext = {}): Promise<TransferResult> {
-		return this.operation("TransferFailed", (startedAt) => {
-			checkPlayerId(fromId, "fromId");
-			checkPlayerId(toId, "toId");
-			if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot gift itself");
-			return this.transfers.gift(fromId, toId, amounts, context, startedAt);
-		});
+		return this.operation(
+			"TransferFailed",
+			(startedAt) => {
+				checkPlayerId(fromId, "fromId");
+				checkPlayerId(toId, "toId");
+				if (fromId === toId) throw serviceError("InvalidArgument", "a player cannot gift itself");
+				return this.transfers.gift(fromId, toId, amounts, context, startedAt);
+			},
+			undefined,
+			{ name: "SendGift", players: [fromId, toId] },
+		);
 	}
 
 	/**
@@ -593,6 +635,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				return offers.offer(fromId, toId, give, take, options, context, startedAt);
 			},
 			({ id, expires, deadline }) => ({ id, status: offers.await(fromId, toId, id, expires, deadline) }),
+			{ name: "OfferTrade", players: [fromId, toId] },
 			"offer",
 		);
 	}
@@ -776,6 +819,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				);
 			},
 			undefined,
+			{ name: "RunConsistencyCheck", players: [playerId] },
 			"consistencyCheck",
 		);
 	}
@@ -881,6 +925,101 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	AddStage(stage: PipelineStage): () => void {
 		return this.ctx.pipeline.addStage(stage);
+	}
+
+	/**
+	 * Records a security event in the audit trail (a no-op with `enableAuditing` off): what a game's own
+	 * access check granted or denied, a refused payload (see auditRefusals), a suspicious request. Never
+	 * yields; the entry is written with the next batch.
+	 * @param eventType - what happened ("accessDenied", "accessGranted", "refusedPayload", ...).
+	 * @param players - the UserIds it concerns (a player's compliance report lists it).
+	 * @param context - scalars or short tables; sensitive keys are concealed like a change's context.
+	 * @param level - default "warning".
+	 * @example
+	 * ```ts
+	 * dataService.LogSecurityEvent("accessDenied", [caller.UserId], { action: "GrantAdmin", target: 42 });
+	 * ```
+	 */
+	LogSecurityEvent(
+		eventType: string,
+		players: ReadonlyArray<number>,
+		context?: Readonly<Record<string, unknown>>,
+		level?: AuditLevel,
+	): void {
+		this.ctx.audit.security(eventType, players, context, level);
+	}
+
+	/**
+	 * Right to erasure: releases the player if held here, then removes their profile (ProfileService's
+	 * WipeProfileAsync), their inbox, their backups (when a BackupManager is attached) and the personal
+	 * content of their audit entries (the trail still verifies), and records the erasure as a security entry
+	 * that does not name the player. Call it for a player who is not in any server (Roblox's erasure
+	 * requests concern deleted accounts): a server holding the profile elsewhere would save it again. Every
+	 * store this package writes with `{UserId}` in a key is covered; README lists the templates.
+	 * @param requestId - the game's ticket for the request, kept in the erasure entry.
+	 * @returns what was erased; rejects with `InvalidArgument`, or `SaveFailed` naming the step that
+	 *   failed (the steps before it are done; calling again finishes the rest).
+	 * @example
+	 * ```ts
+	 * await dataService.ErasePlayer(userId, "ticket-1234");
+	 * ```
+	 */
+	ErasePlayer(userId: number, requestId?: string): Promise<PlayerErasure> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				checkPlayerId(userId, "userId");
+				const step = <R>(name: string, work: () => R): R => {
+					const [done, value] = pcall(work);
+					if (!done) {
+						const reason = toServiceError(value, "SaveFailed").message;
+						throw serviceError("SaveFailed", `erasure of ${userId}: ${name} failed: ${reason}`);
+					}
+					return value;
+				};
+				const session = this.ctx.sessions.get(userId);
+				if (session !== undefined) {
+					// The release save must land first, or it would write the profile back after the wipe.
+					step("release", () => {
+						let released = false;
+						session.profile.ListenToHopReady(() => (released = true));
+						this.releases.release(userId);
+						const started = os.clock();
+						while (!released) {
+							if (os.clock() - started > this.config.operationTimeout) {
+								throw serviceError("TimedOut", "the release save did not finish in operationTimeout");
+							}
+							task.wait(0.1);
+						}
+					});
+				}
+				const profile = step("the profile", () => this.wipeProfile(userId));
+				step("the inbox", () => this.ctx.inboxes.erase(userId));
+				const backups = this.backups !== undefined;
+				if (backups) step("the backups", () => this.backups!.ErasePlayer(userId).expect());
+				const audit = this.audit;
+				const entries =
+					audit !== undefined
+						? step("the audit trail", () => audit.ErasePlayer(userId, requestId).expect()).entries
+						: 0;
+				const erasure: PlayerErasure = { profile, inbox: true, backups, auditEntries: entries };
+				this.ctx.audit.security("playerErased", [], { request: requestId, ...erasure }, "warning");
+				return erasure;
+			});
+			if (ok) resolve(result);
+			else reject(toServiceError(result, "SaveFailed"));
+		});
+	}
+
+	/**
+	 * The AuditLogger the service built or was given (undefined unless `enableAuditing` is on): queries,
+	 * compliance reports, export, verification.
+	 * @example
+	 * ```ts
+	 * const { ok } = dataService.GetAuditLogger()!.VerifyAuditTrail().expect();
+	 * ```
+	 */
+	GetAuditLogger(): AuditLogger | undefined {
+		return this.audit;
 	}
 
 	/**
@@ -1149,24 +1288,28 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		fallback: DataServiceError["kind"],
 		work: (startedAt: number) => A,
 		finish?: (result: A) => R,
+		audited?: AuditedOperation,
 		metric: string = OPERATION_METRICS[fallback] ?? "other",
 	): Promise<R> {
 		return new Promise((resolve, reject) => {
 			const startedAt = os.clock();
-			const settle = (ok: boolean) => this.metrics?.recordOperation(metric, os.clock() - startedAt, ok);
+			// The audit trail hears how every operation ended: errors, refusals, and the slow ones, timed
+			// to the end of `work` (a wait for a durable save, in `finish`, is the store's time, not ours).
+			// The metrics time the whole operation, durable wait included.
 			const [ok, result] = pcall(() => this.gate.run(() => work(startedAt)));
-			if (!ok) {
-				settle(false);
-				return reject(toServiceError(result, fallback));
-			}
-			if (finish === undefined) {
-				settle(true);
-				return resolve(result as unknown as R);
-			}
-			const [done, final] = pcall(() => finish(result));
-			settle(done);
-			if (done) resolve(final);
-			else reject(toServiceError(final, fallback));
+			const seconds = os.clock() - startedAt;
+			const fail = (err: unknown) => {
+				const typed = toServiceError(err, fallback);
+				if (audited !== undefined) this.ctx.audit.ended(audited, seconds, typed);
+				this.metrics?.recordOperation(metric, os.clock() - startedAt, false);
+				reject(typed);
+			};
+			if (!ok) return fail(result);
+			const [done, final] = finish === undefined ? [true, result as unknown as R] : pcall(() => finish(result));
+			if (!done) return fail(final);
+			if (audited !== undefined) this.ctx.audit.ended(audited, seconds);
+			this.metrics?.recordOperation(metric, os.clock() - startedAt, true);
+			resolve(final as R);
 		});
 	}
 
@@ -1202,17 +1345,23 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private updateOperation(
 		context: UpdateContext,
 		work: (startedAt: number) => ReturnType<PlayerUpdates["update"]>,
+		audited?: AuditedOperation,
 	): Promise<UpdateResult<T>> {
 		if (!typeIs(context, "table")) {
 			return Promise.reject(
 				serviceError("InvalidArgument", `context must be a table, got ${typeOf(context)}`),
 			) as Promise<UpdateResult<T>>;
 		}
-		return this.operation("SaveFailed", work, (applied) => {
-			const durable = context.durable === true && applied.changed;
-			if (durable) this.ctx.saves.waitSaved(applied.session, applied.mark);
-			return { data: applied.data as T, saved: durable, changed: applied.changed };
-		});
+		return this.operation(
+			"SaveFailed",
+			work,
+			(applied) => {
+				const durable = context.durable === true && applied.changed;
+				if (durable) this.ctx.saves.waitSaved(applied.session, applied.mark);
+				return { data: applied.data as T, saved: durable, changed: applied.changed };
+			},
+			audited,
+		);
 	}
 
 	/** Loads a buyer on this server whose profile is not held (yet); returns why it cannot, if it cannot. */

@@ -22,6 +22,11 @@ export interface ServerStateSyncOptions {
 	readonly replayWindow?: number;
 	/** The clock, in seconds. Default `os.clock`. */
 	readonly now?: () => number;
+	/**
+	 * Told about every refused payload, after its `reject` is sent (the audit trail's security events; wrap
+	 * it in auditRefusals to bound what a flooding client can make it record). Must not yield.
+	 */
+	readonly onReject?: (player: Player, reason: RejectReason, message: string, key?: string) => void;
 }
 
 /** What the server believes a client holds of one key: what it last sent it, or what the client proposed. */
@@ -90,6 +95,7 @@ export class ServerStateSync {
 	private readonly now: () => number;
 	private readonly unsubscribe?: () => void;
 	private readonly unsubscribeSaved?: () => void;
+	private readonly onReject?: ServerStateSyncOptions["onReject"];
 	private readonly stats: SyncStats = { received: 0, applied: 0, replayed: 0, patched: 0, resyncs: 0, rejected: {} };
 
 	constructor(options: ServerStateSyncOptions) {
@@ -100,6 +106,7 @@ export class ServerStateSync {
 		this.limits = options.limits ?? DEFAULT_GUARD_LIMITS;
 		this.replayWindow = options.replayWindow ?? 256;
 		this.now = options.now ?? os.clock;
+		this.onReject = options.onReject;
 		if (this.authority.subscribe !== undefined) {
 			this.unsubscribe = this.authority.subscribe((player, key) => this.push(player, key));
 		}
@@ -189,6 +196,7 @@ export class ServerStateSync {
 		// A throttled proposal was not applied and may succeed when retried under the same id: not remembered.
 		if (id !== undefined && reason !== "throttled") this.remember(this.playerSync(player), id, answer);
 		this.deliver(player, answer);
+		this.onReject?.(player, reason, message, key);
 	}
 
 	private remember(sync: PlayerSync, id: number, answer: ServerMessage): void {
@@ -217,14 +225,16 @@ export class ServerStateSync {
 		if (!guarded.ok) {
 			// A throttled or malformed message is not remembered: its id may be reused by a good retry.
 			this.stats.rejected[guarded.reason] = (this.stats.rejected[guarded.reason] ?? 0) + 1;
+			const key = guarded.key !== undefined && this.keys.get(guarded.key) !== undefined ? guarded.key : undefined;
 			this.deliver(player, {
 				type: "reject",
 				v: PROTOCOL_VERSION,
 				id: guarded.id,
-				key: guarded.key !== undefined && this.keys.get(guarded.key) !== undefined ? guarded.key : undefined,
+				key,
 				reason: guarded.reason,
 				message: guarded.detail,
 			});
+			this.onReject?.(player, guarded.reason, guarded.detail, key);
 			return;
 		}
 		const message = guarded.message;

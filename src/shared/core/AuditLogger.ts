@@ -1,6 +1,6 @@
 import { HttpService } from "@rbxts/services";
 import { assertServer } from "./assertServer";
-import { DataAccessLayer } from "./DataAccessLayer";
+import { DataAccessLayer, DataAuditEvent } from "./DataAccessLayer";
 import { canonicalJson } from "./dal/Canonical";
 import { AUDIT_FORMAT, AuditBatch, AuditHead, batchHashInput, GENESIS_HASH } from "./audit/AuditBatch";
 import type { AuditConfig } from "./audit/AuditConfig";
@@ -8,6 +8,11 @@ import { AUDIT_LEVELS, AuditCategory, AuditEntry, AuditEvent, AuditLevel } from 
 import type { AuditedChange } from "./audit/AuditedChange";
 import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit/AuditKeys";
 import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
+import { describeDataAccessEvent } from "./audit/describeDataAccessEvent";
+import { recoverStreams } from "./audit/recoverStreams";
+import { AuditRecord, AuditReport, countEntry, emptyCounts, toJsonLines } from "./audit/AuditReport";
+import { scanTrail } from "./audit/scanTrail";
+import { cleanupRetention, RetentionResult } from "./audit/cleanupRetention";
 import { parseSensitivePaths } from "./audit/redactSensitive";
 import { EncodingServiceLike, sha256Hex } from "./audit/sha256Hex";
 import { AuditRange, AuditVerification, verifyAuditTrail } from "./audit/verifyAuditTrail";
@@ -33,13 +38,15 @@ export interface AuditQuery {
 	readonly cursor?: string;
 }
 
-/** A found entry and where it is stored. */
-export interface AuditRecord {
-	readonly stream: string;
-	readonly seq: number;
-	/** 1-based position in its batch. */
-	readonly index: number;
-	readonly entry: AuditEntry;
+export type { AuditCounts, AuditRecord, AuditReport } from "./audit/AuditReport";
+export type { RetentionResult } from "./audit/cleanupRetention";
+
+/** True when `entry` passes the query's time, category, type and level filters. */
+function matchesQuery(entry: AuditEntry, query: AuditQuery): boolean {
+	if (entry.time < (query.from ?? -math.huge) || entry.time > (query.to ?? math.huge)) return false;
+	if (query.category !== undefined && entry.category !== query.category) return false;
+	if (query.type !== undefined && entry.type !== query.type) return false;
+	return AUDIT_LEVELS.indexOf(entry.level) >= AUDIT_LEVELS.indexOf(query.level ?? "debug");
 }
 
 /** One page of {@link AuditLogger.QueryPlayer}. */
@@ -112,6 +119,9 @@ export class AuditLogger {
 	private readonly describe: DescribeOptions;
 	private readonly warnings: boolean;
 	private readonly startedAt: number;
+	/** DataService records an operation that took longer than this as a `slowOperation` (seconds). */
+	readonly slowOperationSeconds: number;
+	private readonly retentionSeconds: number;
 
 	private buffer = new Array<Buffered>();
 	private bufferChars = 0;
@@ -187,6 +197,8 @@ export class AuditLogger {
 			maxEntryChars: positive("maxEntryChars", config.maxEntryChars, 20000),
 		};
 		this.warnings = config.warnings ?? true;
+		this.retentionSeconds = positive("retentionSeconds", config.retentionSeconds, 90 * 86400);
+		this.slowOperationSeconds = positive("slowOperationSeconds", config.slowOperationSeconds, 10);
 		this.startedAt = this.clock();
 		this.lastFlush = this.startedAt;
 		if (config.bindToClose !== false)
@@ -245,6 +257,42 @@ export class AuditLogger {
 			context: event.context !== undefined ? cleanContext(event.context, this.describe) : undefined,
 			message: event.message,
 		});
+	}
+
+	/**
+	 * Records a security event: what an access-control check denied or granted, a refused client payload,
+	 * a session taken over. Never yields.
+	 * @param eventType - what happened ("accessDenied", "refusedPayload", "sessionSteal", ...).
+	 * @param players - the UserIds it concerns (their index keys list it).
+	 * @param context - scalars or short tables (`{ action: "ban", by: 123 }`); sensitive keys concealed.
+	 * @param level - default "warning".
+	 * @example
+	 * ```ts
+	 * audit.LogSecurityEvent("accessDenied", [player.UserId], { action: "ViewPlayerData", target: 42 });
+	 * ```
+	 */
+	LogSecurityEvent(
+		eventType: string,
+		players: ReadonlyArray<number>,
+		context?: Readonly<Record<string, unknown>>,
+		level: AuditLevel = "warning",
+	): void {
+		this.Log({ category: "security", type: eventType, level, players, context });
+	}
+
+	/**
+	 * The DataAccessLayer's `audit` hook (DataAccessLayerConfig.audit): conflicts, throttling waits, retries
+	 * and transactions become entries (see describeDataAccessEvent). DataService wires it into the layer it
+	 * builds; pass it yourself to a layer you build.
+	 * @example
+	 * ```ts
+	 * const hook = { audit: undefined as AuditLogger | undefined };
+	 * const dal = new DataAccessLayer({ audit: (event) => hook.audit?.GetDataAccessHook()(event) });
+	 * hook.audit = new AuditLogger({ dataAccessLayer: dal });
+	 * ```
+	 */
+	GetDataAccessHook(): (event: DataAuditEvent) => void {
+		return (event) => this.Log(describeDataAccessEvent(event));
 	}
 
 	/** Records one write-pipeline change (what the stage calls). Never yields. */
@@ -394,8 +442,9 @@ export class AuditLogger {
 			}
 		}
 		if (this.lastSeq > 0 && !this.listed) this.listed = this.writeDirectory();
-		done = this.writeIndexes() && done;
+		// The checkpoint before the indexes: it is what makes the batch part of the verified trail.
 		if (this.headDirty) this.headDirty = !this.writeHead();
+		done = this.writeIndexes() && done;
 		return done && !this.headDirty && this.listed === this.lastSeq > 0;
 	}
 
@@ -445,28 +494,33 @@ export class AuditLogger {
 		}
 	}
 
+	/** One UpdateAsync per player named since the last flush, all in flight at once (the layer paces them). */
 	private writeIndexes(): boolean {
-		let done = true;
 		const players = new Array<number>();
 		for (const [player] of this.pendingIndex) players.push(player);
-		for (const player of players) {
+		const writes = players.map((player) => {
 			const refs = this.pendingIndex.get(player)!;
 			this.pendingIndex.delete(player);
-			const [ok] = this.dal
-				.update<PlayerIndex>(
-					this.keys.player(player),
-					(index) => {
-						const list = index?.refs ?? [];
-						// A retry after a write that failed but landed must not list a batch twice.
-						for (const ref of refs) {
-							if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
-						}
-						return { refs: list };
-					},
-					{ priority: "background" },
-				)
-				.await();
 			this.stats.indexWrites += 1;
+			const write = this.dal.update<PlayerIndex>(
+				this.keys.player(player),
+				(index) => {
+					// Refs to batches past retention go as the index is touched (their batches are deleted).
+					const oldest = this.clock() - this.retentionSeconds;
+					const list = (index?.refs ?? []).filter((r) => r.to >= oldest);
+					// A retry after a write that failed but landed must not list a batch twice.
+					for (const ref of refs) {
+						if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
+					}
+					return { refs: list };
+				},
+				{ priority: "background" },
+			);
+			return { player, refs, write };
+		});
+		let done = true;
+		for (const { player, refs, write } of writes) {
+			const [ok] = write.await();
 			if (!ok) {
 				this.stats.failedWrites += 1;
 				this.pendingIndex.set(player, [...refs, ...(this.pendingIndex.get(player) ?? [])]);
@@ -517,6 +571,49 @@ export class AuditLogger {
 	 */
 	VerifyAuditTrail(range: AuditRange = {}): Promise<AuditVerification> {
 		return new Promise((resolve) => resolve(verifyAuditTrail(this.dal, this.keys, (t) => this.hash(t), range)));
+	}
+
+	/**
+	 * Finishes the flushes crashed servers left half done: a batch written past its stream's checkpoint
+	 * (the server died before checkpointing it) is checkpointed and indexed, so the trail verifies again and
+	 * its entries are found. Streams whose checkpoint moved within `quietSeconds` (default three flush
+	 * intervals) are left to their own server. Each recovered batch is recorded as a `streamRecovered`
+	 * security entry (stream, seq, hash). Run it before verifying, and with retention cleanup.
+	 * @returns how many batches were recovered, from how many streams.
+	 * @example
+	 * ```ts
+	 * audit.RecoverStreams().expect();
+	 * const { ok } = audit.VerifyAuditTrail().expect();
+	 * ```
+	 */
+	RecoverStreams(quietSeconds = 3 * this.flushInterval): Promise<{ streams: number; batches: number }> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const recovered = recoverStreams(
+					this.dal,
+					this.keys,
+					(t) => this.hash(t),
+					this.stream,
+					this.clock(),
+					quietSeconds,
+				);
+				const streams = new Set<string>();
+				for (const { batch } of recovered) {
+					streams.add(batch.stream);
+					this.indexBatch(batch);
+					this.LogSecurityEvent(
+						"streamRecovered",
+						[],
+						{ stream: batch.stream, seq: batch.seq, hash: this.hash(batchHashInput(batch)) },
+						"warning",
+					);
+				}
+				if (recovered.size() > 0) this.Flush().expect();
+				return { streams: streams.size(), batches: recovered.size() };
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
 	}
 
 	/**
@@ -617,7 +714,6 @@ export class AuditLogger {
 			}
 			const from = query.from ?? -math.huge;
 			const to = query.to ?? math.huge;
-			const minLevel = AUDIT_LEVELS.indexOf(query.level ?? "debug");
 			let [refStart, entryStart] = [0, 0];
 			if (query.cursor !== undefined) {
 				const [r, e] = string.match(query.cursor, "^(%d+):(%d+)$");
@@ -647,16 +743,203 @@ export class AuditLogger {
 					for (let e = r === refStart ? entryStart : 0; e < batch.entries.size(); e++) {
 						if (records.size() >= limit) return { records, next: `${r}:${e}` };
 						const entry = batch.entries[e];
-						if (!entry.players.includes(userId) || entry.time < from || entry.time > to) continue;
-						if (query.category !== undefined && entry.category !== query.category) continue;
-						if (query.type !== undefined && entry.type !== query.type) continue;
-						if (AUDIT_LEVELS.indexOf(entry.level) < minLevel) continue;
+						if (!entry.players.includes(userId) || !matchesQuery(entry, query)) continue;
 						records.push({ stream: ref.stream, seq: ref.seq, index: e + 1, entry });
 					}
 				}
 				return { records };
 			});
 			if (ok) resolve(result as AuditPage);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * One page of the entries of every stream within a time range (any player, or none: erasures,
+	 * recoveries), filtered by category, type and level: newest batch first, streams in id order. Reads the
+	 * directory, each stream's checkpoint and each batch back to `from`: give a range.
+	 * @example
+	 * ```ts
+	 * const page = audit.QueryRange({ from: os.time() - 3600, category: "security", limit: 50 }).expect();
+	 * ```
+	 */
+	QueryRange(query: AuditQuery = {}): Promise<AuditPage> {
+		return new Promise((resolve, reject) => {
+			const limit = query.limit ?? 100;
+			if (!typeIs(limit, "number") || limit < 1) {
+				return reject({
+					kind: "InvalidArgument",
+					message: `limit must be a positive number, got ${typeOf(limit)} ${tostring(limit)}`,
+				});
+			}
+			let start = { stream: 0, seq: undefined as number | undefined, entry: 0 };
+			if (query.cursor !== undefined) {
+				const [a, b, c] = string.match(query.cursor, "^(%d+):(%d+):(%d+)$");
+				if (a === undefined || b === undefined || c === undefined) {
+					return reject({
+						kind: "InvalidArgument",
+						message: `cursor must be a cursor a page returned, got ${typeOf(query.cursor)} ${tostring(query.cursor)}`,
+					});
+				}
+				start = { stream: tonumber(a)!, seq: tonumber(b)!, entry: tonumber(c)! };
+			}
+			const [ok, result] = pcall(() => {
+				const records = new Array<AuditRecord>();
+				let resumeAt: string | undefined;
+				let first = true;
+				const stop = scanTrail(
+					this.dal,
+					this.keys,
+					query,
+					(stream, batch) => {
+						const from = first && query.cursor !== undefined ? start.entry : 0;
+						first = false;
+						for (let e = from; e < batch.entries.size(); e++) {
+							if (records.size() >= limit) {
+								resumeAt = `${e}`;
+								return false;
+							}
+							const entry = batch.entries[e];
+							if (matchesQuery(entry, query))
+								records.push({ stream, seq: batch.seq, index: e + 1, entry });
+						}
+						return true;
+					},
+					{ stream: start.stream, seq: start.seq },
+				);
+				const cursor =
+					stop !== undefined && resumeAt !== undefined ? `${stop.stream}:${stop.seq}:${resumeAt}` : undefined;
+				return { records, next: cursor };
+			});
+			if (ok) resolve(result as AuditPage);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * Everything the trail records about a player (a subject access request): every entry naming them, the
+	 * counts by category, level and type, and their security events. Flushes first, so nothing buffered is
+	 * left out.
+	 * @example
+	 * ```ts
+	 * const report = audit.PlayerReport(userId).expect();
+	 * print(report.byCategory.security, audit.ExportJsonLines(report.records!));
+	 * ```
+	 */
+	PlayerReport(userId: number): Promise<AuditReport> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				this.Flush().await();
+				const counts = emptyCounts();
+				const records = new Array<AuditRecord>();
+				let page = this.QueryPlayer(userId, { limit: 500 }).expect();
+				for (;;) {
+					for (const r of page.records) {
+						records.push(r);
+						countEntry(counts, r.entry);
+					}
+					if (page.next === undefined) break;
+					page = this.QueryPlayer(userId, { limit: 500, cursor: page.next }).expect();
+				}
+				const batches = new Set(records.map((r) => `${r.stream}/${r.seq}`));
+				return {
+					...counts,
+					userId,
+					generatedAt: this.clock(),
+					securityEvents: records.filter((r) => r.entry.category === "security"),
+					records,
+					batchesRead: batches.size(),
+				} as AuditReport;
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * The counts of everything recorded within a period, by category, level and type, with its security
+	 * events (the first `maxSecurityEvents`, default 1,000): a compliance summary for the period.
+	 * @example
+	 * ```ts
+	 * const week = audit.PeriodReport({ from: os.time() - 7 * 86400 }).expect();
+	 * print(week.byCategory.security, week.byType["security:accessDenied"]);
+	 * ```
+	 */
+	PeriodReport(range: AuditRange, maxSecurityEvents = 1000): Promise<AuditReport> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const counts = emptyCounts();
+				const securityEvents = new Array<AuditRecord>();
+				let batchesRead = 0;
+				scanTrail(this.dal, this.keys, range, (stream, batch) => {
+					batchesRead += 1;
+					batch.entries.forEach((entry, e) => {
+						if (!matchesQuery(entry, range)) return;
+						countEntry(counts, entry);
+						if (entry.category === "security" && securityEvents.size() < maxSecurityEvents) {
+							securityEvents.push({ stream, seq: batch.seq, index: e + 1, entry });
+						}
+					});
+					return true;
+				});
+				return {
+					...counts,
+					from: range.from,
+					to: range.to,
+					generatedAt: this.clock(),
+					securityEvents,
+					batchesRead,
+				} as AuditReport;
+			});
+			if (ok) resolve(result);
+			else reject(result);
+		});
+	}
+
+	/**
+	 * Records as JSON lines (one canonical JSON object per line: the entry's fields plus `stream`, `seq` and
+	 * `index`), the export format for regulators and warehouses.
+	 * @example
+	 * ```ts
+	 * const lines = audit.ExportJsonLines(audit.PlayerReport(userId).expect().records!);
+	 * ```
+	 */
+	ExportJsonLines(records: ReadonlyArray<AuditRecord>): string {
+		return toJsonLines(records);
+	}
+
+	/**
+	 * Deletes the streams whose last flush is older than `retentionSeconds` (default 90 days), spending at
+	 * most `maxRequests` DataStore requests, all at background priority (see cleanupRetention); call it
+	 * again while `done` is false, for example once an hour from one server. Each deleted stream is recorded
+	 * as a `retentionCleanup` security entry with its checkpoint's hash. Player index refs to deleted batches
+	 * go when the index is next written.
+	 * @example
+	 * ```ts
+	 * while (!audit.CleanupRetention(100).expect().done) task.wait(60);
+	 * ```
+	 */
+	CleanupRetention(maxRequests = 200): Promise<RetentionResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				const outcome = cleanupRetention(
+					this.dal,
+					this.keys,
+					this.stream,
+					this.clock() - this.retentionSeconds,
+					maxRequests,
+					(head) =>
+						this.LogSecurityEvent(
+							"retentionCleanup",
+							[],
+							{ stream: head.stream, seq: head.seq, hash: head.hash },
+							"info",
+						),
+				);
+				if (outcome.streams > 0 || outcome.batches > 0) this.Flush().await();
+				return outcome;
+			});
+			if (ok) resolve(result);
 			else reject(result);
 		});
 	}

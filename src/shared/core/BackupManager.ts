@@ -455,6 +455,29 @@ export class BackupManager {
 		});
 	}
 
+	/**
+	 * Right to erasure: removes the player's backups from both stores (the whole key in each), at
+	 * background priority, and stops tracking the player. Yields inside the Promise.
+	 * @returns resolves once both keys are removed; rejects with `BackupFailed` when a removal failed.
+	 * @example
+	 * ```ts
+	 * backups.ErasePlayer(userId).expect();
+	 * ```
+	 */
+	ErasePlayer(playerId: number): Promise<void> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => {
+				this.Forget(playerId);
+				for (const store of [this.primaryStore, this.secondaryStore]) {
+					this.stats.writeRequests += 1;
+					this.dal.remove(this.ref(store, playerId), { priority: "background" }).expect();
+				}
+			});
+			if (ok) resolve();
+			else reject(backupError("BackupFailed", messageOf(result)));
+		});
+	}
+
 	/** A copy of the counters, with the recovery point measured now. */
 	GetStatistics(): BackupReport {
 		const now = this.clock();

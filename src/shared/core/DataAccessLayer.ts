@@ -46,7 +46,9 @@ export interface MemoryStoreServiceLike {
 export type DataAuditEvent =
 	| { readonly type: "conflict"; readonly report: ConflictReport }
 	| { readonly type: "retry"; readonly key: string; readonly attempt: number; readonly error: DataError }
-	| { readonly type: "transaction"; readonly id: string; readonly outcome: string; readonly keys: number };
+	| { readonly type: "transaction"; readonly id: string; readonly outcome: string; readonly keys: number }
+	/** A request waited `seconds` for the server's DataStore budget (the RequestScheduler held it back). */
+	| { readonly type: "throttled"; readonly key: string; readonly priority: Priority; readonly seconds: number };
 
 /** Configuration of a {@link DataAccessLayer}; every field is optional. */
 export interface DataAccessLayerConfig {
@@ -244,7 +246,8 @@ export class DataAccessLayer {
 		const started = this.clock();
 		let tries = 0;
 		for (;;) {
-			this.scheduler.waitForBudget(requestType, priority);
+			const waited = this.scheduler.waitForBudget(requestType, priority);
+			if (waited > 0) this.audit?.({ type: "throttled", key: describe(ref), priority, seconds: waited });
 			tries += 1;
 			this.requestCount += 1;
 			this.requestsByType[requestType.Name] = (this.requestsByType[requestType.Name] ?? 0) + 1;

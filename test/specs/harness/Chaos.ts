@@ -54,3 +54,8 @@ export const GAME_DATASTORE_FAULTS = {
 	failedButAppliedRate: 0.03,
 	latency: { min: 0.02, max: 0.3, tailRate: 0.05, tailMax: 2 },
 };
+
+/** True when the run asked for a number of seeds (`npm run chaos`, `--seeds`): long scenarios run in full. */
+export function isChaosRun(): boolean {
+	return runtime().host.option("seeds") !== undefined;
+}

@@ -47,6 +47,7 @@ export class InboxClaims {
 		const ctx = this.ctx;
 		const inbox = known ?? ctx.inboxes.read(session.userId);
 		if (!heldBy(inbox, session.token)) {
+			ctx.audit.security("fencingRefused", [session.userId], { operation: "claim" });
 			ctx.sessions.lose(session);
 			throw ctx.sessions.lostError(session.userId);
 		}
@@ -158,7 +159,10 @@ export class InboxClaims {
 	/** Removes claimed entries from a player's inbox, then forgets their ids (they can never come back). */
 	removeEntries(session: Session, ids: ReadonlySet<string>): void {
 		const removal = this.ctx.inboxes.removeEntries(session.userId, session.token, ids);
-		if (removal === "lost") this.ctx.sessions.lose(session);
+		if (removal === "lost") {
+			this.ctx.audit.security("fencingRefused", [session.userId], { operation: "removeEntries" });
+			this.ctx.sessions.lose(session);
+		}
 		if (removal !== "removed") return; // Left for the next claim: the ids stay applied, so the entries are skipped.
 		for (const id of ids) {
 			delete session.profile.Data.applied[id];

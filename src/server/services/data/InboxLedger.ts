@@ -72,6 +72,17 @@ export class InboxLedger {
 	}
 
 	/**
+	 * Right to erasure: removes the player's inbox key (transfers still in it are dropped with it). Yields.
+	 * @example
+	 * ```ts
+	 * inboxes.erase(userId);
+	 * ```
+	 */
+	erase(playerId: number): void {
+		this.dal.remove(this.ref(playerId)).expect();
+	}
+
+	/**
 	 * Commits a change of two players' inboxes in one transaction, only while `owners` (the session tokens
 	 * whose side changes, by slot; undefined for a side no session here owns) still hold their profiles.
 	 * Yields; never throws.

@@ -7,6 +7,7 @@ import type { InboxLedger } from "./InboxLedger";
 import type { KeyedMutex } from "./KeyedMutex";
 import type { WritePipeline } from "./pipeline/WritePipeline";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
+import type { ServiceAudit } from "./ServiceAudit";
 import type { SessionRegistry } from "./SessionRegistry";
 import type { TradeOffers } from "./TradeOffers";
 
@@ -24,6 +25,8 @@ export interface ServiceContext {
 	readonly saves: DurableSaves;
 	readonly validator: ChangeValidator;
 	readonly pipeline: WritePipeline;
+	/** Security, performance and error events for the audit trail (a no-op with auditing off). */
+	readonly audit: ServiceAudit;
 	readonly rooms: {
 		claims: InboxClaims;
 		offers: TradeOffers;

@@ -113,6 +113,7 @@ export class SessionHandoff {
 					if (!answered && this.presence.isAlive(known.jobId) === false) {
 						ctx.stats.takeovers += 1;
 						ctx.warn(`player ${playerId}: holder ${known.jobId} is dead; taking its session over`);
+						ctx.audit.security("sessionSteal", [playerId], { holder: known.jobId });
 						return { kind: "steal", holder: known.jobId };
 					}
 				}
@@ -123,6 +124,7 @@ export class SessionHandoff {
 				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
 				// save and release at its next auto-save; never Steal from a live server (two holders).
 				ctx.stats.takeovers += 1;
+				ctx.audit.security("forceLoad", [playerId], { holder: known?.jobId ?? "unknown" });
 				return { kind: "forceload" };
 			}
 			task.wait(known !== undefined ? MARK_POLL : math.max(readAt - os.clock(), 0));

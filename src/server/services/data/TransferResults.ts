@@ -64,6 +64,8 @@ export function commitInboxes(
 	const result = ctx.inboxes.commit(playerIds, changes, [owners[0]?.token, owners[1]?.token]);
 	if (result.status === "lost") {
 		const lost = owners[result.slot]!;
+		// The inbox names a newer session: this server's write was fenced off.
+		ctx.audit.security("fencingRefused", [lost.userId], { operation: "transfer" });
 		ctx.sessions.lose(lost);
 		throw ctx.sessions.lostError(lost.userId);
 	}

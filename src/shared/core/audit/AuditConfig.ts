@@ -40,6 +40,11 @@ export interface AuditConfig {
 	readonly minLevel?: AuditLevel;
 	/** Flush and checkpoint in game:BindToClose (default true). */
 	readonly bindToClose?: boolean;
+	/** DataService records an operation slower than this many seconds as a performance event (default 10: a load
+	 * with a release handoff, or a trade waiting for both saves, takes about 7 s). */
+	readonly slowOperationSeconds?: number;
+	/** CleanupRetention deletes streams whose last flush is older than this many seconds (default 90 days). */
+	readonly retentionSeconds?: number;
 	/** Print warnings (default true). */
 	readonly warnings?: boolean;
 }

@@ -1,4 +1,5 @@
 import { canonicalJson } from "../dal/Canonical";
+import { deepCopy } from "../../protocol/deepCopy";
 import { diffValue } from "../../protocol/Patch";
 import type { AuditEntry, AuditFieldChange } from "./AuditEntry";
 import type { AuditedChange } from "./AuditedChange";
@@ -24,9 +25,17 @@ function lookup(root: unknown, path: ReadonlyArray<string | number>): unknown {
 	return node;
 }
 
+/** Changes whose context names the other player of a transfer (`to`, `from`). */
+const TRANSFER_KINDS = new Set<string>(["gift", "offer", "offerSettlement"]);
+
+/** A table value of a context is kept up to this many characters of canonical JSON (amounts, ids). */
+const MAX_CONTEXT_TABLE_CHARS = 2000;
+
 /**
- * The context as it may be stored: scalars kept, anything else named by its type (a context could carry
- * an Instance, which no DataStore holds), sensitive keys (`context.<key>` in the sensitive paths) concealed.
+ * The context as it may be stored: scalars kept; a table (a gift's amounts, an offer's give and take, the
+ * inbox ids a delivery applied) kept when a DataStore can hold it and it is short; anything else named by
+ * its type (a context could carry an Instance, which no DataStore holds). Sensitive keys
+ * (`context.<key>`, or paths below it) are concealed.
  */
 export function cleanContext(
 	context: Readonly<Record<string, unknown>>,
@@ -41,10 +50,12 @@ export function cleanContext(
 			typeIs(v, "string") ||
 			typeIs(v, "boolean") ||
 			(typeIs(v, "number") && v === v && math.abs(v) !== math.huge);
-		const value = scalar ? v : `<${typeOf(v)}>`;
-		out[k] = isSensitive(options.sensitive, ["context", k])
-			? redactSensitive(value, ["context", k], options.sensitive, options.mode, options.hash)
-			: value;
+		let value: unknown = scalar ? v : `<${typeOf(v)}>`;
+		if (typeIs(v, "table")) {
+			const [ok, encoded] = pcall(() => canonicalJson(v));
+			if (ok && (encoded as string).size() <= MAX_CONTEXT_TABLE_CHARS) value = deepCopy(v);
+		}
+		out[k] = redactSensitive(value, ["context", k], options.sensitive, options.mode, options.hash);
 	}
 	return any ? out : undefined;
 }
@@ -61,7 +72,7 @@ export function describeChange(change: AuditedChange, time: number, options: Des
 	const changes = new Array<AuditFieldChange>();
 	const players = new Array<number>();
 	for (const side of change.sides) {
-		players.push(side.playerId);
+		if (!players.includes(side.playerId)) players.push(side.playerId);
 		for (const op of diffValue(side.before, side.after, math.huge) ?? []) {
 			const path = op.path.map((s) => tostring(s));
 			const seal = options.seal;
@@ -78,6 +89,12 @@ export function describeChange(change: AuditedChange, time: number, options: Des
 				after: op.removed ? undefined : conceal(op.value),
 			});
 		}
+	}
+	// The counterparty a transfer names (a gift's recipient, an offer's offerer) is named by the entry too,
+	// so their index finds it and their erasure erases it. Only transfers: a migration's from/to are versions.
+	for (const key of TRANSFER_KINDS.has(change.kind) ? ["to", "from"] : []) {
+		const id = change.context[key];
+		if (typeIs(id, "number") && id % 1 === 0 && id !== 0 && !players.includes(id)) players.push(id);
 	}
 	const entry: AuditEntry = {
 		time,

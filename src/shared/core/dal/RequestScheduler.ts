@@ -47,13 +47,16 @@ export class RequestScheduler {
 	/**
 	 * Blocks (yields) the current thread until the server has budget for `requestType` above the
 	 * reserve of `priority`. Retries call this before every attempt.
+	 * @returns the seconds it waited (0 when the budget was there): the audit trail's throttling events.
 	 */
-	waitForBudget(requestType: Enum.DataStoreRequestType, priority: Priority): void {
+	waitForBudget(requestType: Enum.DataStoreRequestType, priority: Priority): number {
 		const budget = this.budget;
-		if (!budget) return;
+		if (!budget) return 0;
+		const started = os.clock();
 		while (budget.GetRequestBudgetForRequestType(requestType) < 1 + RESERVE[priority]) {
 			task.wait(this.budgetPoll);
 		}
+		return os.clock() - started;
 	}
 
 	/**
