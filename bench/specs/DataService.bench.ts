@@ -5,7 +5,6 @@ import { Bench } from "./harness/Bench";
 import { recordGoal } from "./harness/Goals";
 import { dataServiceOn, Library, profileServiceOn, profileStoreOn } from "./harness/Libraries";
 import { RequestCounts, startRequestLog } from "./harness/RequestLog";
-import { countRequests } from "./harness/countRequests";
 
 const PLAYERS = 8;
 const MINUTES = 10;

@@ -3,7 +3,7 @@ import { deepCopy } from "../../protocol/deepCopy";
 import { diffValue } from "../../protocol/Patch";
 import type { AuditEntry, AuditFieldChange } from "./AuditEntry";
 import type { AuditedChange } from "./AuditedChange";
-import { isSensitive, mapSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
+import { mapSensitive, redactSensitive, RedactionMode, SensitivePaths } from "./redactSensitive";
 
 /** How {@link describeChange} conceals and bounds what it records. */
 export interface DescribeOptions {
