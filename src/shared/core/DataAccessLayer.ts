@@ -3,7 +3,7 @@ import { assertServer } from "./assertServer";
 import { canonicalJson, MAX_VALUE_LENGTH } from "./dal/Canonical";
 import { ConflictReport, ConflictStrategy, resolveConflict } from "./dal/Conflict";
 import { DataError, dataError, isDataError } from "./dal/DataError";
-import { DataDocument, Envelope, open, seal, toDocument } from "./dal/Envelope";
+import { DataDocument, Envelope, open, seal, toDocument, WRITE_HISTORY } from "./dal/Envelope";
 import { describeKey as describe, KeyRef } from "./dal/KeyRef";
 import { DEFAULT_LOCK_OPTIONS, Lease, LeaseMap, LockManager, LockOptions } from "./dal/LockManager";
 import { BudgetSource, Priority, RequestScheduler } from "./dal/RequestScheduler";
@@ -291,15 +291,18 @@ export class DataAccessLayer {
 	 * @internal One UpdateAsync whose transform gets the opened envelope and returns the next one (or
 	 * undefined to write nothing). Returns the envelope stored afterwards (the new one, or the current
 	 * one when nothing was written). A transform error is rethrown after the request, never inside it.
+	 * `onTry` is called before each try's UpdateAsync (a retry after a failed try).
 	 */
 	updateEnvelope(
 		ref: KeyRef,
 		priority: Priority,
 		transform: (current: Envelope | undefined) => Envelope | undefined,
+		onTry?: () => void,
 	): Envelope | undefined {
 		const store = this.store(ref);
 		const where = describe(ref);
 		return this.request(ref, Enum.DataStoreRequestType.UpdateAsync, priority, () => {
+			onTry?.();
 			let failure: unknown;
 			let result: Envelope | undefined;
 			store.UpdateAsync(ref.key, (raw) => {
@@ -392,6 +395,13 @@ export class DataAccessLayer {
 	/**
 	 * @internal The yielding form of {@link update}. Returns the key's document afterwards, or undefined
 	 * when the key is empty and `change` wrote nothing.
+	 *
+	 * Exactly once: a try that reported an error may still have landed (Roblox can apply a write and
+	 * fail the call). A landed write is found by its id in the envelope's write history, which keeps only
+	 * the last {@link WRITE_HISTORY} ids, so the layer also remembers the version each unsure try was
+	 * based on: when few enough writes followed that base, the id's absence proves the try did not land;
+	 * otherwise the outcome cannot be told and the update fails with `OutcomeUnknown` rather than risk
+	 * applying the change twice. When retries run out after an unsure try, one read settles it.
 	 */
 	updateNow<T>(
 		ref: KeyRef,
@@ -401,29 +411,57 @@ export class DataAccessLayer {
 		const writeId = this.newId();
 		const priority = options.priority ?? "normal";
 		const where = describe(ref);
+		// Bases of failed tries that may have landed, and the base of the current try's proposal. Within one
+		// UpdateAsync a rerun of the transform means its previous proposal was not committed.
+		const unsure = new Array<number>();
+		let proposed: number | undefined;
+		const settleUnsure = () => {
+			if (proposed !== undefined) unsure.push(proposed);
+			proposed = undefined;
+		};
 		for (;;) {
 			let pending = false;
-			const envelope = this.updateEnvelope(ref, priority, (current) => {
-				pending = false;
-				if (current?.w.includes(writeId)) return undefined; // an earlier try landed
-				if (current?.x !== undefined) {
-					pending = true; // settle the transaction first, then write
-					return undefined;
-				}
-				this.fenceCheck(ref, options.lease, current);
-				const nextData = change(current?.d as T | undefined, current ? toDocument<T>(current) : undefined);
-				if (nextData === undefined) return undefined;
-				// seal encodes the data canonically for its checksum, refusing unstorable values on the way.
-				return seal(
-					nextData,
-					current,
-					writeId,
-					options.schemaVersion ?? current?.s ?? 1,
-					this.clock(),
-					options.lease?.token,
-					where,
-				);
-			});
+			const [ok, envelope] = pcall(() =>
+				this.updateEnvelope(
+					ref,
+					priority,
+					(current) => {
+						pending = false;
+						proposed = undefined;
+						if (current?.w.includes(writeId)) return undefined; // an earlier try landed
+						this.checkUnsure(where, writeId, unsure, current, true);
+						unsure.clear(); // every earlier try provably did not land
+						if (current?.x !== undefined) {
+							pending = true; // settle the transaction first, then write
+							return undefined;
+						}
+						this.fenceCheck(ref, options.lease, current);
+						const nextData = change(
+							current?.d as T | undefined,
+							current ? toDocument<T>(current) : undefined,
+						);
+						if (nextData === undefined) return undefined;
+						// seal encodes the data canonically for its checksum, refusing unstorable values on the way.
+						const sealed = seal(
+							nextData,
+							current,
+							writeId,
+							options.schemaVersion ?? current?.s ?? 1,
+							this.clock(),
+							options.lease?.token,
+							where,
+						);
+						proposed = current?.n ?? 0;
+						return sealed;
+					},
+					settleUnsure,
+				),
+			);
+			if (!ok) {
+				settleUnsure();
+				return this.verifyAfterFailure<T>(ref, priority, writeId, unsure, toDataError(envelope));
+			}
+			proposed = undefined; // the request succeeded: its last proposal is what it wrote, if anything
 			if (pending) {
 				this.transactions.settle(ref, priority);
 				continue;
@@ -431,6 +469,73 @@ export class DataAccessLayer {
 			if (envelope === undefined || (envelope.n === 0 && envelope.d === undefined)) return undefined;
 			return toDocument<T>(envelope);
 		}
+	}
+
+	/**
+	 * Throws `OutcomeUnknown` when a try based on a version in `unsure` may have landed without its id
+	 * still being in `current`'s write history. A try based on version b that landed made version b + 1;
+	 * its id stays in the history while fewer than WRITE_HISTORY writes followed it, so when
+	 * `current.n - (b + 1) < WRITE_HISTORY` (or nothing was written since b) its absence proves the try
+	 * did not land. A version below b (the key was removed since) proves nothing either way.
+	 * Returns true when every unsure try provably did not land. `raise` false returns false instead.
+	 */
+	private checkUnsure(
+		where: string,
+		writeId: string,
+		unsure: ReadonlyArray<number>,
+		current: Envelope | undefined,
+		raise: boolean,
+	): boolean {
+		if (current?.w.includes(writeId)) return true;
+		const n = current?.n ?? 0;
+		for (const base of unsure) {
+			if (n === base || (n > base && n - (base + 1) < WRITE_HISTORY)) continue;
+			if (!raise) return false;
+			throw dataError(
+				"OutcomeUnknown",
+				`${where}: an earlier try of this update reported an error but may have landed, and ` +
+					`${n - base} writes landed since the version (${base}) it was based on (only the last ` +
+					`${WRITE_HISTORY} are remembered); not retried, so it is never applied twice`,
+			);
+		}
+		return true;
+	}
+
+	/**
+	 * An update failed with `err`. If a try may have landed (a retryable failure after the transform
+	 * proposed a write), one uncached read tells: landed resolves as success with the stored document,
+	 * provably not landed rethrows `err`, anything else throws `OutcomeUnknown`.
+	 */
+	private verifyAfterFailure<T>(
+		ref: KeyRef,
+		priority: Priority,
+		writeId: string,
+		unsure: ReadonlyArray<number>,
+		err: DataError,
+	): DataDocument<T> | undefined {
+		if (unsure.size() === 0 || !isRetryableCode(err.code)) throw err;
+		const where = describe(ref);
+		const [ok, current] = pcall(() => this.readEnvelope(ref, priority, false));
+		if (!ok) {
+			throw dataError(
+				"OutcomeUnknown",
+				`${where}: the update failed (${err.message}) after a try that may have landed, and the read to check failed too`,
+				err.code,
+			);
+		}
+		if (current?.w.includes(writeId)) {
+			this.remember(where, current);
+			return current.n === 0 && current.d === undefined ? undefined : toDocument<T>(current);
+		}
+		if (!this.checkUnsure(where, writeId, unsure, current, false)) {
+			throw dataError(
+				"OutcomeUnknown",
+				`${where}: the update failed (${err.message}) after a try that may have landed; ` +
+					`more than ${WRITE_HISTORY} writes followed it, so whether it did cannot be told`,
+				err.code,
+			);
+		}
+		throw err;
 	}
 
 	/**

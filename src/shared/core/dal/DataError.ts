@@ -11,7 +11,10 @@
  * - `ChecksumMismatch`: a stored document does not match its checksum;
  * - `LockTimeout`: a lock could not be acquired in time;
  * - `LockLost`: a write was fenced off because the writer's lease had expired or been taken over;
- * - `TransactionAborted`: a transaction could not commit (a key changed, or it was rolled back).
+ * - `TransactionAborted`: a transaction could not commit (a key changed, or it was rolled back);
+ * - `OutcomeUnknown`: an update may or may not have been applied: a try reported an error but may have
+ *   landed, and whether it did cannot be told (too many writes followed it, or retries and the check read
+ *   failed). The change was not retried, so it is never applied twice; read the key to see.
  */
 export type DataErrorKind =
 	| "InvalidArgument"
@@ -25,7 +28,8 @@ export type DataErrorKind =
 	| "ChecksumMismatch"
 	| "LockTimeout"
 	| "LockLost"
-	| "TransactionAborted";
+	| "TransactionAborted"
+	| "OutcomeUnknown";
 
 /** The typed error every DataAccessLayer Promise rejects with. */
 export interface DataError {
