@@ -114,8 +114,10 @@ export = () => {
 		const loadedAt = os.clock();
 		expect(data.coins).to.equal(8);
 		expect(freeAt).to.be.ok();
-		// The mark is read every 0.1 s; then the lock write and the inbox write (0.1 s each).
-		expect(loadedAt - freeAt! < 0.6).to.equal(true);
+		// The mark is read every 0.1 s (each read a MemoryStore round trip of up to 0.05 s), then ProfileService's
+		// lock write and the inbox write (0.1 s each) and their scheduling: up to about 0.6 s (seed 3 measured
+		// 0.6000000000000014 against the old bound of 0.6), well inside the 1 s goal for a released holder.
+		expect(loadedAt - freeAt! < 0.75).to.equal(true);
 		b.service.ReleasePlayer(4104).expect();
 	});
 };
