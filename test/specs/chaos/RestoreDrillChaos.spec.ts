@@ -6,8 +6,8 @@ import { canonicalJson } from "shared/core/dal/Canonical";
 import { chaosSeeds, reseed } from "../harness/Chaos";
 import { storedValue } from "../harness/Cloud";
 import { configureFaults, withFaults } from "../harness/Faults";
-import { StateLedger } from "../harness/StateLedger";
-import { corruptBackup } from "../harness/corruptBackup";
+import { StateLedger } from "./StateLedger";
+import { corruptBackup } from "../core/corruptBackup";
 import { newServer, ServerHandle } from "../harness/World";
 import { freshWorld, stopServers, waitUntil } from "../service/support";
 

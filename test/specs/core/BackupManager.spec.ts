@@ -4,7 +4,7 @@ import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import type { BackupRing } from "shared/core/backup/BackupRing";
 import { canonicalJson } from "shared/core/dal/Canonical";
 import { clearDataStoreFaults, resetCloud, storedValue } from "../harness/Cloud";
-import { corruptBackup } from "../harness/corruptBackup";
+import { corruptBackup } from "./corruptBackup";
 
 const PRIMARY = "DataService.Backups";
 const SECONDARY = "DataService.Backups.Secondary";

@@ -3,7 +3,7 @@ import { DataAccessLayer, DataDocument, WriteOptions } from "shared/core/DataAcc
 import type { BackupRing } from "shared/core/backup/BackupRing";
 import type { KeyRef } from "shared/core/dal/KeyRef";
 import { clearDataStoreFaults, dataStoreWrites, resetCloud, storedValue } from "../harness/Cloud";
-import { corruptBackup } from "../harness/corruptBackup";
+import { corruptBackup } from "./corruptBackup";
 
 const PRIMARY = "DataService.Backups";
 const SECONDARY = "DataService.Backups.Secondary";
