@@ -307,6 +307,14 @@ export = (options: SimOptions) => {
 				if (p.player !== undefined) node.server.removePlayer(p.player);
 				p.player = undefined;
 				task.delay(rng.NextNumber(1, 3), () => join(p, target));
+			} else if (roll < 0.85) {
+				// Opens another player's profile (a friend's, a leaderboard entry): from memory when that player
+				// is held here, else from the views cache, a DataStore read only when none is cached.
+				const other = players[rng.NextInteger(0, players.size() - 1)];
+				node.server.spawn(() => {
+					node.service.ViewPlayerData(other.id).await();
+					p.busy = false;
+				});
 			} else {
 				p.busy = false;
 			}
