@@ -26,6 +26,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildProject } from "./build.mjs";
 import { runSession } from "./session.mjs";
+import { parseRunnerArgs } from "./args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -38,30 +39,17 @@ function parseArgs(argv) {
 		realTimeLimit: 540,
 		project: "test.project.json",
 	};
-	for (let i = 0; i < argv.length; i++) {
-		const arg = argv[i];
-		const next = () => {
-			if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
-			return argv[++i];
-		};
-		if (arg === "--filter") options.filter = next();
-		else if (arg === "--seed") options.seed = Number(next());
-		else if (arg === "--timeout") options.timeout = Number(next());
-		else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
-		else if (arg === "--no-build") options.build = false;
-		else if (arg === "--project") {
+	parseRunnerArgs(argv, options, (arg, next) => {
+		if (arg === "--project") {
 			options.project = path.resolve(next());
 			options.build = false;
-		} else if (arg === "--verbose") options.verbose = true;
-		else if (arg === "--seeds") options.seeds = Number(next());
+		} else if (arg === "--seeds") options.seeds = Number(next());
 		else if (arg === "--chaos") {
 			options.chaos = true;
 			options.filter ??= "chaos";
-		} else throw new Error(`unknown option ${arg}`);
-	}
-	if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
-	if (!(options.timeout > 0)) throw new Error("--timeout needs a positive number of seconds");
-	if (!(options.realTimeLimit > 0)) throw new Error("--real-time-limit needs a positive number of seconds");
+		} else return false;
+		return true;
+	});
 	if (options.seeds !== undefined && !(options.seeds >= 1)) throw new Error("--seeds needs a positive count");
 	// Chaos runs over many seeds take as long as they take: the guard grows with the seeds (30 s each, about
 	// six times an idle 2-core machine's rate), or a 1,000-seed run is stopped part way as if it hung.

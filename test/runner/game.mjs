@@ -21,6 +21,7 @@
 import path from "node:path";
 import { buildProject } from "./build.mjs";
 import { runSession } from "./session.mjs";
+import { parseRunnerArgs } from "./args.mjs";
 
 const options = {
 	build: true,
@@ -32,25 +33,13 @@ const options = {
 	specs: [],
 	realTimeLimit: 540,
 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-	const arg = argv[i];
-	const next = () => {
-		if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
-		return argv[++i];
-	};
-	if (arg === "--filter") options.filter = next();
-	else if (arg === "--seed") options.seed = Number(next());
-	else if (arg === "--timeout") options.timeout = Number(next());
-	else if (arg === "--tsconfig") options.tsconfig = next();
+parseRunnerArgs(process.argv.slice(2), options, (arg, next) => {
+	if (arg === "--tsconfig") options.tsconfig = next();
 	else if (arg === "--project") options.project = next();
 	else if (arg === "--specs") options.specs.push(next());
-	else if (arg === "--real-time-limit") options.realTimeLimit = Number(next());
-	else if (arg === "--no-build") options.build = false;
-	else if (arg === "--verbose") options.verbose = true;
-	else throw new Error(`unknown option ${arg}`);
-}
-if (!Number.isFinite(options.seed)) throw new Error("--seed needs a number");
+	else return false;
+	return true;
+});
 const root = process.cwd();
 const t0 = performance.now();
 if (options.build) buildProject(root, options.tsconfig, options.project);
