@@ -302,7 +302,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				: undefined;
 		const sealed = this.sealed;
 		sealed?.wrap(store);
-		this.migrations = new ProfileMigrations(this.config, this.dal, validator);
+		this.migrations = new ProfileMigrations(this.config, this.dal, validator, undefined, sealed);
 		this.migrations.start(warn);
 		if (this.config.enableConsistencyChecks) this.consistency = this.attachConsistency(services);
 		const consistency = this.consistency;

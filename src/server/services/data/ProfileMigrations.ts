@@ -5,6 +5,7 @@ import type { MigrationStep } from "shared/core/migration/MigrationStep";
 import type { ChangeValidator } from "./ChangeValidator";
 import type { ResolvedConfig } from "./DataServiceConfig";
 import { ProfileSource } from "./ProfileSource";
+import type { SealedProfiles } from "./SealedProfiles";
 
 /** A bare migration function of the config as a declared step (no sample: an edit cannot be detected). */
 function stepOf(entry: ((data: object) => object) | MigrationStep, index: number): MigrationStep {
@@ -27,12 +28,16 @@ export class ProfileMigrations {
 	readonly tool: DataMigrationTool;
 	private readonly source: ProfileSource;
 
-	/** @throws a plain message when the configured steps are malformed. */
+	/**
+	 * @param sealed field encryption of the profile store, when on: offline batches open and seal again.
+	 * @throws a plain message when the configured steps are malformed.
+	 */
 	constructor(
 		config: ResolvedConfig,
 		dal: DataAccessLayer,
 		validator: ChangeValidator,
 		encoding?: EncodingServiceLike,
+		sealed?: SealedProfiles,
 	) {
 		const [ok, tool] = pcall(
 			() =>
@@ -51,7 +56,7 @@ export class ProfileMigrations {
 		);
 		if (!ok) error(`[DataService] migrations: ${(tool as { message?: string }).message ?? tostring(tool)}`, 0);
 		this.tool = tool as DataMigrationTool;
-		this.source = new ProfileSource(dal, config.profileStoreName);
+		this.source = new ProfileSource(dal, config.profileStoreName, "background", sealed);
 	}
 
 	/**

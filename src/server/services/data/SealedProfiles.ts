@@ -135,6 +135,57 @@ export class SealedProfiles {
 		if (!ok) error(err, 0);
 	}
 
+	/**
+	 * A stored profile record opened for an offline batch migration, which reads and writes the raw record
+	 * outside ProfileService (and outside the wrapper): its envelope's data with the sealed fields opened, or
+	 * why it must be left as it is: its HMAC does not match (migrating would sign the outside edit) or a
+	 * sealed field does not open (migrating would drop it). Records nothing for later loads (no tamper mark,
+	 * no rotation). Yields only to load the player's secret: call it once outside a DataStore transform
+	 * before calling it inside one.
+	 */
+	openForMigration(
+		key: string,
+		record: { Data?: unknown; DataMac?: DocumentMac },
+	): {
+		data?: object;
+		refused?: string;
+	} {
+		const stored = record.Data as StoredValue["Data"];
+		const userId = userIdOf(key);
+		if (userId === undefined || !typeIs(stored, "table") || !typeIs(stored.data, "table")) return {};
+		this.prepareKey(key);
+		const legacy = record.DataMac === undefined && !holdsSealed(this.fields, stored);
+		if (legacy) return { data: stored.data };
+		if (!this.fields.verifyDocument(stored, record.DataMac)) {
+			return { refused: `its HMAC does not match (${record.DataMac?.t ?? "edited outside the library"})` };
+		}
+		const opened = this.fields.openData(userId, stored.data);
+		if (opened.lost.size() > 0) {
+			return { refused: `sealed field(s) ${opened.lost.join(", ")} do not open (key erased or not in the ring)` };
+		}
+		return { data: opened.data };
+	}
+
+	/** Loads the secret of the player whose profile key this is (yields once), so transforms need not. */
+	prepareKey(key: string): void {
+		const userId = userIdOf(key);
+		if (userId !== undefined) this.fields.prepare(userId, false);
+	}
+
+	/**
+	 * A profile envelope (plaintext) as a save stores it: `Data` with its sensitive fields sealed under the
+	 * current master key, and `DataMac` over it. Yields to load or create the player's secret.
+	 */
+	sealForMigration(key: string, envelope: { data?: object } & object): { Data: object; DataMac: DocumentMac } {
+		const userId = userIdOf(key);
+		if (userId === undefined) error(`[DataService] fieldEncryption: ${key} is not a player's profile key`, 0);
+		this.fields.prepare(userId, true);
+		const Data = typeIs(envelope.data, "table")
+			? { ...envelope, data: this.fields.sealData(userId, envelope.data) }
+			: envelope;
+		return { Data, DataMac: this.fields.signDocument(Data) };
+	}
+
 	private read(
 		name: string,
 		call: (name: string, ...args: Array<unknown>) => LuaTuple<Array<unknown>>,

@@ -209,6 +209,10 @@ export class BatchMigration {
 			);
 			return undefined;
 		}
+		if (doc.refused !== undefined) {
+			this.fail(key, doc.refused.kind, `${key}: ${doc.refused.message}`);
+			return undefined;
+		}
 		if (doc.held) {
 			this.defer(key);
 			return undefined;
@@ -225,7 +229,7 @@ export class BatchMigration {
 			if (run.wouldMigrate <= DRY_RUN_SAMPLE) run.wouldMigrateSample[key] = migrated.applied;
 			return undefined;
 		}
-		const postImage = this.source.withData(doc, migrated.version, migrated.data);
+		const postImage = this.source.withData(doc, migrated.version, migrated.data, key);
 		return { key, pre: doc.image, preStamp: this.stamp(doc.image), postImage, postStamp: this.stamp(postImage) };
 	}
 

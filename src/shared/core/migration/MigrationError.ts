@@ -12,6 +12,9 @@
  * - `NewerVersion`: the document is of a version newer than this code knows and not declared compatible
  *   with it: it is neither loaded nor written (never downgraded, never overwritten);
  * - `NoDownStep`: a downgrade needs a step that declares no `down`;
+ * - `Unreadable`: the stored document cannot be migrated as it is: its HMAC does not match (edited outside
+ *   the library), a sealed field does not open, or it was sealed by field encryption this server lacks (left
+ *   as it was);
  * - `RunNotFound`: no run with that id is recorded;
  * - `RunBusy`: another server holds the chain's batch lock;
  * - `StoreFailed`: the DataStore kept failing (the DataAccessLayer's error is in the message).
@@ -24,6 +27,7 @@ export type MigrationErrorKind =
 	| "InvalidResult"
 	| "NewerVersion"
 	| "NoDownStep"
+	| "Unreadable"
 	| "RunNotFound"
 	| "RunBusy"
 	| "StoreFailed";

@@ -1,3 +1,5 @@
+import type { MigrationErrorKind } from "./MigrationError";
+
 /** One stored document as a batch migration sees it. */
 export interface SourceDocument {
 	/** Schema version of `data`. */
@@ -10,6 +12,11 @@ export interface SourceDocument {
 	 * restored byte for byte.
 	 */
 	readonly image: object;
+	/**
+	 * Why the document must be left as it is (for example its HMAC does not match: it was edited outside the
+	 * library): the batch reports it in `failed` with this kind and message and never writes it.
+	 */
+	readonly refused?: { readonly kind: MigrationErrorKind; readonly message: string };
 }
 
 /** A page of keys. */
@@ -37,6 +44,9 @@ export interface MigrationSource {
 	 * undefined to write nothing. It may run more than once and must not yield.
 	 */
 	update(key: string, change: (current: SourceDocument | undefined) => object | undefined): void;
-	/** The image of `current` with its data and version replaced (what `update` stores). */
-	withData(current: SourceDocument, version: number, data: object): object;
+	/**
+	 * The image of `current` (read from `key`) with its data and version replaced: what `update` stores. May
+	 * yield (it runs outside any transform), for example to seal encrypted fields.
+	 */
+	withData(current: SourceDocument, version: number, data: object, key: string): object;
 }
