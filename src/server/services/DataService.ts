@@ -1054,7 +1054,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	/**
 	 * Restores each profile a run migrated to its pre-migration state where it was not changed since; the
 	 * rest are listed in the run's `notRolledBack` with the reason.
-	 * @returns the run as recorded afterwards; rejects with a MigrationError (`RunNotFound`, `StoreFailed`).
+	 * @returns the run as recorded afterwards; rejects with a MigrationError (`RunNotFound`, `StoreFailed`:
+	 *   the DataStore kept failing through retries with backoff; calling again resumes).
 	 * @example
 	 * ```ts
 	 * const run = dataService.RollbackMigration(runId).expect();

@@ -217,7 +217,11 @@ export class DataMigrationTool {
 
 	/**
 	 * Rolls a run back (see {@link MigrationRun.rolledBack} / `notRolledBack`). A dry run has nothing to undo.
-	 * @returns the run as recorded afterwards; rejects `RunNotFound`, `StoreFailed`.
+	 * Each key's pre-migration image comes from the run's own chunks, written before the key was migrated:
+	 * byte-exact, and unlike DataStore versions not lost when the key was written earlier in the same UTC
+	 * hour. A key whose write keeps failing is retried with backoff (15, 30, 60, 120 s); past that the
+	 * rollback stops, the run stays `rollingBack`, and calling this again resumes it.
+	 * @returns the run as recorded afterwards; rejects `RunNotFound`, `StoreFailed` (resumable).
 	 */
 	rollback(runId: string, source: MigrationSource): Promise<MigrationRun> {
 		return promise(() => {
@@ -251,6 +255,9 @@ export class DataMigrationTool {
 				failed: 0,
 				listed: false,
 				keysPerMinute: 0,
+				estimatedKeys: 0,
+				progress: 0,
+				etaEstimated: false,
 			}
 		);
 	}
@@ -267,6 +274,7 @@ export class DataMigrationTool {
 		}
 		const now = this.clock();
 		const run: MigrationRun = {
+			expectedKeys: options.expectedKeys ?? this.lastKeyCount(source),
 			id: HttpService.GenerateGUID(false),
 			chain: this.chainName,
 			source: source.name,
@@ -294,6 +302,17 @@ export class DataMigrationTool {
 		return run;
 	}
 
+	/** The keys the chain's newest finished run over `source` saw (among the last 5 runs), or undefined. */
+	private lastKeyCount(source: MigrationSource): number | undefined {
+		const list = this.runs.list();
+		for (let i = list.size() - 1; i >= math.max(0, list.size() - 5); i--) {
+			if (list[i].state === "running") continue;
+			const run = this.runs.load(list[i].id);
+			if (run !== undefined && run.source === source.name && run.listed) return run.seen;
+		}
+		return undefined;
+	}
+
 	/**
 	 * What a run compares to know a key is untouched: the first 24 hex digits (96 bits) of the SHA-256 of the
 	 * document's canonical JSON; short, because the run record holds one per migrated key.
@@ -313,7 +332,7 @@ function checkOptions(options: BatchOptions): void {
 			`options.pageSize must be a whole number from 1 to 100, got ${typeOf(size)} ${tostring(size)}`,
 		);
 	}
-	for (const field of ["sweeps", "sweepInterval", "keysPerMinute"] as const) {
+	for (const field of ["sweeps", "sweepInterval", "keysPerMinute", "expectedKeys"] as const) {
 		const value = options[field];
 		if (value !== undefined && (!typeIs(value, "number") || value < 0 || value !== value)) {
 			throw migrationError(

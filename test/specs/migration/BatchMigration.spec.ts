@@ -2,7 +2,8 @@ import { DataStoreService } from "@rbxts/services";
 import type { DataServiceConfig } from "server/services/DataService";
 import type { MigrationError, MigrationRun, MigrationStep } from "shared/core/DataMigrationTool";
 import { canonicalJson } from "shared/core/dal/Canonical";
-import { storedValue } from "../harness/Cloud";
+import { configureDataStoreFaults, skipToNextHour, storedValue, storedVersions } from "../harness/Cloud";
+import { now } from "../harness/World";
 import type { GameData, ServiceServer } from "../service/support";
 import { freshWorld, serviceServer, stopServers, waitUntil } from "../service/support";
 import { offlineRecord } from "./offlineRecord";
@@ -167,6 +168,106 @@ export = () => {
 		expect(fresh.service.GetMigrationTool().getRun(run.id).expect()!.state).to.equal("rolledBack");
 		const missing = rejected(fresh.service.RollbackMigration("nope"));
 		expect(missing.kind).to.equal("RunNotFound");
+	});
+
+	it("rolls back from its own pre-images a key whose pre-migration value no DataStore version keeps", () => {
+		// Written at the start of a UTC hour and migrated within it: the migration's write overwrites the
+		// hour's version, so rolling back to a pinned DataStore version could not find the value.
+		skipToNextHour(1);
+		const originals = seed(7800, 3);
+		const fresh = server([ADD_LEVEL]);
+		const run = fresh.service.RunMigration({}).expect();
+		for (const [id, json] of originals) {
+			for (const version of storedVersions("PlayerData", `Player_${id}`)) {
+				const value = game.GetService("HttpService").JSONDecode(version.json) as Record_;
+				expect(canonicalJson(value.Data)).never.to.equal(json);
+			}
+		}
+		const undone = fresh.service.RollbackMigration(run.id).expect();
+		expect(undone.rolledBack.size()).to.equal(3);
+		for (const [id, json] of originals) expect(canonicalJson(record(id)!.Data)).to.equal(json);
+	});
+
+	it("estimates progress and ETA from the rate so far while the listing goes on", () => {
+		seed(7700, 40);
+		const fresh = server([ADD_LEVEL]);
+		const tool = fresh.service.GetMigrationTool();
+		let done = false;
+		fresh.server.spawn(() => {
+			fresh.service.RunMigration({ pageSize: 5, expectedKeys: 40 }).expect();
+			done = true;
+		});
+		expect(waitUntil(() => tool.getStatistics().seen >= 10, 300)).to.equal(true);
+		const early = tool.getStatistics();
+		const at = now();
+		expect(early.listed).to.equal(false);
+		expect(early.etaEstimated).to.equal(true);
+		expect(early.estimatedKeys).to.equal(40);
+		expect(early.progress > 0 && early.progress < 0.5).to.equal(true);
+		expect(early.eta !== undefined && early.eta > 0).to.equal(true);
+		expect(waitUntil(() => done, 900)).to.equal(true);
+		const took = now() - at;
+		print(`ETA at ${early.seen} of 40 keys: estimated ${math.floor(early.eta!)} s, took ${math.floor(took)} s`);
+		expect(early.eta! > took * 0.5 && early.eta! < took * 2).to.equal(true);
+		const final = tool.getStatistics();
+		expect(final.etaEstimated).to.equal(false);
+		expect(final.progress).to.equal(1);
+		expect(final.eta).to.equal(0);
+		// Without expectedKeys, the estimate starts from the key count of the chain's last finished run.
+		seed(7740, 5);
+		done = false;
+		fresh.server.spawn(() => {
+			fresh.service.RunMigration({ pageSize: 5 }).expect();
+			done = true;
+		});
+		expect(waitUntil(() => tool.getStatistics().running && tool.getStatistics().seen >= 1, 300)).to.equal(true);
+		expect(tool.getStatistics().estimatedKeys).to.equal(40);
+		expect(waitUntil(() => done, 900)).to.equal(true);
+		expect(tool.getStatistics().estimatedKeys).to.equal(45);
+	});
+
+	it("retries a rollback's writes through an outage longer than the DataAccessLayer's retries", () => {
+		const originals = seed(7500, 6);
+		const fresh = server([ADD_LEVEL]);
+		const run = fresh.service.RunMigration({}).expect();
+		expect(run.migratedCount).to.equal(6);
+		// Every write fails for 100 s (the DataAccessLayer gives a request up after 60 s); reads still work.
+		const start = now();
+		configureDataStoreFaults({ errorRate: { UpdateAsync: 1 } });
+		task.delay(100, () => configureDataStoreFaults({}));
+		const undone = fresh.service.RollbackMigration(run.id).expect();
+		expect(now() - start >= 100).to.equal(true);
+		expect(undone.state).to.equal("rolledBack");
+		expect(undone.rolledBack.size()).to.equal(6);
+		expect(next(undone.notRolledBack)[0]).to.equal(undefined);
+		for (const [id, json] of originals) expect(canonicalJson(record(id)!.Data)).to.equal(json);
+	});
+
+	it("stops a rollback the DataStore keeps failing with StoreFailed and resumes it on the next call", () => {
+		const originals = seed(7520, 6);
+		const fresh = server([ADD_LEVEL]);
+		const run = fresh.service.RunMigration({}).expect();
+		expect(run.migratedCount).to.equal(6);
+		// Writes start failing once the first key is restored, for longer than every retry waits (~9 min).
+		task.spawn(() => {
+			waitUntil(() => record(7520)!.Data.v === 1, 60);
+			configureDataStoreFaults({ errorRate: { UpdateAsync: 1 } });
+		});
+		const err = rejected(fresh.service.RollbackMigration(run.id));
+		expect(err.kind).to.equal("StoreFailed");
+		expect(err.message.find("call rollback again to resume", 1, true)[0] !== undefined).to.equal(true);
+		configureDataStoreFaults({});
+		let restored = 0;
+		for (const [id] of originals) if (record(id)!.Data.v === 1) restored += 1;
+		expect(restored >= 1 && restored < 6).to.equal(true);
+		expect(fresh.service.GetMigrationTool().getRun(run.id).expect()!.state).never.to.equal("rolledBack");
+		// Resumed: every key, those restored before the outage included, is restored byte for byte once.
+		const undone = fresh.service.RollbackMigration(run.id).expect();
+		expect(undone.state).to.equal("rolledBack");
+		expect(undone.rolledBack.size()).to.equal(6);
+		expect(next(undone.notRolledBack)[0]).to.equal(undefined);
+		for (const [id, json] of originals) expect(canonicalJson(record(id)!.Data)).to.equal(json);
+		expect(fresh.service.GetMigrationTool().getRun(run.id).expect()!.state).to.equal("rolledBack");
 	});
 
 	it("refuses bad options with InvalidArgument naming the field", () => {

@@ -19,6 +19,12 @@ export interface BatchOptions {
 	readonly sweepInterval?: number;
 	/** Upper bound on keys per minute (default none: the DataAccessLayer's background budget reserve paces). */
 	readonly keysPerMinute?: number;
+	/**
+	 * About how many keys the source holds: the basis of the progress and ETA estimate while the listing
+	 * goes on (ListKeysAsync tells no total). Default: the key count of the chain's last finished run over
+	 * the same source.
+	 */
+	readonly expectedKeys?: number;
 }
 
 /** Live figures of the batch this tool runs (see DataMigrationTool.getStatistics). */
@@ -31,12 +37,28 @@ export interface BatchStatistics {
 	readonly upToDate: number;
 	readonly deferred: number;
 	readonly failed: number;
-	/** True once every key was listed: the ETA is known from then on. */
+	/** True once every key was listed: progress and ETA are exact from then on, estimates before. */
 	readonly listed: boolean;
 	/** Keys looked at per minute since this server started (or resumed) the run. */
 	readonly keysPerMinute: number;
-	/** Seconds until the listed keys are done at the current rate (undefined while the listing goes on). */
+	/**
+	 * The key count progress and ETA assume: the keys seen once the listing is done; before, an estimate
+	 * (see {@link etaEstimated}).
+	 */
+	readonly estimatedKeys: number;
+	/** Share of the keys done (0 to 1): seen and not deferred, over {@link estimatedKeys}. */
+	readonly progress: number;
+	/**
+	 * Seconds until every key is done at the rate so far (undefined before the first key, and while the
+	 * rate is 0 with keys left).
+	 */
 	readonly eta?: number;
+	/**
+	 * True while the listing goes on: ListKeysAsync tells no total, so `estimatedKeys` is `expectedKeys`, else
+	 * the key count of the chain's last finished run over the same source, and never less than the keys seen
+	 * plus one page (with no basis, the ETA is then a lower bound that grows as pages come).
+	 */
+	readonly etaEstimated: boolean;
 }
 
 /** Most characters of pre-images in one chunk (under the 4,194,304-character value limit with room). */
@@ -63,6 +85,10 @@ interface Plan {
 export class BatchMigration {
 	private started = os.clock();
 	private processedHere = 0;
+	/** Keys this server finished (read, and written or set aside): the rate the ETA extrapolates. */
+	private finishedHere = 0;
+	/** Keys of the page being processed: counted as seen (or out of `deferred`) but not finished yet. */
+	private inFlight = 0;
 	/** The last DataStore failure a write met (the key was deferred). */
 	lastStoreError?: string;
 
@@ -112,8 +138,13 @@ export class BatchMigration {
 	statistics(running: boolean): BatchStatistics {
 		const run = this.run;
 		const minutes = math.max((os.clock() - this.started) / 60, 1e-6);
-		const rate = this.processedHere / minutes;
-		const remaining = run.deferred.size();
+		const rate = this.finishedHere / minutes;
+		const deferred = run.deferred.size();
+		// While listing, the keys not listed yet are unknown: estimated from the basis recorded at the start.
+		const estimatedKeys = run.listed
+			? run.seen
+			: math.max(run.expectedKeys ?? 0, run.seen + (this.options.pageSize ?? 50));
+		const remaining = estimatedKeys - run.seen + deferred + this.inFlight;
 		return {
 			runId: run.id,
 			running,
@@ -125,7 +156,10 @@ export class BatchMigration {
 			failed: run.failedCount,
 			listed: run.listed,
 			keysPerMinute: rate,
-			eta: run.listed ? (rate > 0 ? (remaining / rate) * 60 : remaining > 0 ? undefined : 0) : undefined,
+			estimatedKeys,
+			progress: estimatedKeys > 0 ? (estimatedKeys - remaining) / estimatedKeys : 1,
+			eta: rate > 0 ? (remaining / rate) * 60 : remaining > 0 ? undefined : 0,
+			etaEstimated: !run.listed,
 		};
 	}
 
@@ -155,6 +189,15 @@ export class BatchMigration {
 	}
 
 	private process(keys: ReadonlyArray<string>, sweeping = false): void {
+		try {
+			this.processPage(keys, sweeping);
+		} finally {
+			this.finishedHere += this.inFlight;
+			this.inFlight = 0;
+		}
+	}
+
+	private processPage(keys: ReadonlyArray<string>, sweeping: boolean): void {
 		const run = this.run;
 		// A page's reads run side by side (the DataAccessLayer bounds how many are in flight): a batch paced
 		// one request at a time would be bound by latency, not by the budget.
@@ -165,6 +208,7 @@ export class BatchMigration {
 			this.pace();
 			if (!sweeping) run.seen += 1;
 			this.processedHere += 1;
+			this.inFlight += 1;
 			reads.push(
 				new Promise<Read>((resolve) => {
 					const [ok, doc] = pcall(() => this.source.read(key));

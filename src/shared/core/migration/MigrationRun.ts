@@ -1,8 +1,11 @@
 import type { DataAccessLayer } from "../DataAccessLayer";
 import type { MigrationErrorKind } from "./MigrationError";
 
-/** Where a run is: running (or crashed mid-way: resumable), finished, or rolled back. */
-export type RunState = "running" | "finished" | "rolledBack";
+/**
+ * Where a run is: running (or crashed mid-way: resumable), finished, being rolled back (or stopped mid-way
+ * by a crash or a DataStore outage: a new rollback resumes it), or rolled back.
+ */
+export type RunState = "running" | "finished" | "rollingBack" | "rolledBack";
 
 /** A key the run migrated: the chunk holding its pre-migration image and the checksum of what it wrote. */
 export interface MigratedKey {
@@ -35,6 +38,8 @@ export interface MigrationRun {
 	listed: boolean;
 	/** Keys looked at. */
 	seen: number;
+	/** The basis of the progress and ETA estimate while listing (see BatchOptions.expectedKeys). */
+	readonly expectedKeys?: number;
 	/** Keys already at the target version (migrated on load, or by an earlier run). */
 	upToDate: number;
 	/** Keys this run migrated. */
