@@ -7,6 +7,15 @@
  * an edit would change: an edited published step is then refused (`EditedStep`) instead of migrating
  * half the players one way and half the other.
  *
+ * What edit detection sees: a renamed step, changed versions or `compatibleBackTo`, a `down` added or
+ * removed, another sample, and any edit of `up` (or `down`) that changes what the sample becomes. What it
+ * cannot see: an edit that leaves the sample's result as it was (a branch the sample does not take, a field
+ * the sample lacks, a constant used only for other inputs), an edit of what the step reads from outside
+ * its argument (a module, a config table), and any edit of a step declared without a sample (only its
+ * name, versions and `down`'s presence are checked). A step whose result on its sample varies between runs
+ * (time, randomness, iteration order turned into an array) is seen as edited on every server: keep it
+ * deterministic.
+ *
  * @example
  * ```ts
  * const addGems: MigrationStep = {

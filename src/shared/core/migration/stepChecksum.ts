@@ -8,7 +8,7 @@ import type { MigrationStep } from "./MigrationStep";
  * The SHA-256 (EncodingService) of a step's declaration: its name, versions, `compatibleBackTo`, whether it
  * has a `down`, its sample and what the sample becomes (up, and up then down). Equal declarations give
  * equal checksums on every server; an edit of the name, the versions or the behaviour on the sample
- * changes it.
+ * changes it, an edit the sample does not exercise does not (see {@link MigrationStep}).
  *
  * @throws MigrationError `StepFailed` when the step fails on its own sample, `InvalidResult` (through
  *   canonicalJson's DataError) when the result cannot be stored.
