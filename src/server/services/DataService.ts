@@ -951,9 +951,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 
 	/**
 	 * Right to erasure: releases the player if held here, then removes their profile (ProfileService's
-	 * WipeProfileAsync), their inbox, their backups (when a BackupManager is attached) and the personal
-	 * content of their audit entries (the trail still verifies), and records the erasure as a security entry
-	 * that does not name the player. Call it for a player who is not in any server (Roblox's erasure
+	 * WipeProfileAsync), their inbox, their backups (when a BackupManager is attached), the pre-migration
+	 * images migration runs kept of their profile, and the personal content of their audit entries (the
+	 * trail still verifies), and records the erasure as a security entry that does not name the player. Call it for a player who is not in any server (Roblox's erasure
 	 * requests concern deleted accounts): a server holding the profile elsewhere would save it again. Every
 	 * store this package writes with `{UserId}` in a key is covered; README lists the templates.
 	 * @param requestId - the game's ticket for the request, kept in the erasure entry.
@@ -996,12 +996,19 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				step("the inbox", () => this.ctx.inboxes.erase(userId));
 				const backups = this.backups !== undefined;
 				if (backups) step("the backups", () => this.backups!.ErasePlayer(userId).expect());
+				const preImages = step("the migration pre-images", () => this.migrations.erase(userId).expect());
 				const audit = this.audit;
 				const entries =
 					audit !== undefined
 						? step("the audit trail", () => audit.ErasePlayer(userId, requestId).expect()).entries
 						: 0;
-				const erasure: PlayerErasure = { profile, inbox: true, backups, auditEntries: entries };
+				const erasure: PlayerErasure = {
+					profile,
+					inbox: true,
+					backups,
+					auditEntries: entries,
+					migrationPreImages: preImages,
+				};
 				this.ctx.audit.security("playerErased", [], { request: requestId, ...erasure }, "warning");
 				return erasure;
 			});

@@ -232,6 +232,34 @@ export class DataMigrationTool {
 		});
 	}
 
+	/**
+	 * Right to erasure: removes `key`'s pre-migration image from every run of the chain that migrated it
+	 * (the chunks hold a copy of the document as it was) and marks the key in each run's `notRolledBack`, so
+	 * a later rollback leaves it alone. Run records keep the key's name and checksums, not its content.
+	 * @returns how many pre-images were removed; rejects `StoreFailed` (calling again finishes the rest).
+	 * @example
+	 * ```ts
+	 * tool.erasePreImages("Player_123").expect();
+	 * ```
+	 */
+	erasePreImages(key: string): Promise<number> {
+		return promise(() => {
+			let erased = 0;
+			for (const line of this.runs.list()) {
+				const run = this.runs.load(line.id);
+				const entry = run?.migrated[key];
+				if (run === undefined || entry === undefined) continue;
+				if (this.runs.eraseFromChunk(run.id, entry.chunk, key)) erased += 1;
+				if (run.notRolledBack[key] === undefined && !run.rolledBack.includes(key)) {
+					run.notRolledBack[key] = "its pre-migration image was erased (right to erasure)";
+					run.updatedAt = this.clock();
+					this.runs.save(run);
+				}
+			}
+			return erased;
+		});
+	}
+
 	/** The run recorded under `runId`, or undefined. */
 	getRun(runId: string): Promise<MigrationRun | undefined> {
 		return promise(() => this.runs.load(runId));

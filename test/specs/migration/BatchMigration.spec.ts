@@ -270,6 +270,24 @@ export = () => {
 		expect(fresh.service.GetMigrationTool().getRun(run.id).expect()!.state).to.equal("rolledBack");
 	});
 
+	it("erases a player's pre-migration images with the player; a later rollback leaves that key alone", () => {
+		const originals = seed(7900, 3);
+		const fresh = server([ADD_LEVEL]);
+		const run = fresh.service.RunMigration({}).expect();
+		const chunk = () =>
+			game.GetService("HttpService").JSONEncode(storedValue("DataService.Migrations", `run/${run.id}/0`));
+		expect(chunk().find("Player_7901", 1, true)[0] !== undefined).to.equal(true);
+		const erased = fresh.service.ErasePlayer(7901).expect();
+		expect(erased.migrationPreImages).to.equal(1);
+		expect(chunk().find("Player_7901", 1, true)[0]).to.equal(undefined);
+		expect(chunk().find("Player_7900", 1, true)[0] !== undefined).to.equal(true);
+		const undone = fresh.service.RollbackMigration(run.id).expect();
+		expect(undone.rolledBack.size()).to.equal(2);
+		expect(undone.notRolledBack["Player_7901"].find("erased", 1, true)[0] !== undefined).to.equal(true);
+		expect(record(7901)).to.equal(undefined);
+		expect(canonicalJson(record(7900)!.Data)).to.equal(originals.get(7900));
+	});
+
 	it("refuses bad options with InvalidArgument naming the field", () => {
 		const fresh = server([ADD_LEVEL]);
 		const err = rejected(fresh.service.RunMigration({ pageSize: 500 }));

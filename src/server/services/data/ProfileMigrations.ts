@@ -85,6 +85,11 @@ export class ProfileMigrations {
 		return this.tool.runBatch(this.source, options);
 	}
 
+	/** Removes a player's pre-migration images from the chain's runs (see DataService.ErasePlayer). */
+	erase(userId: number): Promise<number> {
+		return this.tool.erasePreImages(`Player_${userId}`);
+	}
+
 	/** Rolls a batch run back (see DataService.RollbackMigration). */
 	rollback(runId: string): Promise<MigrationRun> {
 		return this.tool.rollback(runId, this.source);

@@ -10,6 +10,8 @@ export interface PlayerErasure {
 	readonly backups: boolean;
 	/** Audit entries whose content was erased. */
 	readonly auditEntries: number;
+	/** Pre-migration images of the profile removed from migration runs (DataMigrationTool chunks). */
+	readonly migrationPreImages: number;
 }
 
 /** What an operation of the facade was: its method and the players it named. */

@@ -127,6 +127,25 @@ export class RunStore {
 		});
 	}
 
+	/**
+	 * Removes `key`'s pre-image from chunk `n` (right to erasure); true when it was there. Yields.
+	 */
+	eraseFromChunk(id: string, n: number, key: string): boolean {
+		let found = false;
+		this.dal.updateNow<PreImageChunk>(
+			{ store: this.store, key: `run/${id}/${n}` },
+			(chunk) => {
+				found = chunk?.[key] !== undefined;
+				if (!found) return undefined;
+				const rest = { ...chunk };
+				delete rest[key];
+				return rest;
+			},
+			{ priority: "normal" },
+		);
+		return found;
+	}
+
 	/** A chunk of pre-images, or undefined when it was never written. Yields. */
 	loadChunk(id: string, n: number): PreImageChunk | undefined {
 		return this.dal.read<PreImageChunk>({ store: this.store, key: `run/${id}/${n}` }).expect()?.data;
