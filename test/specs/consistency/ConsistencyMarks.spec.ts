@@ -1,7 +1,7 @@
 import type { ConsistencyReport } from "server/services/DataService";
 import { canonicalJson } from "shared/core/dal/Canonical";
 import { freshWorld, savedData, stopServers } from "../service/support";
-import { ItemData, itemServer, rewriteStored } from "./support";
+import { ItemData, itemServer, newestBackup, rewriteStored } from "./support";
 
 function stored(userId: number): ItemData {
 	return savedData(userId) as unknown as ItemData;
@@ -49,12 +49,9 @@ export = () => {
 		expect(found.category).to.equal("temporal");
 		expect(found.message.find("lower than the 500", 1, true)[0] !== undefined).to.equal(true);
 		expect(reports[0].repair?.applied).to.equal(true);
-		const restored = service
-			.GetBackupManager()!
-			.RestorePlayer(7201, os.time() + 10, { dryRun: true })
-			.expect();
-		expect(restored.backup.kind).to.equal("emergency");
-		expect(canonicalJson(restored.data)).to.equal(corrupt);
+		const backup = newestBackup(service, 7201);
+		expect(backup.kind).to.equal("emergency");
+		expect(backup.json).to.equal(corrupt);
 	});
 
 	it("keeps the floor across a session that changes other fields, and moves it up with the field", () => {
@@ -87,11 +84,8 @@ export = () => {
 		expect(found.path).to.equal("level");
 		expect(found.message.find("level was deleted", 1, true)[0] !== undefined).to.equal(true);
 		// The emergency backup holds the data as stored, without the field: the repair undoes exactly.
-		const restored = service
-			.GetBackupManager()!
-			.RestorePlayer(7203, os.time() + 10, { dryRun: true })
-			.expect();
-		expect(canonicalJson(restored.data)).to.equal(corrupt);
+		const backup = newestBackup(service, 7203);
+		expect(backup.json).to.equal(corrupt);
 		expect(service.RunConsistencyCheck(7203).expect().ok).to.equal(true);
 	});
 

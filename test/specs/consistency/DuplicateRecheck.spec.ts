@@ -2,7 +2,7 @@ import type { ConsistencyReport } from "server/services/DataService";
 import { configureDataStoreFaults } from "../harness/Cloud";
 import { now } from "../harness/World";
 import { freshWorld, savedData, stopServers } from "../service/support";
-import { ItemData, itemServer, rewriteStored } from "./support";
+import { ItemData, itemServer, rewriteStored, seedSword } from "./support";
 
 /** The uniqueness index's hash map (DataService's default name), read and written from the spec. */
 function ownerOf(itemId: string): unknown {
@@ -14,15 +14,6 @@ function holdsStored(userId: number, itemId: string): boolean {
 	return data !== undefined && data.items.some((item) => item.id === itemId);
 }
 
-/** A player saved once holding one sword (unique id `uid`), then released. */
-function seed(userId: number, uid: string): void {
-	const { service } = itemServer();
-	service.LoadPlayerData(userId).expect();
-	service.UpdatePlayerData(userId, { items: [{ id: uid, item: "sword" }], equipped: uid } as never).expect();
-	service.ReleasePlayer(userId).expect();
-	task.wait(10);
-}
-
 export = () => {
 	beforeEach(() => freshWorld());
 	afterEach(() => {
@@ -31,7 +22,7 @@ export = () => {
 	});
 
 	it("reports a duplicate whose other holder had not saved it yet, once the 90 s recheck sees it saved", () => {
-		seed(7101, "x1");
+		seedSword(7101, "x1");
 		const first = itemServer();
 		first.service.LoadPlayerData(7101).expect();
 		first.service.LoadPlayerData(7102).expect();
@@ -78,8 +69,8 @@ export = () => {
 	});
 
 	it("takes over a stale index entry, reporting nothing, once the recheck shows the other holder lacks it", () => {
-		seed(7103, "x3");
-		seed(7104, "y4");
+		seedSword(7103, "x3");
+		seedSword(7104, "y4");
 		// What a crash leaves behind: 7104's server claimed x3 (a pickup) and died before saving it.
 		game.GetService("MemoryStoreService").GetHashMap("DataService.ItemOwners").SetAsync("x3", 7104, 3600);
 		const reports = new Array<ConsistencyReport>();
