@@ -23,7 +23,8 @@ export interface TemporalContext {
 
 /**
  * The temporal checks: no declared timestamp in the future (beyond the tolerated skew), declared
- * monotonic fields never lower than before (in this session, or than the last committed value), created no later than updated, the version never lower.
+ * monotonic fields never lower than before (in this session) nor than their last committed value (the
+ * `floors` stored with the data), created no later than updated, the version never lower.
  *
  * @example
  * ```ts
@@ -63,7 +64,7 @@ export function checkTemporal(data: object, rules: TemporalRules, ctx: TemporalC
 					"wentBack",
 					"temporal",
 					path,
-					`${path} is ${after}, lower than the ${floor} last saved with the data (lowered while the player was offline: a stale save or an outside edit)`,
+					`${path} is ${after}, lower than the ${floor} last saved with the data (lowered outside DataService: a stale save or an outside edit)`,
 					"clamp",
 					floor,
 				),
