@@ -96,11 +96,16 @@ export = (bench: Bench) => {
 		...ITEM_RULES,
 	});
 	const compiled = new DataValidator().compile(ITEM_SCHEMA);
-	const check = bench.time(() => checker.Check(data, { previous: data }));
+	const marks = checker.Marks(data, 1);
+	const check = bench.time(() => checker.Check(data, { previous: data, floors: marks.monotonic }));
+	// The marks every committed change stores with the data (the write path's consistency stage).
+	const mark = bench.time(() => checker.Marks(data, 1, marks));
 	const validate = bench.time(() => compiled.validate(data));
 	bench.record(`ConsistencyChecker: checks per second (${ITEMS}-item profile)`, 1 / check, "checks/s");
 	// A check is the schema validation plus a storability walk, a JSON size, the item, rule and temporal checks.
 	bench.ratio("one check / one schema validation of the same data", check, validate, "<= 10");
+	bench.record("ConsistencyChecker: marks per second (stored with each committed change)", 1 / mark, "marks/s");
+	bench.ratio("the marks of a change / one schema validation of the same data", mark, validate, "<= 1");
 
 	const without = playerHours(false, 3000);
 	const withChecks = playerHours(true, 4000);

@@ -9,6 +9,7 @@ import { checkBusinessRules } from "./consistency/checkBusinessRules";
 import { catalogOf, CatalogLookup, checkItems, HeldItem, heldItems } from "./consistency/checkItems";
 import { checkStructure } from "./consistency/checkStructure";
 import { checkTemporal, TemporalContext } from "./consistency/checkTemporal";
+import { commitMarks, ConsistencyMarks } from "./consistency/ConsistencyMarks";
 import type { ConsistencyIssue } from "./consistency/ConsistencyIssue";
 import { issue } from "./consistency/ConsistencyIssue";
 import type { RepairReport } from "./consistency/ConsistencyReport";
@@ -21,6 +22,7 @@ import { OwnerMapLike, UniquenessIndex } from "./consistency/UniquenessIndex";
 export type { Anomaly } from "./consistency/AnomalyDetector";
 export type { ConsistencyIssue, FixKind, IssueCategory, IssueKind } from "./consistency/ConsistencyIssue";
 export type { ConsistencyReport, QuarantineNote, RepairReport } from "./consistency/ConsistencyReport";
+export type { ConsistencyMarks } from "./consistency/ConsistencyMarks";
 export type {
 	AnomalyRules,
 	BusinessRule,
@@ -273,6 +275,20 @@ export class ConsistencyChecker {
 			reasons.join("; "),
 		);
 		return incident;
+	}
+
+	/**
+	 * The marks to store with freshly committed data (never yields): the last value of each declared
+	 * monotonic field and the template's fields the data holds. A later {@link Check} given
+	 * `floors: marks.monotonic` finds a monotonic field lowered in between, even in another session.
+	 * @param reset - a repair, restore or migration sets the new reference (otherwise floors never go down).
+	 * @example
+	 * ```ts
+	 * stored.marks = checker.Marks(stored.data, stored.v, stored.marks);
+	 * ```
+	 */
+	Marks(data: object, version: number, previous?: ConsistencyMarks, reset = false): ConsistencyMarks {
+		return commitMarks(data, version, this.template, this.config.temporal?.monotonic ?? [], previous, reset);
 	}
 
 	/** The quarantine store (read, release, restore marks). */

@@ -1,7 +1,7 @@
 import type { ConsistencyReport } from "server/services/DataService";
 import { mintItemId } from "shared/core/ConsistencyChecker";
 import { canonicalJson } from "shared/core/dal/Canonical";
-import { chaosSeeds, reseed } from "../harness/Chaos";
+import { chaosSeeds, invariant, reseed } from "../harness/Chaos";
 import { configureDataStoreFaults } from "../harness/Cloud";
 import { now, realtime } from "../harness/World";
 import type { ServiceServer } from "../service/support";
@@ -14,19 +14,26 @@ const PLAYERS = 24;
 const HOUR = 3600;
 const TICK = 60;
 
-/** The corruptions injected into a released player's stored data (what a buggy or stale server writes). */
-const CORRUPTIONS: Array<[string, (data: ItemData) => void]> = [
-	["levelOverCap", (d) => (d.level = 5000)],
-	["unknownCountedItem", (d) => (d.inventory.dragon = 1)],
-	["equippedNotOwned", (d) => (d.equipped = "ghost")],
-	["futureTimestamp", (d) => (d.lastLogin = os.time() + 30 * 86400)],
-	["wrongType", (d) => ((d as unknown as { coins: string }).coins = "lots")],
-	["unknownField", (d) => ((d as unknown as { hacked: boolean }).hacked = true)],
-	["beyondRepair", (d) => d.items.push({ id: "broken" } as never)],
-	["duplicateWithin", (d) => d.items.push({ ...d.items[0] })],
-	["unknownUniqueItem", (d) => d.items.push({ id: mintItemId(), item: "laser" })],
+/**
+ * The corruptions injected into a released player's stored data (what a buggy or stale server, or an
+ * outside edit, writes), each with the field an issue must name for it to count as caught.
+ */
+const CORRUPTIONS: Array<[string, string, (data: ItemData) => void]> = [
+	["levelOverCap", "level", (d) => (d.level = 5000)],
+	["unknownCountedItem", "inventory.dragon", (d) => (d.inventory.dragon = 1)],
+	["equippedNotOwned", "equipped", (d) => (d.equipped = "ghost")],
+	["futureTimestamp", "lastLogin", (d) => (d.lastLogin = os.time() + 30 * 86400)],
+	["wrongType", "coins", (d) => ((d as unknown as { coins: string }).coins = "lots")],
+	["unknownField", "hacked", (d) => ((d as unknown as { hacked: boolean }).hacked = true)],
+	["beyondRepair", "items", (d) => d.items.push({ id: "broken" } as never)],
+	["duplicateWithin", "items", (d) => d.items.push({ ...d.items[0] })],
+	["unknownUniqueItem", "items", (d) => d.items.push({ id: mintItemId(), item: "laser" })],
+	// Lifetime earnings lowered while the player was offline (earned grows 10 a minute: at least 100 by now).
+	["monotonicLowered", "earned", (d) => (d.earned = math.floor(d.earned / 2))],
+	// A deleted top-level field: the session store's Reconcile would refill it from the template unseen.
+	["deletedField", "level", (d) => delete (d as Partial<ItemData>).level],
 ];
-/** Injections per dirty player, in turn: one in three is the classic dupe. */
+/** Injections per dirty player, in turn: the classic dupe as often as four corruption kinds. */
 const KINDS = [
 	...CORRUPTIONS.map(([name]) => name),
 	"staleSaveDupe",
@@ -34,6 +41,17 @@ const KINDS = [
 	"staleSaveDupe",
 	"staleSaveDupe",
 ];
+
+/** Whether an issue names the field a fault of `kind` touched (the dupe: a duplicateItem issue). */
+function names(kind: string, found: { kind: string; path: string }): boolean {
+	if (kind === "staleSaveDupe") return found.kind === "duplicateItem";
+	const field = CORRUPTIONS.find(([name]) => name === kind)![1];
+	return (
+		found.path === field ||
+		found.path.sub(1, field.size() + 1) === `${field}.` ||
+		found.path.sub(1, field.size() + 1) === `${field}[`
+	);
+}
 
 interface Injection {
 	readonly playerId: number;
@@ -48,19 +66,20 @@ interface Injection {
 interface Summary {
 	injected: number;
 	caught: number;
+	/** Injected and caught, by kind ("levelOverCap 1/1"). */
+	byKind: Map<string, [number, number]>;
+	/** Clean players (no fault injected, not the rightful holder of a duped item) and how many were flagged. */
+	cleanPlayers: number;
+	cleanFlagged: number;
+	/** Checks of clean players counted here (loads and final checks; scheduled checks are in allChecks). */
 	cleanChecks: number;
 	/** Checks of every player on both servers (on load, scheduled, final). */
 	allChecks: number;
-	cleanFlagged: number;
 	repairs: number;
 	reversible: number;
 	missed: Array<string>;
 	falsePositives: Array<string>;
 	irreversible: Array<string>;
-}
-
-function invariant(condition: boolean, message: string): void {
-	if (!condition) error(`invariant broken: ${message}`, 2);
 }
 
 function scenario(seed: number): Summary {
@@ -86,8 +105,12 @@ function scenario(seed: number): Summary {
 	const dirty = new Set(ids.filter((_, i) => i < PLAYERS / 2));
 	const clean = ids.filter((id) => !dirty.has(id));
 	const toInject = new Map<number, string>();
+	/** Each dirty player's fault lands at the first of its turns after a minute drawn in [10, 50). */
+	const injectAt = new Map<number, number>();
 	ids.forEach((id, i) => {
-		if (dirty.has(id)) toInject.set(id, KINDS[(i + seed) % KINDS.size()]);
+		if (!dirty.has(id)) return;
+		toInject.set(id, KINDS[(i + seed) % KINDS.size()]);
+		injectAt.set(id, rng.NextInteger(10, 49) * 60);
 	});
 
 	const at = (id: number) => servers[where.get(id)!].service;
@@ -158,6 +181,7 @@ function scenario(seed: number): Summary {
 		return true;
 	};
 
+	const started = now();
 	const act = (id: number) => {
 		const service = at(id);
 		service.IncrementPlayerData(id, { coins: rng.NextInteger(5, 15), earned: 10 }).await();
@@ -175,14 +199,14 @@ function scenario(seed: number): Summary {
 						}) as never,
 				)
 				.await();
-		} else if (roll < 0.09 && toInject.has(id) && now() > 600) {
+		} else if (toInject.has(id) && now() - started >= injectAt.get(id)!) {
 			const kind = toInject.get(id)!;
 			toInject.delete(id);
 			if (kind === "staleSaveDupe") {
 				if (!staleSaveDupe(id)) toInject.set(id, kind);
 				return;
 			}
-			const corrupt = CORRUPTIONS.find(([name]) => name === kind)![1];
+			const corrupt = CORRUPTIONS.find(([name]) => name === kind)![2];
 			let corrupted: string | undefined;
 			const start = now();
 			hop(id, (data) => {
@@ -195,7 +219,6 @@ function scenario(seed: number): Summary {
 		}
 	};
 
-	const started = now();
 	while (now() - started < HOUR) {
 		for (const id of ids) {
 			if (busy.has(id)) continue;
@@ -218,9 +241,11 @@ function scenario(seed: number): Summary {
 	const summary: Summary = {
 		injected: injections.size(),
 		caught: 0,
+		byKind: new Map(),
+		cleanPlayers: 0,
+		cleanFlagged: 0,
 		cleanChecks: 0,
 		allChecks: 0,
-		cleanFlagged: 0,
 		repairs: 0,
 		reversible: 0,
 		missed: [],
@@ -230,20 +255,27 @@ function scenario(seed: number): Summary {
 	for (const s of servers) summary.allChecks += s.service.GetStatistics().service.consistencyChecks;
 	const holders = new Set(injections.filter((i) => i.holder !== undefined).map((i) => i.holder!));
 	for (const injection of injections) {
+		// Caught: a report after the fault, about the player (or the dupe's other holder), naming what it touched.
 		const found = reports.find(
 			(r) =>
 				r.at >= injection.at &&
 				(r.report.playerId === injection.playerId || r.report.playerId === injection.holder) &&
-				r.report.issues.some((i) => injection.kind !== "staleSaveDupe" || i.kind === "duplicateItem"),
+				r.report.issues.some((i) => names(injection.kind, i)),
 		);
-		if (found !== undefined) summary.caught += 1;
-		else summary.missed.push(`${injection.kind} of ${injection.playerId}`);
+		const tally = summary.byKind.get(injection.kind) ?? [0, 0];
+		tally[0] += 1;
+		if (found !== undefined) {
+			summary.caught += 1;
+			tally[1] += 1;
+		} else summary.missed.push(`${injection.kind} of ${injection.playerId}`);
+		summary.byKind.set(injection.kind, tally);
 	}
 	for (const id of clean) {
 		if (holders.has(id)) continue;
+		summary.cleanPlayers += 1;
 		summary.cleanChecks += checksByPlayer.get(id) ?? 0;
 		const flagged = reports.filter((r) => r.report.playerId === id);
-		summary.cleanFlagged += flagged.size();
+		if (flagged.size() > 0) summary.cleanFlagged += 1;
 		for (const r of flagged)
 			summary.falsePositives.push(`${id}: ${r.report.issues.map((i) => `${i.kind} ${i.path}`).join(", ")}`);
 	}
@@ -268,12 +300,23 @@ function scenario(seed: number): Summary {
 	return summary;
 }
 
+/**
+ * One line per seed, in a fixed shape so the counts of a long run (`npm run chaos -- --seeds 1000
+ * --filter ConsistencyChaos --verbose`) can be summed: injected/caught overall and by kind, clean players
+ * flagged, checks, repairs undone byte for byte.
+ */
+function line(seed: number, summary: Summary, seconds: number): string {
+	const kinds = new Array<string>();
+	for (const [kind, [injected, caught]] of summary.byKind) kinds.push(`${kind} ${caught}/${injected}`);
+	kinds.sort();
+	return `[ConsistencyChaos] seed ${seed}: caught ${summary.caught}/${summary.injected}; clean players flagged ${summary.cleanFlagged}/${summary.cleanPlayers}; checks ${summary.allChecks} (${summary.cleanChecks} loads and final checks of clean players); repairs reversible ${summary.reversible}/${summary.repairs}; kinds ${kinds.join(", ")}; ${seconds} s real`;
+}
+
 export = () => {
+	// Every fault kind is caught by a deterministic check, so one miss or one flagged clean player is a bug,
+	// not noise: each seed asserts all caught and none flagged (the issue's >= 99% and < 0.1% hold over any
+	// number of seeds that pass). The printed counts let a long run state its totals.
 	describe("consistency under chaos: injected corruption, dangling references and stale-save dupes", () => {
-		let injected = 0;
-		let caught = 0;
-		let cleanChecks = 0;
-		let cleanFlagged = 0;
 		for (const seed of chaosSeeds(1)) {
 			it(`catches every injected fault, flags no clean player and undoes every repair exactly (seed ${seed})`, () => {
 				__runtime.TestRunner.setTimeLimit(2 * HOUR);
@@ -285,14 +328,9 @@ export = () => {
 					configureDataStoreFaults({});
 					stopServers();
 				}
-				injected += summary.injected;
-				caught += summary.caught;
-				cleanChecks += summary.cleanChecks;
-				cleanFlagged += summary.cleanFlagged;
-				print(
-					`seed ${seed}: caught ${summary.caught}/${summary.injected} injected; clean players flagged ${summary.cleanFlagged} (${summary.cleanChecks} loads and final checks of clean players, ${summary.allChecks} checks in all); repairs reversible ${summary.reversible}/${summary.repairs}; ${math.floor(realtime() - startedAt)} s real; totals ${caught}/${injected}, ${cleanFlagged}/${cleanChecks}`,
-				);
-				expect(summary.injected >= PLAYERS / 2 - 2).to.equal(true);
+				print(line(seed, summary, math.floor(realtime() - startedAt)));
+				// Every dirty player gets its fault (a dupe waits for a partner on its server, at worst one).
+				expect(summary.injected >= PLAYERS / 2 - 1).to.equal(true);
 				expect(summary.missed.join("; ")).to.equal("");
 				expect(summary.falsePositives.join("; ")).to.equal("");
 				expect(summary.irreversible.join("; ")).to.equal("");

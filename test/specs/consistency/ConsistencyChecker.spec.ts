@@ -72,6 +72,23 @@ export = () => {
 		expect(issues.includes("temporal versionWentBack ")).to.equal(true);
 	});
 
+	it("sees a monotonic field lowered below the marks of the last committed data, once, with the mark as its fix", () => {
+		const c = checker();
+		const marks = c.Marks({ ...ITEM_TEMPLATE, earned: 40 }, 1);
+		expect(marks.monotonic.earned).to.equal(40);
+		// A later commit never lowers the floor, unless it is a new reference on purpose (a repair, a restore).
+		expect(c.Marks({ ...ITEM_TEMPLATE, earned: 10 }, 1, marks).monotonic.earned).to.equal(40);
+		expect(c.Marks({ ...ITEM_TEMPLATE, earned: 10 }, 1, marks, true).monotonic.earned).to.equal(10);
+		const issues = c.Check(
+			{ ...ITEM_TEMPLATE, earned: 25 },
+			{ previous: { ...ITEM_TEMPLATE, earned: 30 }, floors: marks.monotonic },
+		);
+		const lowered = issues.filter((i) => i.kind === "wentBack");
+		expect(lowered.size()).to.equal(1);
+		expect(lowered[0].value).to.equal(40);
+		expect(c.Check({ ...ITEM_TEMPLATE, earned: 40 }, { floors: marks.monotonic }).size()).to.equal(0);
+	});
+
 	it("repairs by declared fixes in a dry run without touching the data, and reports what has no fix", () => {
 		const data = {
 			...ITEM_TEMPLATE,

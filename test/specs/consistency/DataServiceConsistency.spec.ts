@@ -1,19 +1,10 @@
 import { canonicalJson } from "shared/core/dal/Canonical";
 import { storedValue } from "../harness/Cloud";
 import { freshWorld, rejection, savedData, stopServers } from "../service/support";
-import { ITEM_TEMPLATE, ItemData, itemServer, rewriteStored } from "./support";
+import { ITEM_TEMPLATE, ItemData, itemServer, newestBackup, rewriteStored, seedSword } from "./support";
 
 function stored(userId: number): ItemData {
 	return savedData(userId) as unknown as ItemData;
-}
-
-/** A player saved once with one sword (unique id `uid`), then released. */
-function seed(userId: number, uid: string): void {
-	const { service } = itemServer();
-	service.LoadPlayerData(userId).expect();
-	service.UpdatePlayerData(userId, { items: [{ id: uid, item: "sword" }], equipped: uid } as never).expect();
-	service.ReleasePlayer(userId).expect();
-	task.wait(10);
 }
 
 export = () => {
@@ -21,7 +12,7 @@ export = () => {
 	afterEach(() => stopServers());
 
 	it("repairs corrupt stored data on load after an emergency backup that restores it byte for byte", () => {
-		seed(7001, "u1");
+		seedSword(7001, "u1");
 		rewriteStored(7001, (data) => {
 			data.level = 5000;
 			data.inventory = { dragon: 2, sword: 1 };
@@ -41,17 +32,14 @@ export = () => {
 		expect(data.items.size()).to.equal(1);
 		expect((data as unknown as { hacked?: boolean }).hacked).to.equal(undefined);
 		expect(data.equipped).to.equal("");
-		const restored = service
-			.GetBackupManager()!
-			.RestorePlayer(7001, os.time() + 10, { dryRun: true })
-			.expect();
-		expect(restored.backup.kind).to.equal("emergency");
-		expect(canonicalJson(restored.data)).to.equal(corrupt);
+		const backup = newestBackup(service, 7001);
+		expect(backup.kind).to.equal("emergency");
+		expect(backup.json).to.equal(corrupt);
 		expect(service.RunConsistencyCheck(7001).expect().ok).to.equal(true);
 	});
 
 	it("repairs nothing and refuses the load when no backup can be taken, leaving the data stored", () => {
-		seed(7002, "u2");
+		seedSword(7002, "u2");
 		rewriteStored(7002, (data) => (data.level = 5000));
 		const { service } = itemServer({ enableBackups: false });
 		const err = rejection(service.LoadPlayerData(7002));
@@ -62,7 +50,7 @@ export = () => {
 	});
 
 	it("quarantines data beyond repair and refuses the load, the stored profile left as it was", () => {
-		seed(7003, "u3");
+		seedSword(7003, "u3");
 		rewriteStored(7003, (data) => (data.items = [{ id: "q" }]));
 		const { service } = itemServer();
 		const err = rejection(service.LoadPlayerData(7003));
@@ -79,7 +67,7 @@ export = () => {
 	});
 
 	it("gives a fresh profile when the game says so, keeping the quarantined copy apart and releasable", () => {
-		seed(7004, "u4");
+		seedSword(7004, "u4");
 		rewriteStored(7004, (data) => (data.items = [{ id: "q" }]));
 		const { service } = itemServer({ consistency: { onQuarantine: "fresh" } });
 		const data = service.LoadPlayerData(7004).expect() as unknown as ItemData;
@@ -94,7 +82,7 @@ export = () => {
 	});
 
 	it("detects the classic dupe: a stale server's save after the item moved on", () => {
-		seed(7005, "dupe");
+		seedSword(7005, "dupe");
 		const first = itemServer();
 		first.service.LoadPlayerData(7006).expect();
 		first.service.LoadPlayerData(7005).expect();
@@ -128,9 +116,9 @@ export = () => {
 	});
 
 	it("finds an item id held by two offline players with the offline scan, within its request budget", () => {
-		seed(7010, "shared");
-		seed(7011, "other");
-		seed(7012, "third");
+		seedSword(7010, "shared");
+		seedSword(7011, "other");
+		seedSword(7012, "third");
 		rewriteStored(7011, (data) => (data.items = [{ id: "shared", item: "sword" }]));
 		const { service } = itemServer();
 		let pass = service.ScanForDuplicates({ budget: 3 }).expect();

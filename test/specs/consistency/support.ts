@@ -1,5 +1,6 @@
 import type { DataServiceConfig } from "server/services/DataService";
 import { ConsistencyRules, equippedOwned, levelCap } from "shared/core/ConsistencyChecker";
+import { canonicalJson } from "shared/core/dal/Canonical";
 import { serviceServer, ServiceServer } from "../service/support";
 
 /** A game with unique items, an equipped item, a level cap and a login timestamp. */
@@ -84,4 +85,22 @@ export function rewriteStored(userId: number, change: (data: Record<string, unkn
 		change(raw.Data.data);
 		return $tuple(raw);
 	});
+}
+
+/** A player saved once holding one sword (unique id `uid`), then released. */
+export function seedSword(userId: number, uid: string): void {
+	const { service } = itemServer();
+	service.LoadPlayerData(userId).expect();
+	service.UpdatePlayerData(userId, { items: [{ id: uid, item: "sword" }], equipped: uid } as never).expect();
+	service.ReleasePlayer(userId).expect();
+	task.wait(10);
+}
+
+/** Canonical JSON of the newest backup of a player (what a restore would put back), and its kind. */
+export function newestBackup(service: ServiceServer["service"], userId: number): { json: string; kind: string } {
+	const restored = service
+		.GetBackupManager()!
+		.RestorePlayer(userId, os.time() + 10, { dryRun: true })
+		.expect();
+	return { json: canonicalJson(restored.data), kind: restored.backup.kind };
 }

@@ -1,6 +1,7 @@
 import { deepCopy } from "shared/protocol/deepCopy";
 import type { ConsistencyChecker } from "shared/core/ConsistencyChecker";
-import { ConsistencyIssue, issue } from "shared/core/consistency/ConsistencyIssue";
+import { ConsistencyIssue, describeValue, issue } from "shared/core/consistency/ConsistencyIssue";
+import { deletedFields } from "shared/core/consistency/ConsistencyMarks";
 import type { ConsistencyReport, QuarantineNote, RepairReport } from "shared/core/consistency/ConsistencyReport";
 import { DataServiceError, serviceError } from "./DataServiceError";
 import { DuplicateScanResult, ProfileListing, scanForDuplicates } from "./DuplicateScan";
@@ -19,7 +20,12 @@ export interface ConsistencyRunOptions {
 	readonly dryRun?: boolean;
 	/** Claim the player's unique items in the uniqueness index (one MemoryStore request per item). */
 	readonly claimItems: boolean;
+	/** The check on load: the data is as loaded, so a field Reconcile refilled can be repaired (backed up first). */
+	readonly onLoad?: boolean;
 }
+
+/** Changes that set a new reference for monotonic fields on purpose. */
+const NEW_REFERENCE = new Set(["repair", "restore", "migration", "adoption"]);
 
 /** Issue kinds about the inbox or the session rather than the document: never a reason for quarantine. */
 const NOT_THE_DOCUMENT = new Set([
@@ -80,11 +86,16 @@ export class ConsistencyChecks {
 		const stored = session.profile.Data;
 		const seen = this.seen.get(session.userId);
 		const last = seen?.token === session.token ? seen : undefined;
+		// The marks of the last committed change (this session's or, on load, the last session's anywhere).
+		const marks = stored.marks?.v === stored.v ? stored.marks : undefined;
 		const issues = this.checker.Check(stored.data, {
 			previous: last?.data,
 			previousVersion: last?.seq,
 			version: stored.seq,
+			floors: marks?.monotonic,
 		});
+		const deleted = this.deletedOnLoad(session, options.onLoad === true);
+		for (const found of deleted) issues.push(found);
 		if (stored.v !== this.options.schemaVersion) {
 			issues.push(
 				issue(
@@ -116,8 +127,10 @@ export class ConsistencyChecks {
 		ctx.stats.consistencyIssues += issues.size();
 		let repair: RepairReport | undefined;
 		if ((options.repair || options.dryRun === true) && issues.some((i) => i.fix !== undefined)) {
-			repair = this.repair(session, issues, options.dryRun === true);
+			repair = this.repair(session, issues, options.dryRun === true, deleted);
 		}
+		// Data stored before the marks existed, or migrated since: its reference starts here.
+		if (stored.marks?.v !== stored.v) stored.marks = this.checker.Marks(stored.data, stored.v, undefined, true);
 		this.seen.set(session.userId, { data: deepCopy(stored.data), seq: stored.seq, token: session.token });
 		const report: ConsistencyReport = {
 			playerId: session.userId,
@@ -157,7 +170,7 @@ export class ConsistencyChecks {
 	 * @returns the error the load rejects with, or undefined to go on.
 	 */
 	onLoad(session: Session, repair: boolean): { report: ConsistencyReport; refusal?: DataServiceError } {
-		const report = this.run(session, { readInbox: false, repair, claimItems: true });
+		const report = this.run(session, { readInbox: false, repair, claimItems: true, onLoad: true });
 		const remaining = (
 			report.repair?.applied === true ? this.checker.Check(session.profile.Data.data) : report.issues
 		).filter(aboutTheDocument);
@@ -246,6 +259,17 @@ export class ConsistencyChecks {
 								this.confirm(side.playerId, checker.ClaimItems(side.playerId, gained, others)),
 							);
 						});
+					}
+					// Stored with the data, for the check of the next load wherever it happens.
+					const held = this.ctx.sessions.get(side.playerId);
+					if (held !== undefined) {
+						const stored = held.profile.Data;
+						stored.marks = checker.Marks(
+							side.after,
+							stored.v,
+							stored.marks,
+							NEW_REFERENCE.has(change.kind),
+						);
 					}
 					// A restore or repair may lower monotonic fields on purpose: it is the new reference.
 					if (change.kind === "repair" || change.kind === "restore") {
@@ -360,12 +384,50 @@ export class ConsistencyChecks {
 		return confirmed;
 	}
 
-	/** Applies the declared fixes through the pipeline, after the checker's emergency backup. */
-	private repair(session: Session, issues: ReadonlyArray<ConsistencyIssue>, dryRun: boolean): RepairReport {
+	/**
+	 * The fields deleted from the stored data while the player was offline: the template's fields the
+	 * session store's Reconcile filled in on load that the marks say the data held when last committed (a
+	 * field the template gained since is no loss). Reported once, at the session's first check; only the
+	 * check on load offers the fix (later the player may have changed the refilled field).
+	 */
+	private deletedOnLoad(session: Session, onLoad: boolean): Array<ConsistencyIssue> {
+		const filled = session.reconciled;
+		if (filled === undefined) return [];
+		session.reconciled = undefined;
+		const stored = session.profile.Data;
+		const template = this.options.template as Record<string, unknown>;
+		return deletedFields(filled, stored.marks, stored.v).map((field) =>
+			issue(
+				"missingField",
+				"structural",
+				field,
+				`${field} was deleted from the stored data since it was last saved (Reconcile filled in the template's ${describeValue(template[field])})`,
+				onLoad ? "fillDefault" : undefined,
+				deepCopy(template[field]),
+			),
+		);
+	}
+
+	/**
+	 * Applies the declared fixes through the pipeline, after the checker's emergency backup. The backup holds
+	 * the data without the `deleted` fields Reconcile refilled: the data as stored, so restoring it undoes
+	 * the repair exactly.
+	 */
+	private repair(
+		session: Session,
+		issues: ReadonlyArray<ConsistencyIssue>,
+		dryRun: boolean,
+		deleted: ReadonlyArray<ConsistencyIssue>,
+	): RepairReport {
 		const stored = session.profile.Data;
 		const orphans = issues.filter((i) => i.kind === "orphanMarker");
 		const dataIssues = issues.filter((i) => i.kind !== "orphanMarker" && !NOT_THE_DOCUMENT.has(i.kind));
-		return this.checker.Repair(session.userId, stored.data, dataIssues, {
+		let data = stored.data;
+		if (deleted.some((i) => i.fix !== undefined)) {
+			data = deepCopy(stored.data);
+			for (const found of deleted) delete (data as Record<string, unknown>)[found.path];
+		}
+		return this.checker.Repair(session.userId, data, dataIssues, {
 			dryRun,
 			apply: (repaired, backupId) => {
 				this.replace(session, repaired, { source: "consistency", backup: backupId });

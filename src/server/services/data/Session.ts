@@ -1,4 +1,5 @@
 import type { Profile } from "@rbxts/profileservice/globals";
+import type { ConsistencyMarks } from "shared/core/consistency/ConsistencyMarks";
 
 /** What a profile stores: the game's data in a migrations-ready envelope. */
 export interface StoredProfile {
@@ -11,6 +12,8 @@ export interface StoredProfile {
 	seq: number;
 	/** Developer-product PurchaseIds granted into `data`, oldest first, the newest `receiptHistorySize` kept (Receipts). */
 	receipts?: Array<string>;
+	/** What the last committed change left of the data, for the consistency check of the next load (ConsistencyChecks). */
+	marks?: ConsistencyMarks;
 }
 
 /** One load of one player's profile on this server. */
@@ -32,4 +35,9 @@ export interface Session {
 	 * the next write drops it (the write path's cache stage); built on the first view after a write.
 	 */
 	view?: object;
+	/**
+	 * The template's top-level fields the stored data lacked on load, before the session store's Reconcile
+	 * filled them in (so the consistency check can tell a deleted field from a field added to the template).
+	 */
+	reconciled?: ReadonlyArray<string>;
 }

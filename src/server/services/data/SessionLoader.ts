@@ -1,5 +1,6 @@
 import type { Profile, ProfileStore } from "@rbxts/profileservice/globals";
 import { HttpService } from "@rbxts/services";
+import { templateFieldsMissing } from "shared/core/consistency/ConsistencyMarks";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { DataServiceError, serviceError } from "./DataServiceError";
 import type { Adoption } from "./Adoption";
@@ -93,6 +94,9 @@ export class SessionLoader {
 				fail(e.kind === "LoadFailed" ? "LoadFailed" : "InvalidData", `migration failed: ${e.message}`);
 			}
 		}
+		// Reconcile refills a deleted field from the template without a word: note what it fills first.
+		const filled = templateFieldsMissing(stored.data, ctx.config.template);
+		if (filled.size() > 0) session.reconciled = filled;
 		profile.Reconcile();
 		const problems = ctx.validator.problemsOf(stored.data);
 		// With the check on load, the ConsistencyChecker repairs or quarantines such data below.

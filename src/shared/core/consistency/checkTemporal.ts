@@ -11,6 +11,11 @@ export interface TemporalContext {
 	readonly now: number;
 	/** The data seen before (for monotonic fields). */
 	readonly previous?: object;
+	/**
+	 * The last committed value of each monotonic field (dotted path), as stored with the data: what it
+	 * may not be lower than on a later load, whatever happened while the player was offline.
+	 */
+	readonly floors?: Readonly<Record<string, number>>;
 	/** The profile's version seen before and now (a transfer sequence or a save counter). */
 	readonly previousVersion?: number;
 	readonly version?: number;
@@ -18,7 +23,8 @@ export interface TemporalContext {
 
 /**
  * The temporal checks: no declared timestamp in the future (beyond the tolerated skew), declared
- * monotonic fields never lower than before, created no later than updated, the version never lower.
+ * monotonic fields never lower than before (in this session) nor than their last committed value (the
+ * `floors` stored with the data), created no later than updated, the version never lower.
  *
  * @example
  * ```ts
@@ -43,22 +49,26 @@ export function checkTemporal(data: object, rules: TemporalRules, ctx: TemporalC
 			);
 		}
 	}
-	if (ctx.previous !== undefined) {
-		for (const path of rules.monotonic ?? []) {
-			const before = getPath(ctx.previous, path);
-			const after = getPath(data, path);
-			if (typeIs(before, "number") && typeIs(after, "number") && after < before) {
-				out.push(
-					issue(
-						"wentBack",
-						"temporal",
-						path,
-						`${path} went back from ${before} to ${after}`,
-						"clamp",
-						before,
-					),
-				);
-			}
+	for (const path of rules.monotonic ?? []) {
+		const after = getPath(data, path);
+		if (!typeIs(after, "number")) continue;
+		const before = ctx.previous !== undefined ? getPath(ctx.previous, path) : undefined;
+		const floor = ctx.floors?.[path];
+		if (typeIs(before, "number") && after < before && (floor === undefined || before >= floor)) {
+			out.push(
+				issue("wentBack", "temporal", path, `${path} went back from ${before} to ${after}`, "clamp", before),
+			);
+		} else if (floor !== undefined && after < floor) {
+			out.push(
+				issue(
+					"wentBack",
+					"temporal",
+					path,
+					`${path} is ${after}, lower than the ${floor} last saved with the data (lowered outside DataService: a stale save or an outside edit)`,
+					"clamp",
+					floor,
+				),
+			);
 		}
 	}
 	for (const [createdPath, updatedPath] of rules.createdBeforeUpdated ?? []) {
