@@ -62,9 +62,15 @@ export = () => {
 			buffer.writeu8(binary, 0, 0);
 			buffer.writeu8(binary, 1, 255);
 			buffer.writeu8(binary, 2, 128);
-			// Bytes over 127 and zero bytes are hashed as bytes (they cross to Node as Base64, not text).
+			// Bytes over 127 and zero bytes are hashed as bytes (the runtime escapes them on their way to Node).
 			expect(hex(EncodingService.ComputeBufferHash(binary, Enum.HashAlgorithm.Sha256))).to.equal(
 				"f742b965f156c10374bc23aea96e3a8aff8facd6fc079defeaa30219ad86f211",
+			);
+			// ...and so are the escape's own characters: "%", "!" and a literal "%FF" (0x25 0x46 0x46).
+			const escapes = buffer.create(8);
+			[0, 255, 128, 0x25, 0x21, 0x25, 0x46, 0x46].forEach((b, i) => buffer.writeu8(escapes, i, b));
+			expect(hex(EncodingService.ComputeBufferHash(escapes, Enum.HashAlgorithm.Sha256))).to.equal(
+				"11261e25299c87290b7cbfc06bc49cd19701def073a9a013abe48d728040178f",
 			);
 			expect(buffer.len(EncodingService.ComputeBufferHash(binary, Enum.HashAlgorithm.Md5))).to.equal(16);
 		});
@@ -90,6 +96,11 @@ export = () => {
 			expect(EncodingService.GetDecompressedBufferSize(compressed, Enum.CompressionAlgorithm.Zstd)).to.equal(
 				buffer.len(input),
 			);
+			// Every byte value survives the round trip, both ways across the runtime's boundary.
+			const bytes = buffer.create(512);
+			for (let i = 0; i < 512; i++) buffer.writeu8(bytes, i, i % 256);
+			const frame = EncodingService.CompressBuffer(bytes, Enum.CompressionAlgorithm.Zstd);
+			expect(text(EncodingService.DecompressBuffer(frame, Enum.CompressionAlgorithm.Zstd))).to.equal(text(bytes));
 		});
 
 		it(`DecompressBuffer throws on data that is not Zstd, and GetDecompressedBufferSize gives nil (${DOC})`, () => {

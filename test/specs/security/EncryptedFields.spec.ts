@@ -5,7 +5,7 @@
  */
 import type { DataService, DataServiceConfig } from "server/services/DataService";
 import type { AuditLogger } from "shared/core/AuditLogger";
-import type { FieldEncryption, SealedValue } from "shared/core/security/FieldEncryption";
+import type { FieldEncryption, FieldEncryptionConfig, SealedValue } from "shared/core/security/FieldEncryption";
 import type { KeyRingConfig } from "shared/core/security/KeyRing";
 import { storedValue } from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
@@ -32,7 +32,11 @@ interface Node {
 	readonly call: <R>(fn: () => R) => R;
 }
 
-function node(ring: KeyRingConfig, config: Partial<DataServiceConfig<Data>> = {}): Node {
+function node(
+	ring: KeyRingConfig,
+	config: Partial<DataServiceConfig<Data>> = {},
+	encryption: Partial<FieldEncryptionConfig> = {},
+): Node {
 	const server = newServer({ runScripts: false, faultImmune: true });
 	const services = server.require<typeof import("server/services/DataService")>(
 		"ServerScriptService/TS/services/DataService",
@@ -45,7 +49,11 @@ function node(ring: KeyRingConfig, config: Partial<DataServiceConfig<Data>> = {}
 	);
 	const audits = server.require<typeof import("shared/core/AuditLogger")>("ReplicatedStorage/TS/core/AuditLogger");
 	const built = server.run(() => {
-		const fields = new security.FieldEncryption({ keyRing: new rings.KeyRing(ring), schema: PII_SCHEMA });
+		const fields = new security.FieldEncryption({
+			keyRing: new rings.KeyRing(ring),
+			schema: PII_SCHEMA,
+			...encryption,
+		});
 		const audit = new audits.AuditLogger({ warnings: false, bindToClose: false, fieldEncryption: fields });
 		const service = new services.DataService<Data>(
 			{
@@ -149,6 +157,33 @@ export = () => {
 		const loaded = d.call(() => d.service.LoadPlayerData(7102).expect());
 		expect(loaded.coins).to.equal(1e9);
 		expect(loaded.email).to.equal("bob@example.com");
+	});
+
+	it("refuses a profile stripped of its HMAC and sealed fields when the game says every profile is signed", () => {
+		const a = node({ current: "k1", keys: { k1: K1 } });
+		a.call(() => a.service.LoadPlayerData(7106).expect());
+		a.call(() => a.service.UpdatePlayerData(7106, { email: "eve@example.com", coins: 10 }).expect());
+		saveAndRelease(a, 7106);
+		// Someone with DataStore write access removes the HMAC and the sealed field, then gives coins: the
+		// document now looks like one saved before encryption was turned on.
+		game.GetService("DataStoreService")
+			.GetDataStore("PlayerData")
+			.UpdateAsync("Player_7106", (value: unknown) => {
+				const v = value as { DataMac?: unknown; Data: { data: { coins: number; email?: unknown } } };
+				v.DataMac = undefined;
+				v.Data.data.email = undefined;
+				v.Data.data.coins = 1e9;
+				return $tuple(v);
+			});
+		const b = node({ current: "k1", keys: { k1: K1 } }, {}, { refuseUnsigned: true });
+		const [ok, err] = b.call(() => {
+			const [done, result] = b.service.LoadPlayerData(7106).await();
+			return [done, result] as const;
+		});
+		expect(ok).to.equal(false);
+		expect((err as { kind: string }).kind).to.equal("InvalidData");
+		expect((err as { message: string }).message.find("carries no HMAC", 1, true)[0] !== undefined).to.equal(true);
+		expect(b.fields.GetStatistics().tampered >= 1).to.equal(true);
 	});
 
 	it("re-encrypts under the new master key on load, reading values sealed under the old one", () => {

@@ -6,6 +6,7 @@ import { describe } from "shared/core/validator/nodes";
 import type { Schema } from "shared/core/validator/Schema";
 import { sensitivePathsOf } from "shared/core/validator/sensitivePathsOf";
 import type { DataService } from "../DataService";
+import type { MemoryStoreServiceLike } from "../data/ServerPresence";
 import type { AccessControl } from "./AccessControl";
 import { AdminError, adminError, isAdminError } from "./AdminError";
 import { AdminHook, AdminHooks } from "./AdminHooks";
@@ -43,7 +44,13 @@ export interface AdminApiConfig {
 	readonly fieldEncryption?: { ErasePlayer(this: unknown, userId: number): void };
 	/** Seconds a mass operation waits for its second admin (default 600). */
 	readonly approvalWindow?: number;
-	/** Seconds (default os.clock: virtual time in the runtime, a monotonic clock on Roblox). */
+	/**
+	 * Where pending approvals live, shared by every server of the experience (default MemoryStoreService),
+	 * and the name of their hash map (default "DataService.Approvals").
+	 */
+	readonly memoryStoreService?: MemoryStoreServiceLike;
+	readonly approvalMap?: string;
+	/** Unix seconds, the clock every server shares (default os.time): approval expiries. */
 	readonly clock?: () => number;
 }
 
@@ -85,7 +92,13 @@ export class AdminApi {
 		if (!typeIs(config.access, "table")) {
 			throw adminError("InvalidArgument", `access must be an AccessControl, got ${describe(config.access)}`);
 		}
-		this.approvals = new Approvals(config.approvalWindow ?? 600, config.clock ?? os.clock);
+		const memoryStore =
+			config.memoryStoreService ?? (game.GetService("MemoryStoreService") as unknown as MemoryStoreServiceLike);
+		this.approvals = new Approvals(
+			config.approvalWindow ?? 600,
+			memoryStore.GetHashMap(config.approvalMap ?? "DataService.Approvals"),
+			config.clock ?? os.time,
+		);
 		const fields = config.fieldEncryption;
 		if (fields !== undefined) this.erasers.push((playerId) => fields.ErasePlayer(playerId));
 		const paths = [...(config.sensitivePaths ?? [])];

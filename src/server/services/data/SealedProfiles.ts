@@ -203,10 +203,11 @@ export class SealedProfiles {
 		const stored = value as StoredValue;
 		if (!typeIs(stored.Data, "table")) return value;
 		const mac = stored.DataMac;
-		// A document written before encryption was turned on has neither MAC nor sealed values.
-		const legacy = mac === undefined && !holdsSealed(this.fields, stored.Data);
+		// A document written before encryption was turned on has neither MAC nor sealed values (unless the
+		// game says every profile was signed: then a missing MAC is a stripped one).
+		const legacy = mac === undefined && !this.fields.refusesUnsigned() && !holdsSealed(this.fields, stored.Data);
 		if (!legacy && !this.accepting.has(userId) && !this.fields.verifyDocument(stored.Data, mac)) {
-			const reason = mac?.t ?? "its HMAC does not match";
+			const reason = mac === undefined ? "it carries no HMAC" : (mac.t ?? "its HMAC does not match");
 			if (!this.tampered.has(userId)) {
 				this.audit?.Log({
 					category: "security",

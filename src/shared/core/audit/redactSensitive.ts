@@ -22,6 +22,15 @@ export function isSensitive(rules: SensitivePaths, path: ReadonlyArray<string>):
 	return rules.some((rule) => matches(rule, path));
 }
 
+/** True when some rule is longer than `path` and matches it so far: a sensitive value may lie below it. */
+function mayHoldSensitive(rules: SensitivePaths, path: ReadonlyArray<string>): boolean {
+	return rules.some((rule) => {
+		if (rule.size() <= path.size()) return false;
+		for (let i = 0; i < path.size(); i++) if (rule[i] !== "*" && rule[i] !== path[i]) return false;
+		return true;
+	});
+}
+
 function walk(
 	value: unknown,
 	path: Array<string>,
@@ -30,8 +39,9 @@ function walk(
 	depth: number,
 ): unknown {
 	if (isSensitive(rules, path)) return conceal(value, path);
-	// Only a table whose path is a prefix of some rule can hold a sensitive value below it.
-	if (!typeIs(value, "table") || depth > 64) return value;
+	// Only a table whose path is a prefix of some rule can hold a sensitive value below it: any other is
+	// returned as it is, not copied (a save seals a few fields of a profile of thousands of values).
+	if (!typeIs(value, "table") || depth > 64 || !mayHoldSensitive(rules, path)) return value;
 	const copy = new Map<unknown, unknown>();
 	for (const [k, v] of pairs(value as object)) {
 		path.push(tostring(k));
@@ -43,7 +53,8 @@ function walk(
 
 /**
  * A copy of `value`, found at `path`, with every sensitive value below it (or itself) replaced by what `fn`
- * returns for it: the one walk behind the audit trail's concealment and field encryption.
+ * returns for it: the one walk behind the audit trail's concealment and field encryption. Only the tables on
+ * the way to a sensitive path are copied; the others are shared with `value`.
  * @example
  * ```ts
  * mapSensitive({ email: "a@b.c" }, [], parseSensitivePaths(["email"]), (v, path) => seal(path, v));

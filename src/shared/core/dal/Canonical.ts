@@ -14,82 +14,109 @@ const ESCAPES: Record<string, string> = {
 	"\r": "\\r",
 	"\t": "\\t",
 };
+const NEEDS_ESCAPE = '[%c"\\]';
+/** Integers below this are written with %d; beyond it a double no longer holds every integer. */
+const EXACT_INTEGERS = 2 ** 53;
 
 function escapeString(s: string): string {
+	// Most strings (keys, ids) need no escape: find is far cheaper than a gsub that rebuilds the string.
+	if (s.find(NEEDS_ESCAPE)[0] === undefined) return '"' + s + '"';
 	const [escaped] = string.gsub(
 		s,
-		'[%c"\\]',
+		NEEDS_ESCAPE,
 		(c: string) => ESCAPES[c] ?? string.format("\\u%04x", string.byte(c)[0]),
 	);
-	return `"${escaped}"`;
+	return '"' + escaped + '"';
 }
 
-function encodeNumber(n: number, path: string): string {
-	if (n !== n || n === math.huge || n === -math.huge) {
-		throw dataError("NotStorable", `${path} is ${tostring(n)}: NaN and infinities cannot be stored`);
+/*
+ * The encoder appends to one array with its own counter, and keeps the keys from the root to the value being
+ * encoded in `trail` instead of building a path string per node: the path is spelled out only for an error.
+ * A profile's canonical JSON is built at every save (checksums, the document HMAC), so this is a hot path.
+ * Nothing in it yields or calls out, so module state cannot be shared by two encodings at once.
+ */
+let out = new Array<string>();
+let size = 0;
+const trail = new Array<string | number>();
+let root = "value";
+
+function emit(text: string): void {
+	out[size] = text;
+	size += 1;
+}
+
+/** The path of the value at `depth` (its keys from the root), as errors name it. */
+function where(depth: number): string {
+	let path = root;
+	for (let i = 0; i < depth; i++) {
+		const k = trail[i];
+		path += typeIs(k, "number") ? `[${k}]` : `.${k}`;
 	}
-	if (n % 1 === 0 && math.abs(n) < 2 ** 53) return string.format("%d", n);
+	return path;
+}
+
+function encodeNumber(n: number, depth: number): string {
+	if (n !== n || n === math.huge || n === -math.huge) {
+		throw dataError("NotStorable", `${where(depth)} is ${tostring(n)}: NaN and infinities cannot be stored`);
+	}
+	if (n % 1 === 0 && math.abs(n) < EXACT_INTEGERS) return string.format("%d", n);
 	return string.format("%.17g", n);
 }
 
-function encode(value: unknown, path: string, depth: number, out: Array<string>): void {
-	if (value === undefined) {
-		out.push("null");
-		return;
+function encodeTable(value: object, depth: number): void {
+	if (depth > MAX_DEPTH) throw dataError("NotStorable", `${where(depth)} nests deeper than ${MAX_DEPTH} levels`);
+	if (getmetatable(value) !== undefined) {
+		throw dataError("NotStorable", `${where(depth)} has a metatable; only plain tables can be stored`);
 	}
-	if (typeIs(value, "boolean")) {
-		out.push(value ? "true" : "false");
-	} else if (typeIs(value, "number")) {
-		out.push(encodeNumber(value, path));
-	} else if (typeIs(value, "string")) {
-		out.push(escapeString(value));
-	} else if (typeIs(value, "table")) {
-		if (depth > MAX_DEPTH) throw dataError("NotStorable", `${path} nests deeper than ${MAX_DEPTH} levels`);
-		if (getmetatable(value) !== undefined) {
-			throw dataError("NotStorable", `${path} has a metatable; only plain tables can be stored`);
+	const t = value as Record<string | number, unknown>;
+	const length = (value as Array<unknown>).size();
+	let count = 0;
+	let keys: Array<string> | undefined;
+	for (const [k] of pairs(t)) {
+		count += 1;
+		if (typeIs(k, "string")) {
+			if (keys === undefined) keys = [k];
+			else keys.push(k);
+		} else if (!typeIs(k, "number") || k % 1 !== 0 || k < 1 || k > length) {
+			throw dataError(
+				"NotStorable",
+				`${where(depth)} has a ${typeOf(k)} key ${tostring(k)}: tables must be arrays (keys 1..n) or have only string keys`,
+			);
 		}
-		const t = value as Record<string | number, unknown>;
-		const length = (value as Array<unknown>).size();
-		let count = 0;
-		let stringKeys = 0;
-		for (const [k] of pairs(t)) {
-			count += 1;
-			if (typeIs(k, "string")) stringKeys += 1;
-			else if (!typeIs(k, "number") || k % 1 !== 0 || k < 1 || k > length) {
-				throw dataError(
-					"NotStorable",
-					`${path} has a ${typeOf(k)} key ${tostring(k)}: tables must be arrays (keys 1..n) or have only string keys`,
-				);
-			}
+	}
+	if (count === 0) {
+		emit("[]");
+	} else if (keys === undefined) {
+		if (count !== length) throw dataError("NotStorable", `${where(depth)} is a sparse array`);
+		emit("[");
+		for (let i = 0; i < length; i++) {
+			if (i > 0) emit(",");
+			trail[depth] = i + 1;
+			encode((value as Array<unknown>)[i], depth + 1);
 		}
-		if (count === 0) {
-			out.push("[]");
-		} else if (stringKeys === 0) {
-			if (count !== length) throw dataError("NotStorable", `${path} is a sparse array`);
-			out.push("[");
-			for (let i = 0; i < length; i++) {
-				if (i > 0) out.push(",");
-				encode((value as Array<unknown>)[i], `${path}[${i + 1}]`, depth + 1, out);
-			}
-			out.push("]");
-		} else if (stringKeys !== count) {
-			throw dataError("NotStorable", `${path} mixes array items and string keys`);
-		} else {
-			const keys = new Array<string>();
-			for (const [k] of pairs(t)) keys.push(k as string);
-			table.sort(keys);
-			out.push("{");
-			for (let i = 0; i < keys.size(); i++) {
-				const k = keys[i];
-				if (i > 0) out.push(",");
-				out.push(escapeString(k), ":");
-				encode(t[k], `${path}.${k}`, depth + 1, out);
-			}
-			out.push("}");
-		}
+		emit("]");
+	} else if (keys.size() !== count) {
+		throw dataError("NotStorable", `${where(depth)} mixes array items and string keys`);
 	} else {
-		throw dataError("NotStorable", `${path} is a ${typeOf(value)}; only JSON values can be stored`);
+		table.sort(keys);
+		emit("{");
+		for (let i = 0; i < keys.size(); i++) {
+			const k = keys[i];
+			emit(i > 0 ? "," + escapeString(k) + ":" : escapeString(k) + ":");
+			trail[depth] = k;
+			encode(t[k], depth + 1);
+		}
+		emit("}");
 	}
+}
+
+function encode(value: unknown, depth: number): void {
+	if (typeIs(value, "string")) emit(escapeString(value));
+	else if (typeIs(value, "number")) emit(encodeNumber(value, depth));
+	else if (typeIs(value, "table")) encodeTable(value, depth);
+	else if (typeIs(value, "boolean")) emit(value ? "true" : "false");
+	else if (value === undefined) emit("null");
+	else throw dataError("NotStorable", `${where(depth)} is a ${typeOf(value)}; only JSON values can be stored`);
 }
 
 /**
@@ -103,9 +130,13 @@ function encode(value: unknown, path: string, depth: number, out: Array<string>)
  * ```
  */
 export function canonicalJson(value: unknown, rootName = "value"): string {
-	const out = new Array<string>();
-	encode(value, rootName, 0, out);
-	return out.join("");
+	out = [];
+	size = 0;
+	root = rootName;
+	encode(value, 0);
+	const text = out.join("");
+	out = [];
+	return text;
 }
 
 /**

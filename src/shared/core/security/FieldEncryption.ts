@@ -37,6 +37,13 @@ export interface FieldEncryptionConfig {
 	readonly encodingService?: SecretEncoding & BufferHasher;
 	/** The DataStore of the players' secrets, one key per UserId (default "DataService.Keys"). */
 	readonly storeName?: string;
+	/**
+	 * Refuse to load a stored profile that carries no HMAC (default false: such a profile is taken as one
+	 * saved before encryption was turned on). Someone who can write the DataStore can strip a profile's
+	 * HMAC and sealed fields and edit the rest; only a game whose every profile was saved with encryption on
+	 * (new games, or once all were loaded since) can refuse them, and should.
+	 */
+	readonly refuseUnsigned?: boolean;
 }
 
 /** Counters of a {@link FieldEncryption}. */
@@ -115,6 +122,11 @@ export class FieldEncryption {
 			config.storeName ?? "DataService.Keys",
 			this.encoding,
 		);
+	}
+
+	/** True when a stored profile without an HMAC must be refused (see {@link FieldEncryptionConfig}). */
+	refusesUnsigned(): boolean {
+		return this.config.refuseUnsigned === true;
 	}
 
 	/** The dotted paths encrypted (the schema's sensitive fields and the extra ones). */
