@@ -37,6 +37,11 @@ export = () => {
 		service.LoadPlayerData(9402).expect();
 		service.IncrementPlayerData(9402, { coins: 5 }).expect();
 		service.IncrementPlayerData(9401, { coins: 777 }, { source: "quest", questId: "secret-quest" }).expect();
+		// The quest update reaches 9401's index key (written once its ref is indexInterval, 900 s, old); the
+		// gift below stays unindexed: the erasure must find both.
+		service.GetAuditLogger()!.Flush().expect();
+		task.wait(905);
+		expect(storedValue("DataService.Audit.Players", "9401")).never.to.equal(undefined);
 		must("gift", service.SendGift(9402, 9401, { coins: 1 }, { source: "gift-9402" }));
 		must("backup", service.GetBackupManager()!.CreateBackup(9401, "before"));
 		service.ReleasePlayer(9402).expect();
