@@ -1,5 +1,5 @@
 import { AuditLogger } from "shared/core/AuditLogger";
-import type { AuditHead } from "shared/core/AuditLogger";
+import type { AuditBatch, AuditHead } from "shared/core/AuditLogger";
 import { advance, clearDataStoreFaults, dataStoreWrites, resetCloud, storedValue } from "../harness/Cloud";
 
 const STORE = "DataService.Audit";
@@ -59,6 +59,21 @@ export = () => {
 		audit.Flush().expect();
 		expect(audit.QueryPlayer(7).expect().records.size()).to.equal(7);
 		expect(audit.PlayerReport(7).expect().total).to.equal(7);
+	});
+
+	it("ErasePlayer on another server erases the entries no index lists yet", () => {
+		const holder = new AuditLogger({ bindToClose: false, streamId: "holder", indexInterval: 900 });
+		holder.Log({ category: "data", type: "rename", players: [21], context: { note: "Carol Example" } });
+		holder.Log({ category: "data", type: "rename", players: [22], context: { note: "Dan stays" } });
+		holder.Flush().expect();
+		expect(storedValue(`${STORE}.Players`, "21")).to.equal(undefined);
+		const eraser = new AuditLogger({ bindToClose: false, streamId: "eraser" });
+		expect(eraser.ErasePlayer(21, "ticket-2").expect().entries).to.equal(1);
+		const batch = (storedValue(STORE, "holder/1") as { d: AuditBatch }).d;
+		expect(batch.entries[0].erased).to.equal(true);
+		expect(batch.entries[0].context).to.equal(undefined);
+		expect(batch.entries[1].context!.note).to.equal("Dan stays");
+		expect(eraser.VerifyAuditTrail().expect().ok).to.equal(true);
 	});
 
 	it("RecoverStreams writes the indexes a crashed server had not written and moves its watermark", () => {
