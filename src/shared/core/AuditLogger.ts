@@ -7,9 +7,11 @@ import type { AuditConfig } from "./audit/AuditConfig";
 import { AUDIT_LEVELS, AuditCategory, AuditEntry, AuditEvent, AuditLevel } from "./audit/AuditEntry";
 import type { AuditedChange } from "./audit/AuditedChange";
 import { AuditKeys, PlayerIndex, PlayerIndexRef, StreamDirectory } from "./audit/AuditKeys";
+import { mergeRef, PendingIndex } from "./audit/PendingIndex";
+import { addRefs, BatchPosition, unindexedBatches } from "./audit/playerBatches";
 import { cleanContext, describeChange, DescribeOptions } from "./audit/describeChange";
 import { describeDataAccessEvent } from "./audit/describeDataAccessEvent";
-import { recoverStreams } from "./audit/recoverStreams";
+import { markIndexed, recoverStreams } from "./audit/recoverStreams";
 import { AuditRecord, AuditReport, countEntry, emptyCounts, toJsonLines } from "./audit/AuditReport";
 import { scanTrail } from "./audit/scanTrail";
 import { cleanupRetention, RetentionResult } from "./audit/cleanupRetention";
@@ -89,8 +91,11 @@ export interface AuditStage {
  * A batched, tamper-evident audit trail, one stream per server. Entries are buffered and written as one
  * batch per `flushInterval` (60 s) or sooner when the buffer is full, and in BindToClose. Each batch
  * carries the SHA-256 of its stream's previous batch and of each of its entries; each flush then
- * checkpoints the stream's head in a separate key and adds the batch to the index of every player it
- * names. {@link AuditLogger.VerifyAuditTrail} walks the chains back from their checkpoints.
+ * checkpoints the stream's head in a separate key. Each player's index (the batches naming them) is
+ * written once their oldest unwritten ref is `indexInterval` (900 s) old, and at Close: one write per
+ * player per 15 minutes instead of one per flush; the checkpoint's `indexed` watermark tells erasures and
+ * reports which batches to read besides the indexes. {@link AuditLogger.VerifyAuditTrail} walks the chains
+ * back from their checkpoints.
  *
  * A crash loses the buffer: at most `flushInterval` seconds of entries (or `maxBatchEntries` entries),
  * plus a batch whose write was failing. A crash between a batch write and its checkpoint leaves that
@@ -122,6 +127,7 @@ export class AuditLogger {
 	/** DataService records an operation that took longer than this as a `slowOperation` (seconds). */
 	readonly slowOperationSeconds: number;
 	private readonly retentionSeconds: number;
+	private readonly indexInterval: number;
 
 	private buffer = new Array<Buffered>();
 	private bufferChars = 0;
@@ -133,8 +139,14 @@ export class AuditLogger {
 	private listed = false;
 	private headDirty = false;
 	/** Index refs not yet written, by player. */
-	private readonly pendingIndex = new Map<number, Array<PlayerIndexRef>>();
+	private readonly pendingIndex = new PendingIndex();
+	/** The index watermark the stored checkpoint holds. */
+	private headIndexed = 0;
+	/** Write every player index at the next flush, due or not (RecoverStreams). */
+	private forceIndexes = false;
 	private timer?: thread;
+	/** When `timer` fires (the logger's clock). */
+	private timerAt = 0;
 	private flushing = false;
 	private readonly waiters = new Array<thread>();
 	private closed = false;
@@ -170,6 +182,7 @@ export class AuditLogger {
 			return value;
 		};
 		this.flushInterval = positive("flushInterval", config.flushInterval, 60);
+		this.indexInterval = positive("indexInterval", config.indexInterval, 900);
 		this.maxBatchEntries = positive("maxBatchEntries", config.maxBatchEntries, 2000);
 		this.maxBatchChars = positive("maxBatchChars", config.maxBatchChars, 1000000);
 		const level = AUDIT_LEVELS.indexOf(config.minLevel ?? "info");
@@ -336,14 +349,21 @@ export class AuditLogger {
 		if (this.isFull()) {
 			this.cancelTimer();
 			task.spawn(() => this.flushNow("full"));
-		} else if (this.timer === undefined && !this.flushing) {
+		} else if (!this.flushing) {
 			// While a flush runs, it schedules the next one when it ends (the interval counts from there).
-			const delay = this.closed ? 0 : math.max(0, this.lastFlush + this.flushInterval - this.clock());
-			this.timer = task.delay(delay, () => {
-				this.timer = undefined;
-				this.flushNow("timed");
-			});
+			this.schedule(this.closed ? this.clock() : this.lastFlush + this.flushInterval);
 		}
+	}
+
+	/** A timed flush at `at` (the logger's clock), unless one is already due by then. */
+	private schedule(at: number): void {
+		if (this.timer !== undefined && this.timerAt <= at) return;
+		this.cancelTimer();
+		this.timerAt = at;
+		this.timer = task.delay(math.max(0, at - this.clock()), () => {
+			this.timer = undefined;
+			this.flushNow("timed");
+		});
 	}
 
 	/** A full batch is waiting: flush without waiting for the interval. */
@@ -404,17 +424,13 @@ export class AuditLogger {
 		const waiting = [...this.waiters];
 		this.waiters.clear();
 		for (const thread of waiting) task.spawn(thread);
-		if (!ok) {
-			this.warn(`flush of stream ${this.stream} failed: ${tostring(result)}`);
-			return false;
-		}
-		if (this.buffer.size() > 0 && this.timer === undefined) {
-			this.timer = task.delay(this.closed ? 0 : this.flushInterval, () => {
-				this.timer = undefined;
-				this.flushNow("timed");
-			});
-		}
-		return result as boolean;
+		if (!ok) this.warn(`flush of stream ${this.stream} failed: ${tostring(result)}`);
+		const now = this.clock();
+		if (this.buffer.size() > 0) this.schedule(this.closed ? now : now + this.flushInterval);
+		// Index refs fall due even when nothing more is logged; after a failed write, retry an interval later.
+		const due = this.pendingIndex.nextDue(this.indexInterval);
+		if (due !== undefined) this.schedule(ok && result === true ? math.max(due, now) : now + this.flushInterval);
+		return ok && (result as boolean);
 	}
 
 	private flushOnce(): boolean {
@@ -444,7 +460,9 @@ export class AuditLogger {
 		if (this.lastSeq > 0 && !this.listed) this.listed = this.writeDirectory();
 		// The checkpoint before the indexes: it is what makes the batch part of the verified trail.
 		if (this.headDirty) this.headDirty = !this.writeHead();
-		done = this.writeIndexes() && done;
+		done = this.writeIndexes(this.closed || this.forceIndexes) && done;
+		// Closing: move the checkpoint's watermark over what was just indexed (one more write per stream).
+		if (this.closed && this.lastSeq > 0 && this.watermark() > this.headIndexed) this.headDirty = !this.writeHead();
 		return done && !this.headDirty && this.listed === this.lastSeq > 0;
 	}
 
@@ -475,32 +493,21 @@ export class AuditLogger {
 	}
 
 	private indexBatch(batch: AuditBatch): void {
-		const spans = new Map<number, PlayerIndexRef>();
-		for (const entry of batch.entries) {
-			for (const player of entry.players) {
-				const span = spans.get(player);
-				spans.set(player, {
-					stream: batch.stream,
-					seq: batch.seq,
-					from: span === undefined ? entry.time : math.min(span.from, entry.time),
-					to: span === undefined ? entry.time : math.max(span.to, entry.time),
-				});
-			}
-		}
-		for (const [player, ref] of spans) {
-			const list = this.pendingIndex.get(player) ?? [];
-			list.push(ref);
-			this.pendingIndex.set(player, list);
-		}
+		this.pendingIndex.add(batch, this.clock());
 	}
 
-	/** One UpdateAsync per player named since the last flush, all in flight at once (the layer paces them). */
-	private writeIndexes(): boolean {
-		const players = new Array<number>();
-		for (const [player] of this.pendingIndex) players.push(player);
-		const writes = players.map((player) => {
-			const refs = this.pendingIndex.get(player)!;
-			this.pendingIndex.delete(player);
+	/** Every batch of this stream up to it is in every player index it belongs to. */
+	private watermark(): number {
+		const low = this.pendingIndex.lowestSeq(this.stream);
+		return low !== undefined ? math.min(low - 1, this.lastSeq) : this.lastSeq;
+	}
+
+	/**
+	 * One UpdateAsync per player whose refs are `indexInterval` old (every player when `force`), all in flight
+	 * at once (the layer paces them): a player active all hour costs 3600 / indexInterval writes, not 60.
+	 */
+	private writeIndexes(force: boolean): boolean {
+		const writes = this.pendingIndex.due(this.clock(), this.indexInterval, force).map(({ player, refs }) => {
 			this.stats.indexWrites += 1;
 			const write = this.dal.update<PlayerIndex>(
 				this.keys.player(player),
@@ -508,10 +515,8 @@ export class AuditLogger {
 					// Refs to batches past retention go as the index is touched (their batches are deleted).
 					const oldest = this.clock() - this.retentionSeconds;
 					const list = (index?.refs ?? []).filter((r) => r.to >= oldest);
-					// A retry after a write that failed but landed must not list a batch twice.
-					for (const ref of refs) {
-						if (!list.some((r) => r.stream === ref.stream && r.seq === ref.seq)) list.push(ref);
-					}
+					// Merging: a retry after a write that failed but landed lists no batch twice.
+					for (const ref of refs) mergeRef(list, ref);
 					return { refs: list };
 				},
 				{ priority: "background" },
@@ -521,9 +526,9 @@ export class AuditLogger {
 		let done = true;
 		for (const { player, refs, write } of writes) {
 			const [ok] = write.await();
-			if (!ok) {
+			if (ok) this.pendingIndex.confirm(player, refs, this.clock());
+			else {
 				this.stats.failedWrites += 1;
-				this.pendingIndex.set(player, [...refs, ...(this.pendingIndex.get(player) ?? [])]);
 				done = false;
 			}
 		}
@@ -531,16 +536,19 @@ export class AuditLogger {
 	}
 
 	private writeHead(): boolean {
+		const indexed = this.watermark();
 		const head: AuditHead = {
 			format: AUDIT_FORMAT,
 			stream: this.stream,
 			seq: this.lastSeq,
 			hash: this.lastHash,
 			time: this.clock(),
+			indexed,
 		};
 		const [ok] = this.dal.write(this.keys.head(this.stream), head, { priority: "background" }).await();
 		this.stats.headWrites += 1;
-		if (!ok) this.stats.failedWrites += 1;
+		if (ok) this.headIndexed = indexed;
+		else this.stats.failedWrites += 1;
 		return ok;
 	}
 
@@ -589,7 +597,7 @@ export class AuditLogger {
 	RecoverStreams(quietSeconds = 3 * this.flushInterval): Promise<{ streams: number; batches: number }> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => {
-				const recovered = recoverStreams(
+				const { recovered, unindexed } = recoverStreams(
 					this.dal,
 					this.keys,
 					(t) => this.hash(t),
@@ -600,7 +608,6 @@ export class AuditLogger {
 				const streams = new Set<string>();
 				for (const { batch } of recovered) {
 					streams.add(batch.stream);
-					this.indexBatch(batch);
 					this.LogSecurityEvent(
 						"streamRecovered",
 						[],
@@ -608,7 +615,15 @@ export class AuditLogger {
 						"warning",
 					);
 				}
-				if (recovered.size() > 0) this.Flush().expect();
+				// The dead servers' unwritten player indexes: written now, then their watermarks moved.
+				for (const { batches } of unindexed) for (const batch of batches) this.indexBatch(batch);
+				if (recovered.size() > 0 || unindexed.size() > 0) {
+					this.forceIndexes = true;
+					const [flushed] = this.Flush().await();
+					this.forceIndexes = false;
+					if (!flushed) throw `audit stream ${this.stream}: writing the recovered indexes failed`;
+					for (const { stream, through } of unindexed) markIndexed(this.dal, this.keys, stream, through);
+				}
 				return { streams: streams.size(), batches: recovered.size() };
 			});
 			if (ok) resolve(result);
@@ -617,7 +632,60 @@ export class AuditLogger {
 	}
 
 	/**
-	 * Right to erasure for the audit trail: flushes, then replaces every stored entry naming the player
+	 * The batches that may hold entries naming `userId`, each once, in order: those their index lists, those
+	 * this server has not indexed yet, and with `complete` every stream's unindexed tail (other servers write
+	 * a player's index every `indexInterval`; see unindexedBatches).
+	 */
+	private playerBatches(userId: number, range: AuditRange, complete: boolean): Array<BatchPosition> {
+		const from = range.from ?? -math.huge;
+		const to = range.to ?? math.huge;
+		const inRange = (r: PlayerIndexRef) => r.to >= from && r.from <= to;
+		const index = this.dal
+			.read<PlayerIndex>(this.keys.player(userId), { priority: "background", useCache: false })
+			.expect()?.data;
+		const seen = new Set<string>();
+		const out = new Array<BatchPosition>();
+		addRefs((index?.refs ?? []).filter(inRange), seen, out);
+		addRefs(this.pendingIndex.forPlayer(userId).filter(inRange), seen, out);
+		if (complete) {
+			for (const position of unindexedBatches(this.dal, this.keys)) {
+				const id = `${position.stream}/${position.seq}`;
+				if (seen.has(id)) continue;
+				seen.add(id);
+				out.push(position);
+			}
+		}
+		return out;
+	}
+
+	/** Reads `positions` from `start` ([position, entry]) for up to `limit` entries naming `userId` that match. */
+	private readPlayerRecords(
+		userId: number,
+		positions: ReadonlyArray<BatchPosition>,
+		query: AuditQuery,
+		limit: number,
+		start: [number, number],
+	): AuditPage {
+		const records = new Array<AuditRecord>();
+		for (let r = start[0]; r < positions.size(); r++) {
+			const { stream, seq } = positions[r];
+			const batch = this.dal
+				.read<AuditBatch>(this.keys.batch(stream, seq), { priority: "background", useCache: false })
+				.expect()?.data;
+			if (batch === undefined) continue;
+			for (let e = r === start[0] ? start[1] : 0; e < batch.entries.size(); e++) {
+				if (records.size() >= limit) return { records, next: `${r}:${e}` };
+				const entry = batch.entries[e];
+				if (!entry.players.includes(userId) || !matchesQuery(entry, query)) continue;
+				records.push({ stream, seq, index: e + 1, entry });
+			}
+		}
+		return { records };
+	}
+
+	/**
+	 * Right to erasure for the audit trail: flushes, then replaces every stored entry naming the player (found
+	 * from their index, this server's unwritten refs and every stream's unindexed tail)
 	 * with its erased form (time, category, type, level and `erased` only; an entry naming two players, a
 	 * trade, loses its content for both), removes the player's index key, and records the erasure as a
 	 * security entry that does not name the player (a hash of a user id would be reversed by trying every
@@ -640,16 +708,13 @@ export class AuditLogger {
 			const [ok, result] = pcall(() => {
 				this.Flush().expect();
 				const options = { priority: "background" as const };
-				const index = this.dal
-					.read<PlayerIndex>(this.keys.player(userId), { ...options, useCache: false })
-					.expect();
 				let entries = 0;
 				let batches = 0;
-				for (const ref of index?.data.refs ?? []) {
+				for (const position of this.playerBatches(userId, {}, true)) {
 					let erasedHere = 0;
 					this.dal
 						.update<AuditBatch>(
-							this.keys.batch(ref.stream, ref.seq),
+							this.keys.batch(position.stream, position.seq),
 							(batch) => {
 								if (batch === undefined) return undefined;
 								erasedHere = 0;
@@ -674,6 +739,8 @@ export class AuditLogger {
 					if (erasedHere > 0) batches += 1;
 				}
 				this.dal.remove(this.keys.player(userId), options).expect();
+				// Its unwritten refs would write the key again.
+				this.pendingIndex.drop(userId);
 				this.Log({
 					category: "security",
 					type: "erasure",
@@ -689,8 +756,11 @@ export class AuditLogger {
 	}
 
 	/**
-	 * One page of a player's entries, oldest first, from their index key: one read for the index and one
-	 * per batch the page spans. Only flushed entries are found.
+	 * One page of a player's entries, from their index key (batches in the order it lists them, oldest
+	 * first per stream) and this server's refs not written yet: one read for the index and one per batch the
+	 * page spans. Only flushed entries are found, and those another server flushed reach the index within its
+	 * `indexInterval` (at its Close at the latest); PlayerReport and ErasePlayer also read every stream's
+	 * unindexed tail. A cursor is a position in that list: an index written between two pages may shift it.
 	 * @example
 	 * ```ts
 	 * let page = audit.QueryPlayer(id, { limit: 50 }).expect();
@@ -725,30 +795,12 @@ export class AuditLogger {
 				}
 				[refStart, entryStart] = [tonumber(r)!, tonumber(e)!];
 			}
-			const [ok, result] = pcall(() => {
-				const index = this.dal
-					.read<PlayerIndex>(this.keys.player(userId), { priority: "background", useCache: false })
-					.expect();
-				const refs = (index?.data.refs ?? []).filter((r) => r.to >= from && r.from <= to);
-				const records = new Array<AuditRecord>();
-				for (let r = refStart; r < refs.size(); r++) {
-					const ref = refs[r];
-					const batch = this.dal
-						.read<AuditBatch>(this.keys.batch(ref.stream, ref.seq), {
-							priority: "background",
-							useCache: false,
-						})
-						.expect()?.data;
-					if (batch === undefined) continue;
-					for (let e = r === refStart ? entryStart : 0; e < batch.entries.size(); e++) {
-						if (records.size() >= limit) return { records, next: `${r}:${e}` };
-						const entry = batch.entries[e];
-						if (!entry.players.includes(userId) || !matchesQuery(entry, query)) continue;
-						records.push({ stream: ref.stream, seq: ref.seq, index: e + 1, entry });
-					}
-				}
-				return { records };
-			});
+			const [ok, result] = pcall(() =>
+				this.readPlayerRecords(userId, this.playerBatches(userId, { from, to }, false), query, limit, [
+					refStart,
+					entryStart,
+				]),
+			);
 			if (ok) resolve(result as AuditPage);
 			else reject(result);
 		});
@@ -819,7 +871,7 @@ export class AuditLogger {
 	/**
 	 * Everything the trail records about a player (a subject access request): every entry naming them, the
 	 * counts by category, level and type, and their security events. Flushes first, so nothing buffered is
-	 * left out.
+	 * left out, and reads every stream's unindexed tail besides the index (see unindexedBatches).
 	 * @example
 	 * ```ts
 	 * const report = audit.PlayerReport(userId).expect();
@@ -831,16 +883,14 @@ export class AuditLogger {
 			const [ok, result] = pcall(() => {
 				this.Flush().await();
 				const counts = emptyCounts();
-				const records = new Array<AuditRecord>();
-				let page = this.QueryPlayer(userId, { limit: 500 }).expect();
-				for (;;) {
-					for (const r of page.records) {
-						records.push(r);
-						countEntry(counts, r.entry);
-					}
-					if (page.next === undefined) break;
-					page = this.QueryPlayer(userId, { limit: 500, cursor: page.next }).expect();
-				}
+				const { records } = this.readPlayerRecords(
+					userId,
+					this.playerBatches(userId, {}, true),
+					{},
+					math.huge,
+					[0, 0],
+				);
+				for (const r of records) countEntry(counts, r.entry);
 				const batches = new Set(records.map((r) => `${r.stream}/${r.seq}`));
 				return {
 					...counts,

@@ -695,15 +695,20 @@ export class DataAccessLayer {
 	 *
 	 * Cost: one UpdateAsync for a single key; for k > 1 keys, k reads then 2k + 2 UpdateAsync calls
 	 * (record, k prepares, commit, k applies).
+	 *
+	 * `recordOwner` (a player's UserId) files the transaction record in `<transactionStoreName>.<owner>`
+	 * instead of the shared store, so the erasure template `<transactionStoreName>.{UserId}` and
+	 * `eraseTransactionRecords` (dal/eraseTransactionRecords.ts) reach it.
 	 */
 	transaction(
 		keys: ReadonlyArray<TransactionKey>,
 		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
-		options: RequestOptions & { attempts?: number } = {},
+		options: RequestOptions & { attempts?: number; recordOwner?: string | number } = {},
 	): Promise<TransactionResult> {
 		return new Promise((resolve, reject) => {
+			const owner = options.recordOwner !== undefined ? tostring(options.recordOwner) : undefined;
 			const [ok, result] = pcall(() =>
-				this.transactions.run(keys, fn, options.priority ?? "normal", options.attempts ?? 5),
+				this.transactions.run(keys, fn, options.priority ?? "normal", options.attempts ?? 5, owner),
 			);
 			if (ok) resolve(result);
 			else reject(toDataError(result));

@@ -7,7 +7,13 @@ import {
 	TransactionResult,
 } from "shared/core/DataAccessLayer";
 import { rejection } from "../harness/Promises";
-import { clearDataStoreFaults, configureDataStoreFaults, resetCloud, storedValue } from "../harness/Cloud";
+import {
+	clearDataStoreFaults,
+	configureDataStoreFaults,
+	dataStoreWrites,
+	resetCloud,
+	storedValue,
+} from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
 
 type Account = { balance: number };
@@ -57,8 +63,61 @@ function countingRecordReads(counter: { count: number }): DataStoreServiceLike {
 	};
 }
 
+/** The real DataStoreService, except that the second UpdateAsync of Bank/b (a transaction's apply) fails. */
+function failingSecondUpdateOfB(): DataStoreServiceLike {
+	let updates = 0;
+	return {
+		GetDataStore(name: string, scope?: string): DataStoreLike {
+			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
+			if (name !== "Bank") return store;
+			return {
+				GetAsync(key, options) {
+					return store.GetAsync(key, options);
+				},
+				UpdateAsync(key, transform) {
+					if (key === "b" && ++updates === 2) error("101: the server stopped before this apply", 0);
+					return store.UpdateAsync(key, transform);
+				},
+				RemoveAsync(key) {
+					return store.RemoveAsync(key);
+				},
+			};
+		},
+		GetRequestBudgetForRequestType(requestType) {
+			return DataStoreService.GetRequestBudgetForRequestType(requestType);
+		},
+	};
+}
+
 export = () => {
 	beforeEach(() => resetCloud());
+
+	it("files a record under its owner's store, where a reader finds it to finish a transaction cut short", () => {
+		const plain = new DataAccessLayer();
+		plain.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		plain.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		const cut = new DataAccessLayer({ dataStoreService: failingSecondUpdateOfB(), warnings: false });
+		const [ok] = cut
+			.transaction(
+				[
+					{ store: "Bank", key: "a" },
+					{ store: "Bank", key: "b" },
+				],
+				(slots) => [
+					{ balance: (slots[0].data as Account).balance - 30 },
+					{ balance: (slots[1].data as Account).balance + 30 },
+				],
+				{ recordOwner: 42 },
+			)
+			.await();
+		// Committed, then cut short between the two applies: b still holds its pending change.
+		expect(ok).to.equal(false);
+		expect(dataStoreWrites("DataAccessLayer.Transactions.42").size() >= 2).to.equal(true);
+		expect(dataStoreWrites("DataAccessLayer.Transactions").size()).to.equal(0);
+		// Another reader finds the record in the owner's store and rolls b forward (not back).
+		expect(plain.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance).to.equal(30);
+		expect(plain.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(70);
+	});
 
 	it("commits a transfer between two keys and bumps both versions", () => {
 		const dal = new DataAccessLayer();

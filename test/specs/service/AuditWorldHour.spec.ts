@@ -111,8 +111,9 @@ export = () => {
 				`${string.format("%.2f", perPlayerHour)} DataStore requests per player-hour added`,
 		);
 		// At most one batch a minute since the server started (loads included), plus the one at shutdown;
-		// indexes dominate: one per active player a minute.
+		// each player's index once per indexInterval (900 s) and at shutdown: 52 a player-hour before that.
 		expect(batchWrites <= math.ceil((os.clock() - startedAt) / 60) + 1).to.equal(true);
-		expect(perPlayerHour <= 62).to.equal(true);
+		expect(indexes <= PLAYERS * (math.floor((MINUTES * 60) / 900) + 1)).to.equal(true);
+		expect(perPlayerHour <= 10).to.equal(true);
 	});
 };

@@ -37,7 +37,18 @@ export = () => {
 		service.LoadPlayerData(9402).expect();
 		service.IncrementPlayerData(9402, { coins: 5 }).expect();
 		service.IncrementPlayerData(9401, { coins: 777 }, { source: "quest", questId: "secret-quest" }).expect();
+		// The quest update reaches 9401's index key (written once its ref is indexInterval, 900 s, old); the
+		// gift below stays unindexed: the erasure must find both.
+		service.GetAuditLogger()!.Flush().expect();
+		task.wait(905);
+		expect(storedValue("DataService.Audit.Players", "9401")).never.to.equal(undefined);
 		must("gift", service.SendGift(9402, 9401, { coins: 1 }, { source: "gift-9402" }));
+		// A gift from 9401: its transaction record is filed under 9401 (DataAccessLayer.Transactions.9401).
+		must("gift back", service.SendGift(9401, 9402, { coins: 2 }));
+		const records = new Set(dataStoreWrites("DataAccessLayer.Transactions.9401").map((w) => w.key));
+		expect(records.size() >= 1).to.equal(true);
+		const othersRecords = new Set(dataStoreWrites("DataAccessLayer.Transactions.9402").map((w) => w.key));
+		expect(othersRecords.size() >= 1).to.equal(true);
 		must("backup", service.GetBackupManager()!.CreateBackup(9401, "before"));
 		service.ReleasePlayer(9402).expect();
 		const audit = service.GetAuditLogger()!;
@@ -57,8 +68,11 @@ export = () => {
 		expect(storedValue("DataService.Backups", "9401")).to.equal(undefined);
 		expect(storedValue("DataService.Backups.Secondary", "9401")).to.equal(undefined);
 		expect(storedValue("DataService.Audit.Players", "9401")).to.equal(undefined);
+		for (const key of records) expect(storedValue("DataAccessLayer.Transactions.9401", key)).to.equal(undefined);
 		// The other player's data stays.
 		expect(storedValue("PlayerData", "Player_9402")).never.to.equal(undefined);
+		for (const key of othersRecords)
+			expect(storedValue("DataAccessLayer.Transactions.9402", key)).never.to.equal(undefined);
 		expect(server.shutdown()).to.equal("completed");
 		const raw = rawBatches();
 		expect(contains(raw, "secret-quest")).to.equal(false);

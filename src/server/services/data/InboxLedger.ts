@@ -1,4 +1,5 @@
 import { DataAccessLayer, KeyRef } from "shared/core/DataAccessLayer";
+import { eraseTransactionRecords } from "shared/core/dal/eraseTransactionRecords";
 import { heldBy, InboxDocument, InboxEntry, withEntry, withoutEntries, withSession } from "./Inbox";
 
 /** A change of one inbox in a two-inbox transaction: the inbox as read (undefined if none) to the new one. */
@@ -72,7 +73,8 @@ export class InboxLedger {
 	}
 
 	/**
-	 * Right to erasure: removes the player's inbox key (transfers still in it are dropped with it). Yields.
+	 * Right to erasure: removes the player's inbox key (transfers still in it are dropped with it) and the
+	 * records of the transactions filed under them (see {@link InboxLedger.transact}). Yields.
 	 * @example
 	 * ```ts
 	 * inboxes.erase(userId);
@@ -80,6 +82,7 @@ export class InboxLedger {
 	 */
 	erase(playerId: number): void {
 		this.dal.remove(this.ref(playerId)).expect();
+		eraseTransactionRecords(this.dal, playerId);
 	}
 
 	/**
@@ -112,7 +115,8 @@ export class InboxLedger {
 
 	/**
 	 * Runs a transaction on two players' inboxes; `fn` sees both (as they are at each attempt) and returns
-	 * both new ones, or undefined to write nothing. Yields.
+	 * both new ones, or undefined to write nothing. Its record is filed under the first player (store
+	 * `<transactionStoreName>.<UserId>`), so erasing that player removes it. Yields.
 	 * @returns whether it committed; throws the DataAccessLayer's error.
 	 * @example
 	 * ```ts
@@ -124,8 +128,10 @@ export class InboxLedger {
 		fn: (a?: InboxDocument, b?: InboxDocument) => [InboxDocument, InboxDocument] | undefined,
 	): boolean {
 		const result = this.dal
-			.transaction([this.ref(playerIds[0]), this.ref(playerIds[1])], (slots) =>
-				fn(slots[0].data as InboxDocument | undefined, slots[1].data as InboxDocument | undefined),
+			.transaction(
+				[this.ref(playerIds[0]), this.ref(playerIds[1])],
+				(slots) => fn(slots[0].data as InboxDocument | undefined, slots[1].data as InboxDocument | undefined),
+				{ recordOwner: playerIds[0] },
 			)
 			.expect();
 		return result.committed;

@@ -35,6 +35,16 @@ export interface AuditHead {
 	readonly seq: number;
 	readonly hash: string;
 	readonly time: number;
+	/**
+	 * The stream's index watermark: every batch up to this seq is listed in the index of every player it
+	 * names; later ones may not be yet (player indexes are written every `indexInterval`). Absent: `seq`.
+	 */
+	readonly indexed?: number;
+}
+
+/** The head's index watermark (see {@link AuditHead.indexed}). */
+export function indexedThrough(head: AuditHead): number {
+	return head.indexed ?? head.seq;
 }
 
 /** What a batch's hash covers: every field but the entries themselves (their hashes stand for them). */

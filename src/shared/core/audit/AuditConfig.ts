@@ -17,6 +17,12 @@ export interface AuditConfig {
 	readonly streamId?: string;
 	/** Seconds between time-driven flushes: at most one batch write per interval at normal volume (default 60). */
 	readonly flushInterval?: number;
+	/**
+	 * Seconds a player's index refs wait before their index key is written (default 900): one UpdateAsync per
+	 * active player per interval, and one at Close. Other servers' queries see a batch in a player's index at
+	 * most this long after its flush; erasures and player reports read the unindexed tails too.
+	 */
+	readonly indexInterval?: number;
 	/** Flush as soon as the buffer holds this many entries (default 2000). */
 	readonly maxBatchEntries?: number;
 	/** Flush as soon as the buffer's entries take this many characters of JSON (default 1,000,000; a value may take 4,194,304). */

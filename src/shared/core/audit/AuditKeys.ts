@@ -27,11 +27,16 @@ export class AuditKeys {
 	}
 }
 
-/** One batch holding entries of a player, as their index lists it. */
+/**
+ * Batches holding entries of a player, as their index lists them: `seq`, or `seq` to `last` (a run of the
+ * player's batches, possibly with a few between that do not name them; see PendingIndex.mergeRef).
+ */
 export interface PlayerIndexRef {
 	readonly stream: string;
 	readonly seq: number;
-	/** Time of the player's first and last entry in that batch. */
+	/** The last batch of the run (absent: just `seq`). */
+	readonly last?: number;
+	/** Time of the player's first and last entry in those batches. */
 	readonly from: number;
 	readonly to: number;
 }

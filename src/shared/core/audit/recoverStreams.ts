@@ -1,5 +1,5 @@
 import type { DataAccessLayer } from "../DataAccessLayer";
-import { AUDIT_FORMAT, AuditBatch, AuditHead, batchHashInput, GENESIS_HASH } from "./AuditBatch";
+import { AUDIT_FORMAT, AuditBatch, AuditHead, batchHashInput, GENESIS_HASH, indexedThrough } from "./AuditBatch";
 import type { AuditKeys, StreamDirectory } from "./AuditKeys";
 
 /** A batch {@link recoverStreams} moved a checkpoint over. */
@@ -7,6 +7,15 @@ export interface RecoveredBatch {
 	readonly batch: AuditBatch;
 	/** The checkpoint's seq before. */
 	readonly from: number;
+}
+
+/** A dead stream whose batches past its index watermark must be indexed by the recovering server. */
+export interface UnindexedStream {
+	readonly stream: string;
+	/** Its batches past the watermark, oldest first (recovered ones included). */
+	readonly batches: ReadonlyArray<AuditBatch>;
+	/** The checkpoint's seq once recovered: the watermark to record once they are indexed. */
+	readonly through: number;
 }
 
 /**
@@ -21,6 +30,9 @@ export interface RecoveredBatch {
  *
  * Not a way around tamper evidence: a batch forged past a dead stream's checkpoint with the right
  * predecessor is taken too, so the logger records every recovery as a security entry naming the batch.
+ *
+ * Also returns, per dead stream, the batches past its index watermark (a crashed server had not written
+ * those player indexes yet; the moved checkpoint keeps the old watermark until they are written).
  */
 export function recoverStreams(
 	dal: DataAccessLayer,
@@ -29,10 +41,11 @@ export function recoverStreams(
 	own: string,
 	now: number,
 	quietSeconds: number,
-): Array<RecoveredBatch> {
+): { recovered: Array<RecoveredBatch>; unindexed: Array<UnindexedStream> } {
 	const options = { priority: "background" as const, useCache: false };
 	const directory = dal.read<StreamDirectory>(keys.directory(), options).expect()?.data ?? {};
 	const recovered = new Array<RecoveredBatch>();
+	const unindexed = new Array<UnindexedStream>();
 	for (const [stream] of pairs(directory)) {
 		if (stream === own) continue;
 		const head = dal.read<AuditHead>(keys.head(stream), options).expect()?.data;
@@ -49,17 +62,41 @@ export function recoverStreams(
 			seq = batch.seq;
 			last = hash(batchHashInput(batch));
 		}
-		if (taken.size() === 0) continue;
-		let moved = false;
-		dal.update<AuditHead>(
-			keys.head(stream),
-			(current) => {
-				moved = (current?.seq ?? 0) === from;
-				return moved ? { format: AUDIT_FORMAT, stream, seq, hash: last, time: now } : undefined;
-			},
-			{ priority: "background" },
-		).expect();
-		if (moved) for (const batch of taken) recovered.push({ batch, from });
+		const indexed = head !== undefined ? indexedThrough(head) : 0;
+		const gap = new Array<AuditBatch>();
+		for (let s = indexed + 1; s <= from; s++) {
+			const batch = dal.read<AuditBatch>(keys.batch(stream, s), options).expect()?.data;
+			if (batch !== undefined) gap.push(batch);
+		}
+		if (taken.size() > 0) {
+			let moved = false;
+			dal.update<AuditHead>(
+				keys.head(stream),
+				(current) => {
+					moved = (current?.seq ?? 0) === from;
+					return moved ? { format: AUDIT_FORMAT, stream, seq, hash: last, time: now, indexed } : undefined;
+				},
+				{ priority: "background" },
+			).expect();
+			if (!moved) continue;
+			for (const batch of taken) recovered.push({ batch, from });
+		}
+		if (gap.size() + taken.size() > 0) unindexed.push({ stream, batches: [...gap, ...taken], through: seq });
 	}
-	return recovered;
+	return { recovered, unindexed };
+}
+
+/**
+ * Records that a recovered stream's batches up to `through` are indexed (after the recovering server wrote
+ * those player indexes): only if its checkpoint still ends there.
+ */
+export function markIndexed(dal: DataAccessLayer, keys: AuditKeys, stream: string, through: number): void {
+	dal.update<AuditHead>(
+		keys.head(stream),
+		(current) =>
+			current !== undefined && current.seq === through && indexedThrough(current) < through
+				? { ...current, indexed: through }
+				: undefined,
+		{ priority: "background" },
+	).expect();
 }

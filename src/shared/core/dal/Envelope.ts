@@ -14,6 +14,8 @@ export interface PendingChange {
 	readonly c: string;
 	/** When the transaction gives up if its record is still pending (Unix seconds). */
 	readonly e: number;
+	/** The DataStore holding its record, when not the layer's transaction store (an owner's own store). */
+	readonly r?: string;
 }
 
 /**

@@ -61,19 +61,33 @@ export class TransactionEngine {
 		private readonly recordStore: string,
 	) {}
 
-	private recordRef(id: string): KeyRef {
-		return { store: this.recordStore, key: id };
+	/**
+	 * The DataStore holding the records of transactions filed under `owner` (a player's UserId): `<store>.<owner>`,
+	 * so one right-to-erasure template, `<store>.{UserId}` (a whole data store), covers them.
+	 */
+	recordStoreOf(owner: string): string {
+		return `${this.recordStore}.${owner}`;
 	}
 
-	private readRecord(id: string, priority: Priority): TransactionRecord | undefined {
-		const envelope = this.dal.readEnvelope(this.recordRef(id), priority, false);
+	private recordRef(id: string, store?: string): KeyRef {
+		return { store: store ?? this.recordStore, key: id };
+	}
+
+	private readRecord(id: string, priority: Priority, store?: string): TransactionRecord | undefined {
+		const envelope = this.dal.readEnvelope(this.recordRef(id, store), priority, false);
 		return envelope?.d as TransactionRecord | undefined;
 	}
 
 	/** Moves a record from `from` to `to`; returns the state it ends in. */
-	private transition(id: string, from: RecordState, to: RecordState, priority: Priority): RecordState | undefined {
+	private transition(
+		id: string,
+		from: RecordState,
+		to: RecordState,
+		priority: Priority,
+		store?: string,
+	): RecordState | undefined {
 		const writeId = this.dal.newId();
-		const envelope = this.dal.updateEnvelope(this.recordRef(id), priority, (current) => {
+		const envelope = this.dal.updateEnvelope(this.recordRef(id, store), priority, (current) => {
 			const record = current?.d as TransactionRecord | undefined;
 			if (record === undefined || record.st !== from) return undefined;
 			return seal({ st: to, n: record.n, e: record.e }, current, writeId, 1, this.dal.now());
@@ -88,6 +102,7 @@ export class TransactionEngine {
 		data: unknown,
 		expires: number,
 		priority: Priority,
+		recordStore?: string,
 	): boolean {
 		let prepared = false;
 		this.dal.updateEnvelope(ref, priority, (current) => {
@@ -98,7 +113,13 @@ export class TransactionEngine {
 			}
 			if ((current?.n ?? 0) !== expectedVersion || current?.x !== undefined) return undefined;
 			prepared = true;
-			const pending = { id, d: data, c: checksum(canonicalJson(data, describe(ref))), e: expires };
+			const pending = {
+				id,
+				d: data,
+				c: checksum(canonicalJson(data, describe(ref))),
+				e: expires,
+				r: recordStore,
+			};
 			if (current === undefined) {
 				return { s: 1, n: 0, t: this.dal.now(), c: checksum("null"), d: undefined, w: [], x: pending };
 			}
@@ -135,7 +156,7 @@ export class TransactionEngine {
 			const envelope = this.dal.readEnvelope(ref, priority, false);
 			const pending = envelope?.x;
 			if (pending === undefined) return envelope;
-			const record = this.readRecord(pending.id, priority);
+			const record = this.readRecord(pending.id, priority, pending.r);
 			if (record?.st === "committed") {
 				return this.apply(ref, pending.id, priority) ?? this.dal.readEnvelope(ref, priority, false);
 			}
@@ -144,7 +165,7 @@ export class TransactionEngine {
 				continue;
 			}
 			if (this.dal.now() > record.e) {
-				this.transition(pending.id, "pending", "aborted", priority);
+				this.transition(pending.id, "pending", "aborted", priority, pending.r);
 				continue;
 			}
 			task.wait(math.clamp(record.e - this.dal.now(), 0.1, 1));
@@ -180,6 +201,7 @@ export class TransactionEngine {
 		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
 		priority: Priority,
 		attempts: number,
+		owner?: string,
 	): TransactionResult {
 		if (keys.size() === 0) throw dataError("InvalidArgument", "a transaction needs at least one key");
 		const seen = new Set<string>();
@@ -190,6 +212,7 @@ export class TransactionEngine {
 			seen.add(describe(key));
 		}
 		if (keys.size() === 1) return this.runSingle(keys[0], fn, priority);
+		const store = owner !== undefined ? this.recordStoreOf(owner) : undefined;
 		const order = keys.map((_, i) => i);
 		table.sort(order, (a, b) => describe(keys[a]) < describe(keys[b]));
 		for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -213,7 +236,7 @@ export class TransactionEngine {
 			const id = this.dal.newId();
 			const expires = this.dal.now() + TRANSACTION_TIMEOUT;
 			const writeId = this.dal.newId();
-			this.dal.updateEnvelope(this.recordRef(id), priority, (current) =>
+			this.dal.updateEnvelope(this.recordRef(id, store), priority, (current) =>
 				current === undefined
 					? seal({ st: "pending", n: keys.size(), e: expires }, undefined, writeId, 1, this.dal.now())
 					: undefined,
@@ -222,15 +245,15 @@ export class TransactionEngine {
 			const prepared = new Array<number>();
 			let ok = true;
 			for (const i of order) {
-				if (!this.prepare(keys[i], versions[i], id, nextData[i], expires, priority)) {
+				if (!this.prepare(keys[i], versions[i], id, nextData[i], expires, priority, store)) {
 					ok = false;
 					break;
 				}
 				prepared.push(i);
 			}
 			const finalState = ok
-				? this.transition(id, "pending", "committed", priority)
-				: this.transition(id, "pending", "aborted", priority);
+				? this.transition(id, "pending", "committed", priority, store)
+				: this.transition(id, "pending", "aborted", priority, store);
 			if (finalState === "committed") {
 				for (const i of order) this.apply(keys[i], id, priority);
 				return { committed: true, values: nextData };
