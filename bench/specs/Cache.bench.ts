@@ -576,6 +576,8 @@ export = (bench: Bench) => {
 		);
 		const best = bestFixedSet(trace, TOTAL);
 		const belady = beladyHitRatio(trace, TOTAL);
+		// A bound below a policy measured on the same trace would be a broken bound, not a finding.
+		if (belady < math.max(lruRatio, ratio, plainRatio, best)) error(`${name}: Belady's MIN below a policy`);
 		bench.record(`${name}: hit ratio, one LRU of 1,600`, lruRatio, "");
 		bench.record(`${name}: hit ratio, CacheManager 100/500/1000 LRU`, ratio, "");
 		bench.record(`${name}: hit ratio, frequency filter off (the seed)`, plainRatio, "");
