@@ -12,6 +12,22 @@ import { stopOtherServers } from "../../test/specs/harness/World";
 import { save, view, viewServer } from "../../test/specs/service/ProfileViewsFixture";
 import { Bench } from "./harness/Bench";
 
+/** A node for the baselines below: they use the links and the key, and no TTL, size or count. */
+function bareNode(key: string, value: defined, expiresAt = 0): CacheNode {
+	return {
+		key,
+		raw: value,
+		rawBytes: 0,
+		plain: false,
+		bytes: 0,
+		level: 0,
+		expiresAt,
+		deadline: 0,
+		hits: 0,
+		seen: 0,
+	};
+}
+
 /** The baseline: one LRU level (a Map and a linked list), no TTL, no tags, no sizes. */
 class SingleLru {
 	private readonly nodes = new Map<string, CacheNode>();
@@ -39,18 +55,7 @@ class SingleLru {
 			this.nodes.delete(victim.key);
 			this.count -= 1;
 		}
-		const node: CacheNode = {
-			key,
-			raw: value,
-			rawBytes: 0,
-			plain: false,
-			bytes: 0,
-			level: 0,
-			expiresAt: 0,
-			deadline: 0,
-			hits: 0,
-			seen: 0,
-		};
+		const node = bareNode(key, value);
 		this.list.add(node);
 		this.nodes.set(key, node);
 		this.count += 1;
@@ -72,18 +77,7 @@ class ChainedLru {
 			this.lists[old.level].remove(old);
 			this.nodes.delete(key);
 		}
-		const node: CacheNode = {
-			key,
-			raw: value,
-			rawBytes: 0,
-			plain: false,
-			bytes: 0,
-			level: 0,
-			expiresAt: 0,
-			deadline: 0,
-			hits: 0,
-			seen: 0,
-		};
+		const node = bareNode(key, value);
 		this.nodes.set(key, node);
 		let moving: CacheNode | undefined = node;
 		for (let i = 0; i < 3 && moving; i++) {
@@ -110,18 +104,7 @@ class ClockedLookup {
 		if (node !== undefined && this.clock() < node.expiresAt) return node.raw;
 	}
 	set(key: string, value: defined) {
-		this.nodes.set(key, {
-			key,
-			raw: value,
-			rawBytes: 0,
-			plain: false,
-			bytes: 0,
-			level: 0,
-			expiresAt: 60,
-			deadline: 0,
-			hits: 0,
-			seen: 0,
-		});
+		this.nodes.set(key, bareNode(key, value, 60));
 	}
 }
 
