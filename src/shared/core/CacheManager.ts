@@ -8,9 +8,7 @@ import type { CacheStats } from "./cache/CacheStats";
 import type { Codec } from "./cache/Codec";
 import { createEvictionPolicy } from "./cache/createEvictionPolicy";
 import { FrequencySketch } from "./cache/FrequencySketch";
-import { LruPolicy } from "./cache/LruPolicy";
 import { LzCodec } from "./cache/LzCodec";
-import type { NodeList } from "./cache/NodeList";
 import { measureValue } from "./cache/measureValue";
 import { TagIndex } from "./cache/TagIndex";
 
@@ -86,7 +84,9 @@ function resolveLevel(name: CacheLevelName, override: unknown): CacheLevelConfig
 }
 
 /**
- * A three-level in-memory cache (L1 hot, L2 active, L3 cold) with O(1) get, set and eviction.
+ * A three-level in-memory cache (L1 hot, L2 active, L3 cold) with O(1) get, set and eviction (amortized for
+ * LRU levels, which keep recency the way CLOCK does: a read marks the entry instead of moving it, and the
+ * eviction sends a marked entry to the back once; see LruPolicy).
  *
  * - `set` writes into L1. A full level pushes its policy's victim (LRU, LFU or FIFO, per level) down one
  *   level (a demotion); the last level drops it (an eviction). Expired victims are dropped, not demoted.
@@ -125,8 +125,8 @@ export class CacheManager<V extends defined = defined> {
 	private readonly tags = new TagIndex();
 	/** L1, read on the hot path of `get` without indexing `levels`. */
 	private readonly l1: CacheLevel;
-	/** L1's policy when it is LRU (a queue): `get` moves a hit to its tail in line, without a call. */
-	private readonly l1Lru?: NodeList;
+	/** Whether L1's policy reorders on a read (LFU); LRU (CLOCK) and FIFO learn of reads from `node.hits`. */
+	private readonly l1Touches: boolean;
 	private readonly sketch: FrequencySketch;
 	private readonly admission: boolean;
 	private readonly promoteAfter: number;
@@ -187,8 +187,7 @@ export class CacheManager<V extends defined = defined> {
 			fail("InvalidConfig", `admission must be a boolean, got ${typeOf(admission)}`);
 		this.admission = admission;
 		this.l1 = this.levels[0];
-		const l1Policy = this.l1.policy;
-		if (l1Policy instanceof LruPolicy) this.l1Lru = l1Policy;
+		this.l1Touches = this.l1.policy.name === "LFU";
 		let capacity = 0;
 		for (const level of this.levels) capacity += level.config.capacity;
 		this.sketch = new FrequencySketch(capacity * SAMPLE_PER_ENTRY);
@@ -249,6 +248,7 @@ export class CacheManager<V extends defined = defined> {
 			expiresAt: 0,
 			deadline,
 			hits: 0,
+			seen: 0,
 			tags,
 			prev: undefined,
 			next: undefined,
@@ -283,32 +283,15 @@ export class CacheManager<V extends defined = defined> {
 	 */
 	get(key: string): V | undefined {
 		const node = this.nodes.get(key);
-		// The hot path, an unexpired L1 hit: no promotion is possible and the frequency sketch hears of the
-		// hit only when the entry leaves L1 (node.hits), so this is a lookup, a clock read and the touch.
+		// The hot path, an unexpired L1 hit: a lookup, a clock read and one count. No promotion is possible
+		// from L1; node.hits is all the rest needs: L1's hit statistics and the frequency sketch receive it
+		// when the entry leaves L1 (getStats adds the entries still there), and LRU's CLOCK reads it as the
+		// entry's mark. Only LFU reorders on a read.
 		if (node !== undefined && node.level === 0) {
 			const raw = node.raw;
 			if (raw !== undefined && this.clock() < node.expiresAt) {
 				node.hits += 1;
-				const l1 = this.l1;
-				l1.hits += 1;
-				const list = this.l1Lru;
-				if (list === undefined) {
-					l1.policy.touch(node);
-				} else if (list.tail !== node) {
-					// LruPolicy.touch written out: calls cost more than the moves on this VM. The node is not the
-					// tail, so it has a next node, and the tail exists.
-					const prev = node.prev;
-					const after = node.next!;
-					if (prev) prev.next = after;
-					else list.head = after;
-					after.prev = prev;
-					const tail = list.tail!;
-					tail.next = node;
-					node.prev = tail;
-					node.next = undefined;
-					list.tail = node;
-					list.counter.touches += prev ? 5 : 4;
-				}
+				if (this.l1Touches) this.l1.policy.touch(node);
 				return raw as V;
 			}
 		}
@@ -338,7 +321,8 @@ export class CacheManager<V extends defined = defined> {
 				return undefined;
 			}
 		}
-		level.hits += 1;
+		// L1 counts its hits in node.hits alone (see the hot path above).
+		if (node.level > 0) level.hits += 1;
 		node.hits += 1;
 		level.policy.touch(node);
 		if (node.level > 0 && node.hits >= this.promoteAfter) {
@@ -466,12 +450,18 @@ export class CacheManager<V extends defined = defined> {
 			}
 			this.unmeasured = 0;
 		}
-		let hits = 0;
+		// L1's hits of the entries still there are in their nodes (the hot path counts nothing else).
+		let l1Live = 0;
+		for (const [, node] of this.nodes) {
+			if (node.level === 0) l1Live += node.hits;
+		}
+		let hits = l1Live;
 		for (const level of this.levels) hits += level.hits;
 		let reached = hits + this.missCount;
 		let bytes = 0;
 		const levels = this.levels.map((level) => {
-			reached -= level.hits;
+			const levelHits = level.index === 0 ? level.hits + l1Live : level.hits;
+			reached -= levelHits;
 			bytes += level.bytes;
 			return {
 				name: level.name,
@@ -479,7 +469,7 @@ export class CacheManager<V extends defined = defined> {
 				capacity: level.config.capacity,
 				entries: level.size,
 				bytes: level.bytes,
-				hits: level.hits,
+				hits: levelHits,
 				misses: reached,
 				evictions: level.evictions,
 				expirations: level.expirations,
@@ -670,6 +660,7 @@ export class CacheManager<V extends defined = defined> {
 		// CacheLevel.insert written out (one call less per move).
 		node.level = level.index;
 		node.hits = 0;
+		node.seen = 0;
 		level.policy.add(node);
 		level.size += 1;
 		level.bytes += node.bytes;
@@ -721,13 +712,17 @@ export class CacheManager<V extends defined = defined> {
 		this.forget(node);
 	}
 
-	/** Unlinks `node` from `level`, handing the hits it collected there to the frequency sketch. */
+	/**
+	 * Unlinks `node` from `level`, handing the hits it collected there to the frequency sketch (and, from L1,
+	 * to L1's hit count).
+	 */
 	private unlink(node: CacheNode, level: CacheLevel) {
 		// CacheLevel.remove written out (one call less per move).
 		level.policy.remove(node);
 		level.size -= 1;
 		level.bytes -= node.bytes;
 		if (node.hits > 0) {
+			if (level.index === 0) level.hits += node.hits;
 			this.sketch.add(node.key, node.hits);
 			node.hits = 0;
 		}

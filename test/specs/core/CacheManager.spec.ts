@@ -123,6 +123,23 @@ export = () => {
 			expect(cache.levelOf("a")).to.equal("L1");
 		});
 
+		it("LRU marks a read entry instead of moving it (CLOCK): a get writes no links, the eviction forgives it once", () => {
+			const cache = small(3, 10, 10, {}, "LRU");
+			cache.set("a", "A");
+			cache.set("b", "B");
+			cache.set("c", "C");
+			const before = cache._nodeTouches();
+			for (let i = 1; i <= 5; i++) cache.get("a");
+			expect(cache._nodeTouches()).to.equal(before);
+			cache.set("d", "D"); // a, read, goes to the back: b leaves L1
+			expect(cache.levelOf("b")).to.equal("L2");
+			cache.set("e", "E"); // c, never read, leaves
+			expect(cache.levelOf("c")).to.equal("L2");
+			cache.set("f", "F"); // a's mark was spent on the first pass: a leaves now
+			expect(cache.levelOf("a")).to.equal("L2");
+			expect(cache.levelOf("d")).to.equal("L1");
+		});
+
 		it("FIFO pushes the oldest arrival out, whatever was read", () => {
 			const cache = small(3, 10, 10, {}, "FIFO");
 			cache.set("a", "A");
@@ -479,6 +496,25 @@ export = () => {
 			expect(stats.hits).to.equal(4);
 			expect(stats.misses).to.equal(1);
 			expect(stats.levels.map((l) => `${l.hits}/${l.misses}`).join(" ")).to.equal("2/3 1/2 1/1");
+		});
+
+		it("counts the L1 hits of entries still in L1 and of entries that left it, once each", () => {
+			const cache = small(2, 5, 5);
+			cache.set("a", "A");
+			cache.set("b", "B");
+			cache.get("a");
+			cache.get("a");
+			cache.get("b"); // 3 L1 hits, held in the entries
+			expect(cache.getStats().levels[0].hits).to.equal(3);
+			cache.set("c", "C"); // both were read: each goes to the back once, then a leaves L1 with its 2 hits
+			expect(cache.levelOf("a")).to.equal("L2");
+			cache.set("d", "D"); // b leaves L1 with its hit
+			expect(cache.levelOf("b")).to.equal("L2");
+			cache.get("c"); // 1 more L1 hit
+			const stats = cache.getStats();
+			expect(stats.levels[0].hits).to.equal(4);
+			expect(stats.hits).to.equal(4);
+			expect(cache.getStats().levels[0].hits).to.equal(4); // reading the statistics counts nothing
 		});
 
 		it("tracks approximate bytes per level as entries come and go", () => {

@@ -15,6 +15,7 @@ import type { EvictionPolicy } from "./EvictionPolicy";
 export class CacheLevel {
 	size = 0;
 	bytes = 0;
+	/** Hits in this level; for L1, of the entries that left it (the others hold theirs in `node.hits`). */
 	hits = 0;
 	/** Entries pushed out of this level when it was full (demoted or, from the last level, dropped). */
 	evictions = 0;

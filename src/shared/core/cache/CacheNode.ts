@@ -6,7 +6,7 @@ import type { LfuBucket } from "./LfuPolicy";
  * @example
  * ```ts
  * const node: CacheNode = { key: "a", raw: 1, rawBytes: -1, plain: true, bytes: 0, level: 0, expiresAt: 60,
- * 	deadline: math.huge, hits: 0 };
+ * 	deadline: math.huge, hits: 0, seen: 0 };
  * ```
  * @internal
  */
@@ -42,6 +42,8 @@ export interface CacheNode {
 	 * sketch, which receives them when the entry leaves the level (so a hit never touches the sketch).
 	 */
 	hits: number;
+	/** `hits` when the entry last passed the head of an LRU level (CLOCK's mark: read since, if lower). */
+	seen: number;
 	readonly tags?: ReadonlyArray<string>;
 	prev?: CacheNode;
 	next?: CacheNode;
