@@ -19,8 +19,7 @@ interface VersionedStore {
  *
  * @param dal - the layer every request goes through (its budget, queue and retries).
  * @param ref - the ring's key.
- * @param time - the moment, Unix seconds; clamped to the layer's clock (a version cannot be asked for more
- * than ten minutes ahead).
+ * @param time - the moment, Unix seconds; at most ten minutes past the layer's clock (Roblox's limit).
  * @returns the ring, or `missing` (no version at or before `time`, or not a ring) / `unreadable` (the
  * request failed or its checksum did not match), with a detail naming the key and the time.
  * @example
@@ -30,7 +29,8 @@ interface VersionedStore {
  */
 export function readRingAtTime(dal: DataAccessLayer, ref: KeyRef, time: number): RingRead {
 	const where = describeKey(ref);
-	const timestamp = math.floor(math.min(time, dal.now()) * 1000);
+	// Roblox refuses a timestamp more than ten minutes ahead (reference/engine/classes/DataStore).
+	const timestamp = math.floor(math.min(time, dal.now() + 600) * 1000);
 	if (timestamp <= 0) return { failure: "missing", detail: `${where}: no version before the Unix epoch` };
 	const store = dal.store(ref) as unknown as VersionedStore;
 	if (!typeIs(store.GetVersionAtTimeAsync, "function"))
