@@ -1,6 +1,6 @@
 import type { BackupManager } from "shared/core/BackupManager";
 import { canonicalJson } from "shared/core/dal/Canonical";
-import { resetCloud, storedValue } from "../../test/specs/harness/Cloud";
+import { dataStoreWrites, resetCloud, storedValue } from "../../test/specs/harness/Cloud";
 import { configureFaults } from "../../test/specs/harness/Faults";
 import { newServer, stopOtherServers } from "../../test/specs/harness/World";
 import { Bench } from "./harness/Bench";
@@ -53,6 +53,7 @@ export = (bench: Bench) => {
 		1000,
 	);
 
+	let sessionWrites = 0;
 	const serviceRate = (enableBackups: boolean, base: number): number => {
 		const server = newServer({ runScripts: false, faultImmune: true });
 		const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
@@ -60,7 +61,7 @@ export = (bench: Bench) => {
 			() => new module.DataService<Data>({ warnings: false, bindPlayers: false, enableBackups }),
 		);
 		task.wait(0.5);
-		return playerHours(
+		const rate = playerHours(
 			PLAYERS,
 			MINUTES,
 			{
@@ -71,6 +72,18 @@ export = (bench: Bench) => {
 			},
 			base,
 		);
+		if (enableBackups) {
+			// Every backup write of the sessions, the ones after they left included (the window above ends
+			// 30 s after the leave, before the pass that backs up a leaving player's last changes).
+			const backups = service.GetBackupManager()!;
+			for (let waited = 0; waited < 400 && backups.GetStatistics().trackedPlayers > 0; waited += 5) task.wait(5);
+			for (const write of dataStoreWrites()) {
+				const id = tonumber(write.key) ?? 0;
+				if (write.name.find("DataService.Backups")[0] === 1 && id > base && id <= base + PLAYERS)
+					sessionWrites += 1;
+			}
+		}
+		return rate;
 	};
 	const offRate = serviceRate(false, 2000);
 	const onRate = serviceRate(true, 3000);
@@ -80,6 +93,12 @@ export = (bench: Bench) => {
 	bench.ratio(
 		"backup requests per player-hour (on - off), goal: one per 5 min",
 		onRate - offRate,
+		12,
+		"<= 1 (12 a player-hour)",
+	);
+	bench.ratio(
+		`backup writes per player-hour over ${MINUTES}-minute sessions, leave included`,
+		sessionWrites / ((PLAYERS * MINUTES) / 60),
 		12,
 		"<= 1 (12 a player-hour)",
 	);

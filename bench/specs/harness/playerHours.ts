@@ -16,8 +16,11 @@ export interface PlayerActions {
 export function playerHours(players: number, minutes: number, actions: PlayerActions, base: number): number {
 	const counter = countRequests();
 	for (let p = 1; p <= players; p++) actions.load(base + p);
+	// On a fixed schedule: waiting 30 s after each round would stretch the session by every durable save's
+	// wait (differently in each variant) while the player-hours below stay nominal.
+	const started = os.clock();
 	for (let second = 30; second <= minutes * 60; second += 30) {
-		task.wait(30);
+		task.wait(math.max(0, started + second - os.clock()));
 		for (let p = 1; p <= players; p++) {
 			actions.earn(base + p, second);
 			if (second % 300 === 0) actions.buy(base + p, second / 300);

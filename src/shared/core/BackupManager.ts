@@ -3,6 +3,7 @@ import { BackupCodec, EncodingLike, SealedPayload } from "./backup/BackupCodec";
 import { asRing, BackupEntry, BackupKind, BackupRing, emptyRing } from "./backup/BackupRing";
 import { BackupStatistics, newBackupStatistics } from "./backup/BackupStatistics";
 import { BackupCopy, Fallback, pickVerified, RingRead } from "./backup/pickVerified";
+import { readRingAtTime } from "./backup/readRingAtTime";
 import { applyRetention, checkTiers, DEFAULT_RETENTION, RetentionTier } from "./backup/Retention";
 import { DataAccessLayer, DataError } from "./DataAccessLayer";
 import { canonicalJson } from "./dal/Canonical";
@@ -33,6 +34,16 @@ export interface RestoreTarget {
 	acquire?(playerId: number): void;
 	/** Saves and releases a player {@link acquire} took. */
 	release?(playerId: number): void;
+	/**
+	 * Replaces several held players' data all or nothing (yields; throws a typed error when refused, and then
+	 * changed nobody): {@link BackupManager.RestorePlayers} needs it. DataService commits the players'
+	 * snapshots in one DataAccessLayer transaction before changing any profile, so a crash at any moment
+	 * leaves every player restored or none.
+	 */
+	replaceAll?(
+		restores: ReadonlyArray<{ readonly playerId: number; readonly data: object; readonly backupId: string }>,
+		context: { source: "restore"; time: number },
+	): void;
 }
 
 /** Configuration of a {@link BackupManager}; every field is optional. */
@@ -72,7 +83,9 @@ export interface BackupManagerConfig {
 	 * How automatic backups reach the two stores (default "staggered"). `staggered`: each pass makes ONE
 	 * UpdateAsync per changed player, to the two stores in turn, and that write also carries the backups the
 	 * other store got and this one lacks: every backup is in both copies one pass later, at one write per
-	 * active player per interval (an idle player with a copy still owed gets one last write). `both`: every
+	 * active player per interval (an idle player with a copy still owed gets one last write). A player who
+	 * left gets one last write, and the second copy of that last backup is skipped: it holds the state their
+	 * profile was released with (`finalCopiesSkipped`), every earlier backup is in both stores. `both`: every
 	 * automatic backup writes both stores at once (two writes per player per interval). Manual, pre-update and
 	 * emergency backups always write both stores at once.
 	 */
@@ -125,12 +138,23 @@ export interface RestoreResult {
 	readonly backup: { readonly id: string; readonly time: number; readonly kind: BackupKind; readonly label?: string };
 	/** The copy the data came from. */
 	readonly copy: BackupCopy;
+	/**
+	 * `ring`: the live ring; `version`: a DataStore version of the ring (the time was older than what the
+	 * live ring keeps at the interval's resolution, or the live ring had no verified backup at or before it).
+	 */
+	readonly source: "ring" | "version";
 	/** Copies skipped before it, in order (empty when the newest primary copy verified). */
 	readonly fallbacks: ReadonlyArray<Fallback>;
 	/** From the current data to the restored data; undefined when this server does not hold the player. */
 	readonly diff?: ReadonlyArray<PatchOp>;
 	/** The restored data (a copy). */
 	readonly data: unknown;
+}
+
+/** What {@link BackupManager.RestorePlayers} did (or, for a dry run, would do): one result per player. */
+export interface MultiRestoreResult {
+	readonly applied: boolean;
+	readonly players: ReadonlyArray<RestoreResult & { readonly playerId: number }>;
 }
 
 /** Statistics plus the measured recovery point. */
@@ -151,6 +175,8 @@ interface Tracked {
 	dirty: boolean;
 	firstChange: number;
 	lastBackup?: number;
+	/** The id of that newest backup. */
+	lastBackupId?: string;
 	/**
 	 * Backups one store lacks because a staggered pass wrote them to the other one (newest last, at most
 	 * {@link MAX_OWED}); the next write to that store carries them. Lost with the server: a crash leaves its
@@ -288,13 +314,19 @@ export class BackupManager {
 		this.tracked.delete(playerId);
 	}
 
-	/** Starts the automatic backups: every `interval` seconds, {@link RunAutomatic}. */
+	/**
+	 * Starts the automatic backups. Each player is backed up on their own schedule, `interval` seconds after
+	 * their last backup (or their first change), rather than all at once in one pass: a pass over 100 players
+	 * at background priority takes about 50 s, which stretched the interval of the last ones by as much, and
+	 * a player who leaves is backed up right away, so a session of L seconds costs at most ceil(L / interval)
+	 * writes (the leave's write takes the place of the pass it would otherwise have met).
+	 */
 	Start(): void {
 		if (this.loop !== undefined) return;
 		this.loop = task.spawn(() => {
 			for (;;) {
-				task.wait(this.interval);
-				this.RunAutomatic();
+				task.wait(this.untilNextDue());
+				this.backupDirty("automatic", undefined, this.clock());
 			}
 		});
 	}
@@ -405,14 +437,45 @@ export class BackupManager {
 
 	/**
 	 * Restores a player to the newest backup at or before `time` (Unix seconds) that verifies, falling back
-	 * copy by copy and then to older backups (each fallback reported). A dry run returns the diff from the
-	 * current data without changing anything. A real restore needs the player held by this server.
+	 * copy by copy and then to older backups (each fallback reported). A time older than what the live ring
+	 * keeps at the interval's resolution is served from the ring's DataStore versions (hourly, 30 days). A dry
+	 * run returns the diff from the current data without changing anything. A real restore needs the player
+	 * held by this server, or `offline: true`.
 	 * @returns what was (or would be) restored; rejects with NoVerifiedBackup (and the fallbacks), NotHeld
 	 * or RestoreFailed.
 	 */
 	RestorePlayer(playerId: number, time: number, options: RestoreOptions = {}): Promise<RestoreResult> {
 		return new Promise((resolve, reject) => {
 			const [ok, result] = pcall(() => this.restoreNow(playerId, time, options));
+			if (ok) resolve(result);
+			else {
+				this.stats.restoreFailures += 1;
+				reject(isBackupError(result) ? result : backupError("RestoreFailed", messageOf(result)));
+			}
+		});
+	}
+
+	/**
+	 * Restores several players to one moment, all or nothing (both sides of a trade rolled back): each
+	 * player's newest verified backup at or before `time` is chosen first (one with none restores nobody),
+	 * then the target replaces them together (DataService: one write-pipeline change over every player's
+	 * lock, its snapshots committed in one DataAccessLayer transaction before any profile changes, so a crash
+	 * mid-way leaves all restored or none). `offline: true` takes the session lock of those not held here
+	 * first and releases them after. `keep` applies to each player.
+	 * @returns one result per player, in the order given; rejects with InvalidArgument, NoVerifiedBackup
+	 * (naming the player), NotHeld or RestoreFailed, and then no player was restored.
+	 * @example
+	 * ```ts
+	 * backups.RestorePlayers([trade.from, trade.to], trade.time - 1, { keep: ["receipts"] }).expect();
+	 * ```
+	 */
+	RestorePlayers(
+		playerIds: ReadonlyArray<number>,
+		time: number,
+		options: RestoreOptions = {},
+	): Promise<MultiRestoreResult> {
+		return new Promise((resolve, reject) => {
+			const [ok, result] = pcall(() => this.restoreAllNow(playerIds, time, options));
 			if (ok) resolve(result);
 			else {
 				this.stats.restoreFailures += 1;
@@ -493,26 +556,68 @@ export class BackupManager {
 		return { store, key: tostring(playerId) };
 	}
 
-	private backupDirty(kind: BackupKind, label?: string): number {
+	/** When a player with a backup to make is next due: `interval` after their last backup (or first change). */
+	private dueAt(entry: Tracked): number {
+		return (entry.lastBackup ?? entry.firstChange) + this.interval;
+	}
+
+	/**
+	 * Seconds until the next player is due. At most a tenth of the interval: a player idle for long who
+	 * changes again is due at once, and the loop may be asleep when they do.
+	 */
+	private untilNextDue(): number {
+		const now = this.clock();
+		let wait = this.interval / 10;
+		for (const [, entry] of this.tracked) {
+			if (entry.dirty || (this.staggered && owes(entry))) wait = math.min(wait, this.dueAt(entry) - now);
+		}
+		return math.max(wait, 0.1);
+	}
+
+	/**
+	 * Backs up the players with changes (or, staggered, owed copies): all of them, or with `dueBy` only those
+	 * due by then and those who left.
+	 */
+	private backupDirty(kind: BackupKind, label?: string, dueBy?: number): number {
 		const staggered = this.staggered && kind === "automatic";
+		this.settleLeft();
 		const due = new Array<[number, Tracked]>();
-		for (const [id, entry] of this.tracked) if (entry.dirty || (staggered && owes(entry))) due.push([id, entry]);
+		for (const [id, entry] of this.tracked) {
+			if (!entry.dirty && !(staggered && owes(entry))) continue;
+			const left = this.target !== undefined && this.target.current(id) === undefined;
+			if (dueBy === undefined || left || this.dueAt(entry) <= dueBy) due.push([id, entry]);
+		}
+		// The player whose newest backup is oldest goes first (map order is not stable).
+		const since = (entry: Tracked) => entry.lastBackup ?? entry.firstChange;
+		due.sort(([a, ea], [b, eb]) => (since(ea) !== since(eb) ? since(ea) < since(eb) : a < b));
 		let done = 0;
 		for (const [id, entry] of due) {
-			// A player who left gets their last backup in both stores at once: nothing stays owed after them.
-			const left = this.target !== undefined && this.target.current(id) === undefined;
-			if (staggered && !(left && entry.dirty)) {
+			if (staggered) {
 				if (this.tryStaggered(id, entry)) done += 1;
 			} else if (entry.dirty && this.tryBackup(id, entry.data, kind, label, entry.seq)) done += 1;
 		}
-		// A player who left is backed up one last time above (and owed copies delivered), then no longer
-		// tracked: the recovery point measures the players still playing.
-		if (this.target !== undefined) {
-			for (const [id, entry] of this.tracked) {
-				if (!entry.dirty && !owes(entry) && this.target.current(id) === undefined) this.tracked.delete(id);
-			}
-		}
+		this.settleLeft();
 		return done;
+	}
+
+	/**
+	 * Stops tracking the players who left once their last changes are backed up: the recovery point measures
+	 * the players still playing. The second copy of a leaving player's last backup is not written: it holds
+	 * the very state their profile's release save stored, and every earlier backup is in both stores, so a
+	 * session costs one write per interval and no more (older copies still owed are delivered first).
+	 */
+	private settleLeft(): void {
+		if (this.target === undefined) return;
+		for (const [id, entry] of this.tracked) {
+			if (entry.dirty || this.target.current(id) !== undefined) continue;
+			for (const [store, owed] of entry.owed) {
+				if (owed.size() === 1 && owed[0].i === entry.lastBackupId) {
+					entry.owed.delete(store);
+					this.stats.finalCopiesSkipped += 1;
+				}
+			}
+			if (!owes(entry)) this.tracked.delete(id);
+		}
 	}
 
 	private tryBackup(playerId: number, data: object, kind: BackupKind, label?: string, seq?: number): boolean {
@@ -637,6 +742,7 @@ export class BackupManager {
 		const tracked = this.tracked.get(playerId);
 		if (tracked !== undefined) {
 			tracked.lastBackup = made.entry.t;
+			tracked.lastBackupId = made.entry.i;
 			if (seq !== undefined && tracked.seq === seq) tracked.dirty = false;
 		}
 	}
@@ -715,10 +821,8 @@ export class BackupManager {
 		return ring !== undefined ? { ring } : { failure: "missing" };
 	}
 
-	private restoreNow(playerId: number, time: number, options: RestoreOptions): RestoreResult {
-		if (!typeIs(playerId, "number")) {
-			throw backupError("InvalidArgument", `playerId must be a number, got ${typeOf(playerId)}`);
-		}
+	/** Throws InvalidArgument unless `time` is a number and `keep` a list of field names. */
+	private checkRestoreArguments(time: number, options: RestoreOptions): ReadonlyArray<string> {
 		if (!typeIs(time, "number") || time !== time) {
 			throw backupError("InvalidArgument", `time must be a number of Unix seconds, got ${typeOf(time)}`);
 		}
@@ -726,39 +830,100 @@ export class BackupManager {
 		if (!typeIs(keep, "table") || keep.some((field) => !typeIs(field, "string"))) {
 			throw backupError("InvalidArgument", `keep must be an array of field names, got ${typeOf(keep)}`);
 		}
-		const primary = this.readRing(this.primaryStore, playerId);
-		const secondary = this.readRing(this.secondaryStore, playerId);
-		const picked = pickVerified(this.codec, primary, secondary, time);
-		const fallbacks = picked.fallbacks;
-		const fields = this.fields;
-		const chosen =
-			picked.chosen !== undefined && fields !== undefined && typeIs(picked.chosen.data, "table")
-				? { ...picked.chosen, data: fields.openData(playerId, picked.chosen.data as object).data }
-				: picked.chosen;
+		return keep;
+	}
+
+	/**
+	 * The backup a restore of `playerId` to `time` uses (yields): the newest verified one at or before `time`
+	 * in the live rings; when they have none, or only one older than `time` by more than the interval (the
+	 * retention tiers thinned them out, or the oldest were dropped for size), the rings as DataStore versions
+	 * kept them at `time` are read too and the newer verified backup wins. Throws NoVerifiedBackup (with
+	 * every copy refused) or RestoreFailed (a backup that is not a table).
+	 */
+	private choose(playerId: number, time: number): Chosen {
+		if (!typeIs(playerId, "number")) {
+			throw backupError("InvalidArgument", `playerId must be a number, got ${typeOf(playerId)}`);
+		}
+		const live = pickVerified(
+			this.codec,
+			this.readRing(this.primaryStore, playerId),
+			this.readRing(this.secondaryStore, playerId),
+			time,
+		);
+		let picked = live.chosen;
+		let source: Chosen["source"] = "ring";
+		const fallbacks = [...live.fallbacks];
+		let versions = "";
+		if (picked === undefined || time - picked.entry.t > this.interval) {
+			const reads = [this.primaryStore, this.secondaryStore].map((store) =>
+				readRingAtTime(this.dal, this.ref(store, playerId), time),
+			);
+			const old = pickVerified(this.codec, reads[0], reads[1], time);
+			for (const f of old.fallbacks) fallbacks.push(f);
+			if (old.chosen !== undefined && (picked === undefined || old.chosen.entry.t > picked.entry.t)) {
+				picked = old.chosen;
+				source = "version";
+			}
+			const missing = reads.filter((read) => !("ring" in read));
+			if (missing.size() === reads.size()) {
+				versions = `; no DataStore version of either ring at or before it (${missing
+					.map((read) => (!("ring" in read) ? (read.detail ?? read.failure) : ""))
+					.join("; ")})`;
+			}
+		}
 		this.stats.verificationFailures += fallbacks.size();
-		if (chosen === undefined) {
+		if (picked === undefined) {
 			throw backupError(
 				"NoVerifiedBackup",
-				`no verified backup of ${playerId} at or before ${time} (${fallbacks.size()} copies refused)`,
+				`no verified backup of ${playerId} at or before ${time} (${fallbacks.size()} copies refused)${versions}`,
 				fallbacks,
 			);
 		}
-		if (!typeIs(chosen.data, "table")) {
+		const fields = this.fields;
+		const data =
+			fields !== undefined && typeIs(picked.data, "table")
+				? fields.openData(playerId, picked.data as object).data
+				: picked.data;
+		if (!typeIs(data, "table")) {
 			throw backupError(
 				"RestoreFailed",
-				`backup ${chosen.entry.i} of ${playerId} holds a ${typeOf(chosen.data)}, not a table`,
+				`backup ${picked.entry.i} of ${playerId} holds a ${typeOf(data)}, not a table`,
 			);
 		}
-		const backup = { id: chosen.entry.i, time: chosen.entry.t, kind: chosen.entry.k, label: chosen.entry.l };
-		const target = this.target;
-		const held = target?.current(playerId) !== undefined;
+		const entry = picked.entry;
+		return {
+			data: data as object,
+			entry,
+			copy: picked.copy,
+			source,
+			fallbacks,
+			backup: { id: entry.i, time: entry.t, kind: entry.k, label: entry.l },
+		};
+	}
+
+	/** A restore's result from the backup it chose. */
+	private resultOf(chosen: Chosen, applied: boolean, data: object, diff?: ReadonlyArray<PatchOp>): RestoreResult {
+		const { backup, copy, source, fallbacks } = chosen;
+		return { applied, backup, copy, source, fallbacks, diff, data: deepCopy(data) };
+	}
+
+	/** A dry run's result: what the restore would make of the current data, if this server holds it. */
+	private preview(playerId: number, chosen: Chosen, keep: ReadonlyArray<string>): RestoreResult {
+		const current = this.target?.current(playerId);
+		const data = current !== undefined ? withKept(chosen.data, current, keep) : chosen.data;
+		const diff = current !== undefined ? diffValue(current, data, math.huge) : undefined;
+		return this.resultOf(chosen, false, data, diff);
+	}
+
+	private restoreNow(playerId: number, time: number, options: RestoreOptions): RestoreResult {
+		const keep = this.checkRestoreArguments(time, options);
+		const chosen = this.choose(playerId, time);
 		if (options.dryRun === true) {
 			this.stats.dryRuns += 1;
-			const current = target?.current(playerId);
-			const data = current !== undefined ? withKept(chosen.data as object, current, keep) : chosen.data;
-			const diff = current !== undefined ? diffValue(current, data, math.huge) : undefined;
-			return { applied: false, backup, copy: chosen.copy, fallbacks, diff, data: deepCopy(data) };
+			return this.preview(playerId, chosen, keep);
 		}
+		const target = this.target;
+		const held = target?.current(playerId) !== undefined;
 		if (target === undefined || (!held && (options.offline !== true || target.acquire === undefined))) {
 			throw backupError(
 				"NotHeld",
@@ -770,7 +935,7 @@ export class BackupManager {
 			const current = target.current(playerId);
 			if (current === undefined)
 				throw backupError("NotHeld", `player ${playerId} was released during the restore`);
-			const data = withKept(chosen.data as object, current, keep);
+			const data = withKept(chosen.data, current, keep);
 			const diff = diffValue(current, data, math.huge);
 			target.replace(playerId, data, { source: "restore", backupId: chosen.entry.i, time: chosen.entry.t });
 			return { diff, data };
@@ -778,8 +943,91 @@ export class BackupManager {
 		if (!held) target.release?.(playerId);
 		if (!ok) throw result;
 		this.stats.restores += 1;
-		return { applied: true, backup, copy: chosen.copy, fallbacks, diff: result.diff, data: deepCopy(result.data) };
+		return this.resultOf(chosen, true, result.data, result.diff);
 	}
+
+	private restoreAllNow(playerIds: ReadonlyArray<number>, time: number, options: RestoreOptions): MultiRestoreResult {
+		if (!typeIs(playerIds, "table") || playerIds.size() === 0) {
+			throw backupError(
+				"InvalidArgument",
+				`playerIds must be a non-empty array of user ids, got ${typeOf(playerIds)}`,
+			);
+		}
+		const seen = new Set<number>();
+		for (const id of playerIds) {
+			if (!typeIs(id, "number")) {
+				throw backupError("InvalidArgument", `playerIds must hold numbers, got a ${typeOf(id)}`);
+			}
+			if (seen.has(id)) throw backupError("InvalidArgument", `playerIds names ${id} twice`);
+			seen.add(id);
+		}
+		const keep = this.checkRestoreArguments(time, options);
+		// Every backup is chosen and verified before anyone is touched: one missing backup restores nobody.
+		const chosen = playerIds.map((id) => {
+			const [ok, result] = pcall(() => this.choose(id, time));
+			if (ok) return result;
+			const err = result as unknown as BackupError;
+			throw isBackupError(err)
+				? backupError(err.kind, `${err.message}: no player was restored`, err.fallbacks)
+				: backupError("RestoreFailed", `${messageOf(result)}: no player was restored`);
+		});
+		if (options.dryRun === true) {
+			this.stats.dryRuns += 1;
+			return {
+				applied: false,
+				players: chosen.map((c, i) => ({ ...this.preview(playerIds[i], c, keep), playerId: playerIds[i] })),
+			};
+		}
+		const target = this.target;
+		if (target === undefined || target.replaceAll === undefined) {
+			throw backupError(
+				"RestoreFailed",
+				"this restore target cannot restore several players at once (no replaceAll)",
+			);
+		}
+		const acquired = new Array<number>();
+		const [ok, result] = pcall(() => {
+			for (const id of playerIds) {
+				if (target.current(id) !== undefined) continue;
+				if (options.offline !== true || target.acquire === undefined) {
+					throw backupError(
+						"NotHeld",
+						`player ${id} is not held by this server; pass offline: true to take their session lock first`,
+					);
+				}
+				target.acquire(id);
+				acquired.push(id);
+			}
+			const planned = playerIds.map((id, i) => {
+				const current = target.current(id);
+				if (current === undefined) throw backupError("NotHeld", `player ${id} was released during the restore`);
+				const data = withKept(chosen[i].data, current, keep);
+				return { playerId: id, data, backupId: chosen[i].entry.i, diff: diffValue(current, data, math.huge) };
+			});
+			target.replaceAll!(planned, { source: "restore", time });
+			return planned;
+		});
+		for (const id of acquired) target.release?.(id);
+		if (!ok) throw result;
+		this.stats.restores += playerIds.size();
+		return {
+			applied: true,
+			players: result.map((p, i) => ({
+				...this.resultOf(chosen[i], true, p.data, p.diff),
+				playerId: p.playerId,
+			})),
+		};
+	}
+}
+
+/** The verified backup a restore settled on, opened. */
+interface Chosen {
+	readonly data: object;
+	readonly entry: BackupEntry;
+	readonly copy: BackupCopy;
+	readonly source: "ring" | "version";
+	readonly fallbacks: ReadonlyArray<Fallback>;
+	readonly backup: RestoreResult["backup"];
 }
 
 /** `restored` with the `keep` fields taken from `current` (a field absent from `current` is removed). */

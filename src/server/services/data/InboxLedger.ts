@@ -86,7 +86,8 @@ export class InboxLedger {
 	}
 
 	/**
-	 * Commits a change of two players' inboxes in one transaction, only while `owners` (the session tokens
+	 * Commits a change of several players' inboxes (two for a transfer, every player of a multi-player restore)
+	 * in one transaction, only while `owners` (the session tokens
 	 * whose side changes, by slot; undefined for a side no session here owns) still hold their profiles.
 	 * Yields; never throws.
 	 * @returns how it ended; `lost` names the first owner slot found taken over.
@@ -97,16 +98,32 @@ export class InboxLedger {
 	 * ```
 	 */
 	commit(
-		playerIds: [number, number],
-		changes: [InboxChange, InboxChange],
-		owners: [string | undefined, string | undefined],
+		playerIds: ReadonlyArray<number>,
+		changes: ReadonlyArray<InboxChange>,
+		owners: ReadonlyArray<string | undefined>,
 	): InboxCommit {
 		let lost: number | undefined;
-		const [ok, err] = pcall(() =>
-			this.transact(playerIds, (a, b) => {
-				lost = this.lostOwner(owners, [a, b]);
-				return lost === undefined ? [changes[0](a), changes[1](b)] : undefined;
-			}),
+		const [ok, err] = pcall(
+			() =>
+				this.dal
+					.transaction(
+						playerIds.map((id) => this.ref(id)),
+						(slots) => {
+							// Index loops, not map: an empty inbox is nil, and a Luau array cannot hold a nil.
+							for (let i = 0; i < playerIds.size(); i++) {
+								const owner = owners[i];
+								if (owner !== undefined && !heldBy(slots[i].data as InboxDocument | undefined, owner)) {
+									lost = i;
+									return undefined;
+								}
+							}
+							const written = new Array<InboxDocument>();
+							for (let i = 0; i < playerIds.size(); i++)
+								written.push(changes[i](slots[i].data as InboxDocument | undefined));
+							return written;
+						},
+					)
+					.expect().committed,
 		);
 		if (lost !== undefined) return { status: "lost", slot: lost };
 		if (!ok) return { status: "failed", error: err };
@@ -175,17 +192,5 @@ export class InboxLedger {
 
 	private ref(playerId: number): KeyRef {
 		return { store: this.storeName, key: tostring(playerId) };
-	}
-
-	/** The first slot of `owners` whose inbox names another session (its profile was taken over), if any. */
-	private lostOwner(
-		owners: ReadonlyArray<string | undefined>,
-		inboxes: ReadonlyArray<InboxDocument | undefined>,
-	): number | undefined {
-		for (let i = 0; i < owners.size(); i++) {
-			const owner = owners[i];
-			if (owner !== undefined && !heldBy(inboxes[i], owner)) return i;
-		}
-		return undefined;
 	}
 }

@@ -1,7 +1,9 @@
 import type { RestoreTarget } from "shared/core/BackupManager";
 import { deepCopy } from "shared/protocol/deepCopy";
 import { serviceError } from "./DataServiceError";
+import { InboxDocument, withEntry } from "./Inbox";
 import type { ServiceContext } from "./ServiceContext";
+import { applySnapshot, commitInboxes, settleTransfer, snapshotEntry } from "./TransferResults";
 
 /**
  * The seam through which BackupManager restores a player: the restored data replaces the profile's data
@@ -48,5 +50,51 @@ export class Restores implements RestoreTarget {
 		});
 		// A restore is an operator's act: saved now rather than at the next auto-save.
 		for (const { session } of outcome.marks) session.profile.Save();
+	}
+
+	/**
+	 * Restores several held players all or nothing, as one `restore` change over all their locks: each
+	 * player's restored data goes into their inbox as a snapshot, every inbox in one DataAccessLayer
+	 * transaction fenced by the sessions' tokens, and only then into the profiles (as a trade commits). A
+	 * crash before the commit point leaves nobody restored; after it, each player's next load (here or on any
+	 * server) applies their snapshot. The saves are awaited after the pipeline; their entries stay in the
+	 * inboxes until confirmed. Needs `enableTransactions`.
+	 */
+	replaceAll(
+		restores: ReadonlyArray<{ readonly playerId: number; readonly data: object; readonly backupId: string }>,
+		context: { source: "restore"; time: number },
+	): void {
+		const ctx = this.ctx;
+		if (!ctx.config.enableTransactions) {
+			throw serviceError("TransferFailed", "restoring several players at once needs enableTransactions");
+		}
+		const ids = restores.map((r) => r.playerId);
+		const outcome = ctx.pipeline.run({
+			kind: "restore",
+			context: { ...context, backups: restores.map((r) => `${r.playerId}:${r.backupId}`).join(",") },
+			lock: ids,
+			what: "restored data",
+			durable: true,
+			prepare: () =>
+				restores.map(({ playerId, data }) => {
+					const session = ctx.sessions.get(playerId);
+					if (session === undefined) {
+						throw serviceError("NotLoaded", `player ${playerId} left before the restore was applied`);
+					}
+					return { session, after: data, worth: 1e6 };
+				}),
+			write: (sides, id) => {
+				const entries = sides.map((side) => snapshotEntry(side.session, id, side.after!));
+				commitInboxes(
+					ctx,
+					ids,
+					entries.map((entry) => (inbox?: InboxDocument) => withEntry(inbox, id, entry)),
+					sides.map((side) => side.session),
+				);
+				sides.forEach((side, i) => applySnapshot(side.session, id, side.after!, entries[i].n));
+				return undefined;
+			},
+		});
+		settleTransfer(ctx, outcome.marks, outcome.id);
 	}
 }

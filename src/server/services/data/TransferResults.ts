@@ -51,17 +51,20 @@ export function applySnapshot(session: Session, id: string, data: object, seq: n
 }
 
 /**
- * Commits a change of two inboxes in one transaction, only while `owners` (the sessions whose side
- * changes, by slot) still hold their profiles; throws NotLoaded when one was taken over, else
- * TransferFailed. Nothing changed when it throws.
+ * Commits a change of two inboxes (or more: a multi-player restore) in one transaction, only while `owners`
+ * (the sessions whose side changes, by slot) still hold their profiles; throws NotLoaded when one was taken
+ * over, else TransferFailed. Nothing changed when it throws.
  */
 export function commitInboxes(
 	ctx: ServiceContext,
-	playerIds: [number, number],
-	changes: [InboxChange, InboxChange],
-	owners: [Session | undefined, Session | undefined],
+	playerIds: ReadonlyArray<number>,
+	changes: ReadonlyArray<InboxChange>,
+	owners: ReadonlyArray<Session | undefined>,
 ): void {
-	const result = ctx.inboxes.commit(playerIds, changes, [owners[0]?.token, owners[1]?.token]);
+	// By index: an owner-less slot is nil, which a Luau array built by map cannot hold.
+	const tokens = new Array<string | undefined>(playerIds.size());
+	for (let i = 0; i < playerIds.size(); i++) tokens[i] = owners[i]?.token;
+	const result = ctx.inboxes.commit(playerIds, changes, tokens);
 	if (result.status === "lost") {
 		const lost = owners[result.slot]!;
 		// The inbox names a newer session: this server's write was fenced off.

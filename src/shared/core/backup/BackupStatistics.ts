@@ -26,6 +26,11 @@ export interface BackupStatistics {
 	writeRequests: number;
 	/** Copies of earlier backups a staggered write carried to the store that lacked them. */
 	catchUpCopies: number;
+	/**
+	 * Second copies not written of a player's last backup after they left: that backup holds the state their
+	 * profile was released with, and every earlier backup is in both stores (see `automaticCopies`).
+	 */
+	finalCopiesSkipped: number;
 }
 
 /** Zeroed statistics. */
@@ -46,5 +51,6 @@ export function newBackupStatistics(): BackupStatistics {
 		restoreFailures: 0,
 		writeRequests: 0,
 		catchUpCopies: 0,
+		finalCopiesSkipped: 0,
 	};
 }
