@@ -315,9 +315,11 @@ function line(seed: number, summary: Summary, seconds: number): string {
 export = () => {
 	// Every fault kind is caught by a deterministic check, so one miss or one flagged clean player is a bug,
 	// not noise: each seed asserts all caught and none flagged (the issue's >= 99% and < 0.1% hold over any
-	// number of seeds that pass). The printed counts let a long run state its totals.
+	// number of seeds that pass). The printed counts let a long run state its totals. Each seed plays an hour
+	// of a 24-player world (62-136 s of real time each, measured on a loaded 2-core machine: 1,000 of them
+	// would outlast every other chaos spec together), so a chaos run of N seeds plays ceil(N / 10) of them.
 	describe("consistency under chaos: injected corruption, dangling references and stale-save dupes", () => {
-		for (const seed of chaosSeeds(1)) {
+		for (const seed of chaosSeeds(1, 10)) {
 			it(`catches every injected fault, flags no clean player and undoes every repair exactly (seed ${seed})`, () => {
 				__runtime.TestRunner.setTimeLimit(2 * HOUR);
 				const startedAt = realtime();
