@@ -100,7 +100,10 @@ export class ReleaseMessaging {
 				if (player !== undefined) player.Kick("Your data was opened on another server.");
 			});
 		} else if (message.t === "ack") {
-			if (message.j === ctx.jobId) this.acks.add(userId);
+			if (message.j === ctx.jobId && !this.acks.has(userId)) {
+				this.acks.add(userId);
+				ctx.stats.releaseRequestsAnswered += 1;
+			}
 		} else if (message.t === "inbox") {
 			if (ctx.sessions.has(userId)) task.delay(INBOX_NUDGE_WAIT, () => ctx.rooms.claims.claimQuietly(userId));
 		}

@@ -99,10 +99,9 @@ export class SessionHandoff {
 					if (known === undefined || known.jobId === ctx.jobId) return { kind: "free" };
 				}
 				if (known !== undefined) {
-					if (!answered && requests > 0 && this.messaging.answered(playerId)) {
-						answered = true;
-						ctx.stats.releaseRequestsAnswered += 1;
-					}
+					// Counted in releaseRequestsAnswered as it arrives (ReleaseMessaging): the holder's release mark
+					// often ends the wait before its answer, delivered in 1-2 s, is here.
+					if (!answered && requests > 0 && this.messaging.answered(playerId)) answered = true;
 					if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
 						this.messaging.requestRelease(playerId, requests === 0);
 						ctx.stats.releaseRequestsSent += 1;
