@@ -104,7 +104,8 @@ export type { SignalConnection } from "./metrics/Signal";
  * a migration on load — passes one write pipeline (`data/pipeline/WritePipeline.ts`): lock, validate,
  * backup, write, cache, audit, consistency, commit. The rooms behind this facade each do one job:
  *
- * - `SessionLoader` / `ProfileReleases` / `SessionRegistry`: ProfileService sessions (load, release, held);
+ * - `SessionLoader` / `ProfileReleases` / `SessionRegistry`: sessions under the session lock of `data/session/`
+ *   (load, release, held);
  * - `ReleaseMessaging`: release requests and inbox nudges between servers;
  * - `PlayerUpdates`: UpdatePlayerData and IncrementPlayerData;
  * - `Transfers` / `TradeOffers` / `InboxClaims`: exactly-once gifts, trades and offers through inboxes;
@@ -286,6 +287,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				durabilityWindow: this.config.durabilityWindow,
 				jobId,
 				warnings: this.config.warnings,
+				onForceLoad: (key) => {
+					const [digits] = key.match("^Player_(%d+)$");
+					const playerId = digits !== undefined ? tonumber(digits) : undefined;
+					if (playerId !== undefined) messaging.requestRelease(playerId, false);
+				},
 			});
 			// No limit of its own: Roblox stops the server 30 s after the close began, and every write that
 			// lands before then counts.

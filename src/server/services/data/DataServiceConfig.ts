@@ -33,8 +33,8 @@ export interface DataServiceConfig<T extends object = object> {
 	 */
 	readonly enableMigration?: boolean;
 	/**
-	 * Batch changes into ProfileService's next auto-save (default true). Off, every change starts a save at
-	 * once (more DataStore writes, a shorter window a crash can lose).
+	 * Batch changes into the next auto-save, within `durabilityWindow` (default true). Off, every change starts
+	 * a save at once (more DataStore writes, a shorter window a crash can lose).
 	 */
 	readonly batchOperations?: boolean;
 	/**
@@ -281,7 +281,8 @@ function consistencyOf(options: DataServiceConfig["consistency"]): ConsistencyOp
 
 /**
  * The fewest seconds between two saves of one profile: 10 saves a minute per player is the whole per-player
- * share of a server's write budget (60 + 10 x players per minute, create.roblox.com/docs/cloud-services/data-stores/error-codes-and-limits).
+ * share of a server's write budget (60 + 10 x players per minute:
+ * create.roblox.com/docs/cloud-services/data-stores/error-codes-and-limits).
  */
 const MIN_DURABILITY_WINDOW = 6;
 

@@ -90,7 +90,9 @@ export class ReleaseMessaging {
 			if (!ctx.sessions.has(userId)) {
 				// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
 				if (this.releasing.has(userId)) this.publish({ t: "ack", u: userId, j: message.j });
-				return;
+				// Held by a load still running here: answered, released once the load ends. Ignored, the asker
+				// would ForceLoad a holder that never heard of it.
+				if (!ctx.sessions.isLoading(userId)) return;
 			}
 			ctx.stats.releasesForOthers += 1;
 			this.publish({ t: "ack", u: userId, j: message.j });

@@ -62,7 +62,7 @@ export class SealedProfiles {
 	 * Throws when ProfileService's layout changed.
 	 */
 	wrap(store: ProfileStore<object, unknown>): void {
-		const own = store as unknown as { wrapDataStore?: (wrap: (inner: object) => object) => void };
+		const own = store as unknown as { wrapDataStore?(wrap: (inner: object) => object): void };
 		if (typeIs(own.wrapDataStore, "function")) {
 			own.wrapDataStore((inner) => this.wrapDataStore(inner));
 			return;

@@ -12,7 +12,7 @@ import type { SessionHandoff } from "./SessionHandoff";
 import { toServiceError } from "./TransferResults";
 
 /**
- * Loads a player's profile into a {@link Session}: takes ProfileService's session lock (asking a holder on
+ * Loads a player's profile into a {@link Session}: takes the session lock (asking a holder on
  * another server to release it, taking a crashed holder's session over, ForceLoad from a live one that does
  * not answer), migrates it through the write pipeline, refuses data that breaks the schema (the profile is
  * released untouched), writes the session's fencing token into the inbox, and claims the inbox.
@@ -43,8 +43,17 @@ export class SessionLoader {
 
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
 	load(playerId: number, startedAt: number): Session {
+		const [ok, result] = pcall(() => this.loadNow(playerId, startedAt));
+		this.ctx.sessions.setLoading(playerId, false);
+		if (!ok) throw result;
+		return result as Session;
+	}
+
+	private loadNow(playerId: number, startedAt: number): Session {
 		const ctx = this.ctx;
 		const profile = this.lockProfile(playerId, startedAt);
+		// Held here from now on, before the session exists: a release request is answered after the load.
+		ctx.sessions.setLoading(playerId, true);
 		// What was stored, put back before a refused load releases the profile, so it is saved untouched.
 		const original = deepCopy(profile.Data as unknown as Record<string, unknown>);
 		const fail = (kind: "LoadFailed" | "InvalidData" | "Quarantined", message: string): never => {

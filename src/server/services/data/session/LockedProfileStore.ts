@@ -33,6 +33,17 @@ export interface LockedProfileStoreOptions {
 	readonly forceLoadGrace: number;
 	/** Told about each DataStore error (the issue count behind CriticalState). */
 	readonly onIssue: (message: string) => void;
+	/**
+	 * Told when a ForceLoad request was written for `key` held by `holder` (a JobId): the holder sees it only
+	 * at its next save, and an idle holder writes nothing, so it is also asked to release by message.
+	 */
+	readonly onForceLoad?: (key: string, holder: string) => void;
+}
+
+/** What an UpdateAsync left stored (opened by an encryption wrapper), and the key's info. */
+interface Stored {
+	readonly value: unknown;
+	readonly keyInfo?: DataStoreKeyInfo;
 }
 
 /** Seconds between tries while another server holds the lock: from the first to the last of these. */
@@ -153,15 +164,13 @@ export class LockedProfileStore implements ProfileHost {
 			let result: ClaimResult | undefined;
 			let written: SessionRecord | undefined;
 			const [ok, value] = pcall(() =>
-				this.options.request(key, "update", () =>
-					this.dataStore.UpdateAsync(key, (raw) => {
-						const record = recordOf(raw, this.template, claim.now);
-						result = claimLock(record, claim);
-						written = record;
-						if (!result.write) return undefined;
-						return $tuple(record, record.UserIds, record.RobloxMetaData);
-					}),
-				),
+				this.update(key, (raw) => {
+					const record = recordOf(raw, this.template, claim.now);
+					result = claimLock(record, claim);
+					written = record;
+					if (!result.write) return undefined;
+					return $tuple(record, record.UserIds, record.RobloxMetaData);
+				}),
 			);
 			if (!ok) {
 				const err = toDataError(value);
@@ -174,10 +183,10 @@ export class LockedProfileStore implements ProfileHost {
 			if (result === undefined) return undefined;
 			if (result.kind === "taken") {
 				// What the store holds now (opened by an encryption wrapper), else what the transform wrote.
-				const stored = (value as unknown as [unknown])[0];
+				const { value: stored, keyInfo } = value as Stored;
 				const record = typeIs(stored, "table") ? (stored as SessionRecord) : deepCopy(written!);
 				const profile = new LockedProfile(this, key, record);
-				profile.KeyInfo = (value as unknown as [unknown, DataStoreKeyInfo | undefined])[1];
+				profile.KeyInfo = keyInfo;
 				this.active.set(key, profile);
 				if (this.closing) {
 					profile.Release();
@@ -188,6 +197,7 @@ export class LockedProfileStore implements ProfileHost {
 			if (result.kind === "forceLost") return undefined;
 			if (claim.force) {
 				if (forcedAt === undefined) forcedAt = os.clock();
+				if (result.write) this.options.onForceLoad?.(key, result.holder[1]);
 			} else if (typeIs(handler, "function")) {
 				// A steal names one holder: whoever holds it now (another server may have taken it first) is
 				// put to the handler again.
@@ -206,6 +216,17 @@ export class LockedProfileStore implements ProfileHost {
 			pause = math.min(pause * 2, MAX_RETRY);
 		}
 		return undefined;
+	}
+
+	/** One UpdateAsync of `key` through the request runner; what the store holds afterwards and its key info. */
+	private update(
+		key: string,
+		transform: (raw: unknown) => LuaTuple<[unknown, Array<number>?, object?]> | undefined,
+	): Stored {
+		return this.options.request(key, "update", () => {
+			const [value, keyInfo] = this.dataStore.UpdateAsync(key, transform);
+			return { value, keyInfo: keyInfo as DataStoreKeyInfo | undefined };
+		});
 	}
 
 	/** Runs the profile's pending writes one after the other (one thread per profile at a time). */
@@ -250,27 +271,25 @@ export class LockedProfileStore implements ProfileHost {
 		let image = "";
 		let tags: Record<string, unknown> = {};
 		const [ok, value] = pcall(() =>
-			this.options.request(profile.key, "update", () =>
-				this.dataStore.UpdateAsync(profile.key, (raw) => {
-					const now = os.time();
-					const record = recordOf(raw, this.template, now);
-					tags = deepCopy(profile.MetaData.MetaTags);
-					image = profile.image();
-					result = saveRecord(record, {
-						placeId: this.options.placeId,
-						jobId: this.options.jobId,
-						loadCount: profile.loadCount(),
-						data: profile.Data,
-						metaTags: tags,
-						userIds: profile.UserIds,
-						robloxMetaData: profile.RobloxMetaData,
-						now,
-						release,
-					});
-					if (result === "lost") return undefined;
-					return $tuple(record, record.UserIds, record.RobloxMetaData);
-				}),
-			),
+			this.update(profile.key, (raw) => {
+				const now = os.time();
+				const record = recordOf(raw, this.template, now);
+				tags = deepCopy(profile.MetaData.MetaTags);
+				image = profile.image();
+				result = saveRecord(record, {
+					placeId: this.options.placeId,
+					jobId: this.options.jobId,
+					loadCount: profile.loadCount(),
+					data: profile.Data,
+					metaTags: tags,
+					userIds: profile.UserIds,
+					robloxMetaData: profile.RobloxMetaData,
+					now,
+					release,
+				});
+				if (result === "lost") return undefined;
+				return $tuple(record, record.UserIds, record.RobloxMetaData);
+			}),
 		);
 		if (!ok) {
 			const err = toDataError(value);
@@ -281,7 +300,8 @@ export class LockedProfileStore implements ProfileHost {
 		if (result !== "lost") {
 			profile.savedImage = image;
 			profile.MetaData.MetaTagsLatest = tags;
-			const [stored, keyInfo] = value as unknown as [SessionRecord | undefined, DataStoreKeyInfo | undefined];
+			const { value: raw, keyInfo } = value as Stored;
+			const stored = raw as SessionRecord | undefined;
 			if (keyInfo !== undefined) profile.KeyInfo = keyInfo;
 			if (typeIs(stored, "table") && typeIs(stored.MetaData, "table")) {
 				profile.MetaData.LastUpdate = stored.MetaData.LastUpdate;

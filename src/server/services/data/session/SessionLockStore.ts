@@ -15,6 +15,8 @@ export interface SessionLockStoreOptions {
 	readonly dataAccessLayer?: DataAccessLayer;
 	/** Print the layer's warnings (default true). */
 	readonly warnings?: boolean;
+	/** Asks the holder of `key` to release it (a ForceLoad request was just written). */
+	readonly onForceLoad?: (key: string, holder: string) => void;
 	/** Seconds between two saves of a changed profile (DataServiceConfig.durabilityWindow). */
 	readonly durabilityWindow: number;
 	/** This server's id in session tags (DataService's jobId). */
@@ -31,8 +33,9 @@ const FORCE_LOAD_MARGIN = 5;
 /**
  * DataService's own session lock, the ProfileServiceLike it uses by default: ProfileService's stored layout
  * and the part of its API DataService calls ({@link LockedProfileStore}, {@link LockedProfile}), without its
- * 7 s per-key write cooldown (not a Roblox limit: create.roblox.com/docs/cloud-services/data-stores/error-codes-and-limits
- * sets budgets per server and throughput per key, no spacing) and without auto-saves of unchanged profiles
+ * 7 s per-key write cooldown (not a Roblox limit: the docs' error-codes-and-limits page sets budgets per server
+ * and throughput per key, no spacing: create.roblox.com/docs/cloud-services/data-stores/error-codes-and-limits)
+ * and without auto-saves of unchanged profiles
  * ({@link DurabilityWindow}). Which holder is alive comes from the servers' MemoryStore heartbeats
  * (ServerPresence, read by SessionHandoff), not from a DataStore timestamp: ProfileService's "assume a lock
  * dead after 30 minutes without a write" would steal from an idle holder, which writes nothing. When the
@@ -81,6 +84,7 @@ export class SessionLockStore implements ProfileServiceLike {
 			jobId: this.options.jobId,
 			forceLoadGrace: this.options.durabilityWindow + FORCE_LOAD_MARGIN,
 			onIssue: () => this.noteIssue(),
+			onForceLoad: this.options.onForceLoad,
 		});
 		this.stores.push(store);
 		return store as unknown as ProfileStore<object, unknown>;

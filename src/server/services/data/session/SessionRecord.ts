@@ -40,7 +40,8 @@ export interface SessionRecord {
 /**
  * The stored value of a profile key as a {@link SessionRecord}, made from `template` when nothing is stored,
  * and as ProfileService does when the value is not a profile: replaced by a new profile marked
- * `WasCorrupted` (global updates kept). Returns a new table; `raw` is not changed.
+ * `WasCorrupted` (global updates kept). A stored profile is returned as the same table, to be changed in
+ * place: the value UpdateAsync gives a transform is the transform's own copy.
  *
  * @param raw - the value UpdateAsync's transform was given.
  * @param template - the data of a new profile (copied).
@@ -56,7 +57,7 @@ export function recordOf(raw: unknown, template: object, now: number): SessionRe
 	if (typeIs(raw, "table")) {
 		const value = raw as Partial<SessionRecord>;
 		if (typeIs(value.Data, "table") && typeIs(value.MetaData, "table") && typeIs(value.GlobalUpdates, "table")) {
-			const record = deepCopy(value) as SessionRecord;
+			const record = value as SessionRecord;
 			record.WasCorrupted = undefined;
 			if (!typeIs(record.MetaData.MetaTags, "table")) record.MetaData.MetaTags = {};
 			if (!typeIs(record.MetaData.SessionLoadCount, "number")) record.MetaData.SessionLoadCount = 0;
