@@ -97,13 +97,7 @@ export class LockedProfile {
 			listener(session?.[0], session?.[1]);
 			return { Disconnect() {} };
 		}
-		this.releaseListeners.add(listener);
-		const listeners = this.releaseListeners;
-		return {
-			Disconnect() {
-				listeners.delete(listener);
-			},
-		};
+		return connect(this.releaseListeners, listener);
 	}
 
 	/** Calls `listener` once the lock is no longer held by this session in the store (released or lost). */
@@ -112,13 +106,7 @@ export class LockedProfile {
 			task.spawn(listener);
 			return { Disconnect() {} };
 		}
-		this.hopListeners.add(listener);
-		const listeners = this.hopListeners;
-		return {
-			Disconnect() {
-				listeners.delete(listener);
-			},
-		};
+		return connect(this.hopListeners, listener);
 	}
 
 	/** Fills the fields of Data missing from the template (top level and below), as ProfileService does. */
@@ -175,6 +163,16 @@ export class LockedProfile {
 		for (const listener of this.hopListeners) task.spawn(listener);
 		this.hopListeners.clear();
 	}
+}
+
+/** Adds `listener` to `listeners`; the connection's Disconnect removes it. */
+function connect<L>(listeners: Set<L>, listener: L): { Disconnect(): void } {
+	listeners.add(listener);
+	return {
+		Disconnect() {
+			listeners.delete(listener);
+		},
+	};
 }
 
 function reconcile(target: Record<string, unknown>, template: Record<string, unknown>): void {
