@@ -50,6 +50,7 @@ import { ProfileMigrations } from "./data/ProfileMigrations";
 import type { BatchOptions, DataMigrationTool, MigrationRun } from "shared/core/DataMigrationTool";
 import { AuditedOperation, PlayerErasure, ServiceAudit } from "./data/ServiceAudit";
 import { SessionRegistry } from "./data/SessionRegistry";
+import { SessionLockStore } from "./data/session/SessionLockStore";
 import { newStatistics, reportedConfig } from "./data/Statistics";
 import { TradeOffers } from "./data/TradeOffers";
 import { toServiceError } from "./data/TransferResults";
@@ -103,7 +104,8 @@ export type { SignalConnection } from "./metrics/Signal";
  * a migration on load — passes one write pipeline (`data/pipeline/WritePipeline.ts`): lock, validate,
  * backup, write, cache, audit, consistency, commit. The rooms behind this facade each do one job:
  *
- * - `SessionLoader` / `ProfileReleases` / `SessionRegistry`: ProfileService sessions (load, release, held);
+ * - `SessionLoader` / `ProfileReleases` / `SessionRegistry`: sessions under the session lock of `data/session/`
+ *   (load, release, held);
  * - `ReleaseMessaging`: release requests and inbox nudges between servers;
  * - `PlayerUpdates`: UpdatePlayerData and IncrementPlayerData;
  * - `Transfers` / `TradeOffers` / `InboxClaims`: exactly-once gifts, trades and offers through inboxes;
@@ -132,6 +134,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly gate: OperationGate;
 	private readonly presence: ServerPresence;
 	private readonly profileService: ProfileServiceLike;
+	/** DataService's own session lock (absent when the services give a ProfileService). */
+	private readonly lockStore?: SessionLockStore;
 	private readonly loader: SessionLoader;
 	private readonly releases: ProfileReleases;
 	private readonly updates: PlayerUpdates;
@@ -275,11 +279,26 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const marks = new ReleaseMarks(memoryStore.GetHashMap(`${this.config.topic}.Released`), jobId);
 		this.releases.marks = marks;
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
-		// Required only now, after closeAll is bound: ProfileService binds a BindToClose of its own when it
-		// loads, which releases every active profile in its own order, and callbacks start in the order they
-		// were bound. Bound first, CloseAll starts the release saves most valuable first.
-		this.profileService =
-			services.profileService ?? (import("@rbxts/profileservice").expect() as unknown as ProfileServiceLike);
+		// The session lock is DataService's own unless the services give one (a ProfileService: required by
+		// the game only after this constructor, so CloseAll, bound first, starts the release saves most
+		// valuable first). Its own BindToClose releases what CloseAll did not (bindPlayers off).
+		if (services.profileService === undefined) {
+			const lockStore = new SessionLockStore({
+				durabilityWindow: this.config.durabilityWindow,
+				jobId,
+				warnings: this.config.warnings,
+				onForceLoad: (key) => {
+					const [digits] = key.match("^Player_(%d+)$");
+					const playerId = digits !== undefined ? tonumber(digits) : undefined;
+					if (playerId !== undefined) messaging.requestRelease(playerId, false);
+				},
+			});
+			// No limit of its own: Roblox stops the server 30 s after the close began, and every write that
+			// lands before then counts.
+			game.BindToClose(() => lockStore.close(math.huge));
+			this.lockStore = lockStore;
+		}
+		this.profileService = services.profileService ?? this.lockStore!;
 		const adoption =
 			this.config.adopt !== undefined
 				? new Adoption(
@@ -1201,6 +1220,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	Destroy(): void {
 		this.presence.stop();
+		this.lockStore?.stop();
 		this.ctx.rooms.messaging.stop();
 		this.views?.destroy();
 		for (const connection of this.connections) connection.Disconnect();

@@ -29,7 +29,8 @@ export = () => {
 
 	describe("samples over time", () => {
 		it("closes one sample per interval whose requests by type add up to every request the data layer sent", () => {
-			const { server, service } = serviceServer({ metrics: { interval: 10 } });
+			// No auto-save within the 33 s (it would land after the last closed sample).
+			const { server, service } = serviceServer({ metrics: { interval: 10 }, durabilityWindow: 60 });
 			const budgetAtStart = server.run(() =>
 				game
 					.GetService("DataStoreService")

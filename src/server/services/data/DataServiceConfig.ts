@@ -33,10 +33,17 @@ export interface DataServiceConfig<T extends object = object> {
 	 */
 	readonly enableMigration?: boolean;
 	/**
-	 * Batch changes into ProfileService's next auto-save (default true). Off, every change starts a save at
-	 * once (more DataStore writes, a shorter window a crash can lose).
+	 * Batch changes into the next auto-save, within `durabilityWindow` (default true). Off, every change starts
+	 * a save at once (more DataStore writes, a shorter window a crash can lose).
 	 */
 	readonly batchOperations?: boolean;
+	/**
+	 * Seconds between two auto-saves of a held profile whose data changed (default 30, at least 6): the
+	 * progress a crash can lose. A profile that did not change is not written, so an idle player costs no
+	 * DataStore request; durable updates are saved at once whatever this says. Used by DataService's own
+	 * session lock (not by a ProfileService given in the services, which auto-saves every 30 s).
+	 */
+	readonly durabilityWindow?: number;
 	/** Operations of this service running at once; more wait their turn (default 10). */
 	readonly maxConcurrentOperations?: number;
 	/**
@@ -221,6 +228,7 @@ const OTHER_FIELDS = new Set([
 	"metrics",
 	"receiptHistorySize",
 	"consistency",
+	"durabilityWindow",
 ]);
 
 /** Checks DataServiceConfig.adopt's shape (a plain message naming the field, like every config error). */
@@ -269,6 +277,23 @@ function consistencyOf(options: DataServiceConfig["consistency"]): ConsistencyOp
 			0,
 		);
 	return options;
+}
+
+/**
+ * The fewest seconds between two saves of one profile: 10 saves a minute per player is the whole per-player
+ * share of a server's write budget (60 + 10 x players per minute:
+ * create.roblox.com/docs/cloud-services/data-stores/error-codes-and-limits).
+ */
+const MIN_DURABILITY_WINDOW = 6;
+
+function durabilityWindowOf(window: number | undefined): number {
+	if (window === undefined) return 30;
+	if (!typeIs(window, "number") || window !== window || window < MIN_DURABILITY_WINDOW || window === math.huge)
+		error(
+			`[DataService] durabilityWindow must be a number of seconds from ${MIN_DURABILITY_WINDOW}, got ${typeOf(window)} ${tostring(window)}`,
+			0,
+		);
+	return window;
 }
 
 function acceptTradeOf(hook: DataServiceConfig["acceptTrade"]): NonNullable<DataServiceConfig["acceptTrade"]> {
@@ -343,5 +368,6 @@ export function resolveConfig(config: DataServiceConfig): ResolvedConfig {
 		metrics: resolveMetricsConfig(config.metrics),
 		receiptHistorySize: math.floor(positive("receiptHistorySize", config.receiptHistorySize, 100)),
 		consistency: consistencyOf(config.consistency),
+		durabilityWindow: durabilityWindowOf(config.durabilityWindow),
 	};
 }

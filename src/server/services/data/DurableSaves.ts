@@ -6,7 +6,7 @@ const SEQ_TAG = "DataService.seq";
 
 /**
  * Knows when a change reached the DataStore. Each change that must be saved gets a save mark, a meta tag
- * `<session token>:<n>` that ProfileService writes with the data; once `MetaTagsLatest` shows a mark of
+ * `<session token>:<n>` that the session lock writes with the data; once `MetaTagsLatest` shows a mark of
  * this session at least `n`, every change marked up to `n` is saved. Marks of another session (a later
  * load of the same profile elsewhere) never confirm ours.
  *

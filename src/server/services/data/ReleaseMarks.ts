@@ -22,7 +22,7 @@ interface Seen {
  * of the release at once instead of at its next, backed-off read of the DataStore lock, and without waiting
  * for a MessagingService answer (1-2 s). All the loads of one server waiting on one holder share one read
  * every 0.1 s, so a whole server teleporting at once costs 10 reads a second, not 10 per player. A mark is
- * only a hint: ProfileService's lock write decides who holds.
+ * only a hint: the lock write decides who holds.
  *
  * @example
  * ```ts

@@ -90,7 +90,9 @@ export class ReleaseMessaging {
 			if (!ctx.sessions.has(userId)) {
 				// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
 				if (this.releasing.has(userId)) this.publish({ t: "ack", u: userId, j: message.j });
-				return;
+				// Held by a load still running here: answered, released once the load ends. Ignored, the asker
+				// would ForceLoad a holder that never heard of it.
+				if (!ctx.sessions.isLoading(userId)) return;
 			}
 			ctx.stats.releasesForOthers += 1;
 			this.publish({ t: "ack", u: userId, j: message.j });
@@ -100,7 +102,10 @@ export class ReleaseMessaging {
 				if (player !== undefined) player.Kick("Your data was opened on another server.");
 			});
 		} else if (message.t === "ack") {
-			if (message.j === ctx.jobId) this.acks.add(userId);
+			if (message.j === ctx.jobId && !this.acks.has(userId)) {
+				this.acks.add(userId);
+				ctx.stats.releaseRequestsAnswered += 1;
+			}
 		} else if (message.t === "inbox") {
 			if (ctx.sessions.has(userId)) task.delay(INBOX_NUDGE_WAIT, () => ctx.rooms.claims.claimQuietly(userId));
 		}

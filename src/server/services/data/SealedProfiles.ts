@@ -57,8 +57,16 @@ export class SealedProfiles {
 		private readonly audit?: { Log(this: unknown, event: AuditEvent): void },
 	) {}
 
-	/** Wraps the DataStore of a ProfileService profile store. Throws when ProfileService's layout changed. */
+	/**
+	 * Wraps the DataStore of a profile store: DataService's own (its `wrapDataStore`), or ProfileService's.
+	 * Throws when ProfileService's layout changed.
+	 */
 	wrap(store: ProfileStore<object, unknown>): void {
+		const own = store as unknown as { wrapDataStore?(wrap: (inner: object) => object): void };
+		if (typeIs(own.wrapDataStore, "function")) {
+			own.wrapDataStore((inner) => this.wrapDataStore(inner));
+			return;
+		}
 		const raw = store as unknown as { _global_data_store?: object };
 		if (!typeIs(raw._global_data_store, "table") && !typeIs(raw._global_data_store, "userdata")) {
 			error("[DataService] fieldEncryption: ProfileService's profile store has no _global_data_store to wrap", 0);

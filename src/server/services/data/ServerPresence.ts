@@ -10,10 +10,13 @@ export interface MemoryStoreHashMapLike {
 	UpdateAsync(key: string, transform: (old: unknown) => unknown, expiration: number): unknown;
 }
 
-/** Seconds between heartbeats. */
-export const PRESENCE_INTERVAL = 3;
-/** Seconds a heartbeat lives: a server silent this long (three missed beats) is dead. */
-export const PRESENCE_TTL = 10;
+/** Seconds between heartbeats (30 MemoryStore writes a minute per server, whatever its players). */
+export const PRESENCE_INTERVAL = 2;
+/**
+ * Seconds a heartbeat lives: a server silent this long (three missed beats) is dead. A crashed holder's lock
+ * is taken 4-6 s after the crash, plus a lock read's back-off (at most 1 s): the 10 s takeover goal.
+ */
+export const PRESENCE_TTL = 6;
 
 /**
  * Which game servers are alive: each server writes a heartbeat under its JobId into a MemoryStore hash

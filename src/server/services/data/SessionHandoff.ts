@@ -52,15 +52,15 @@ export function lockHolder(stored: unknown): LockHolder | undefined {
 }
 
 /**
- * Waits, before and while ProfileService takes a player's session lock, until the lock can be taken. It reads
+ * Waits, before and while the store takes a player's session lock, until the lock can be taken. It reads
  * the stored lock itself (an uncached GetAsync, backing off from 0.25 s to 1 s) and, while it is held, the
- * holder's release mark ({@link ReleaseMarks}, every 0.1 s) instead of relying on
- * ProfileService's retries, which wait its 7 s per-key write cooldown, or on the holder's answer, which
- * MessagingService delivers in 1-2 s (create.roblox.com/docs/reference/engine/classes/MessagingService) and
- * never sends when the holder finished releasing before the request arrived. The holder is asked to release
+ * holder's release mark ({@link ReleaseMarks}, every 0.1 s) instead of relying on retries of the lock write
+ * (ProfileService's waited its 7 s per-key write cooldown), or on the holder's answer, which MessagingService
+ * delivers in 1-2 s (create.roblox.com/docs/reference/engine/classes/MessagingService) and never sends when
+ * the holder finished releasing before the request arrived. The holder is asked to release
  * (up to `releaseRequests` times, `ackTimeout` apart); a holder whose heartbeat expired is a crashed server
  * and its lock is taken over at once; a live holder is never stolen from: past `releaseTimeout` it is
- * force-loaded. The stored lock is only a hint of when to try: ProfileService's UpdateAsync decides who holds.
+ * force-loaded. The stored lock is only a hint of when to try: the store's UpdateAsync decides who holds.
  *
  * @example
  * ```ts
@@ -99,10 +99,9 @@ export class SessionHandoff {
 					if (known === undefined || known.jobId === ctx.jobId) return { kind: "free" };
 				}
 				if (known !== undefined) {
-					if (!answered && requests > 0 && this.messaging.answered(playerId)) {
-						answered = true;
-						ctx.stats.releaseRequestsAnswered += 1;
-					}
+					// Counted in releaseRequestsAnswered as it arrives (ReleaseMessaging): the holder's release mark
+					// often ends the wait before its answer, delivered in 1-2 s, is here.
+					if (!answered && requests > 0 && this.messaging.answered(playerId)) answered = true;
 					if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
 						this.messaging.requestRelease(playerId, requests === 0);
 						ctx.stats.releaseRequestsSent += 1;

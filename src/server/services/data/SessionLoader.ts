@@ -13,7 +13,7 @@ import type { SessionHandoff } from "./SessionHandoff";
 import { toServiceError } from "./TransferResults";
 
 /**
- * Loads a player's profile into a {@link Session}: takes ProfileService's session lock (asking a holder on
+ * Loads a player's profile into a {@link Session}: takes the session lock (asking a holder on
  * another server to release it, taking a crashed holder's session over, ForceLoad from a live one that does
  * not answer), migrates it through the write pipeline, refuses data that breaks the schema (the profile is
  * released untouched), writes the session's fencing token into the inbox, and claims the inbox.
@@ -44,8 +44,17 @@ export class SessionLoader {
 
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
 	load(playerId: number, startedAt: number): Session {
+		const [ok, result] = pcall(() => this.loadNow(playerId, startedAt));
+		this.ctx.sessions.setLoading(playerId, false);
+		if (!ok) throw result;
+		return result as Session;
+	}
+
+	private loadNow(playerId: number, startedAt: number): Session {
 		const ctx = this.ctx;
 		const profile = this.lockProfile(playerId, startedAt);
+		// Held here from now on, before the session exists: a release request is answered after the load.
+		ctx.sessions.setLoading(playerId, true);
 		// What was stored, put back before a refused load releases the profile, so it is saved untouched.
 		const original = deepCopy(profile.Data as unknown as Record<string, unknown>);
 		const fail = (kind: "LoadFailed" | "InvalidData" | "Quarantined", message: string): never => {
@@ -153,27 +162,32 @@ export class SessionLoader {
 	}
 
 	/**
-	 * ProfileService's LoadProfileAsync, once {@link SessionHandoff} saw the lock free or to be taken over: a
-	 * crashed holder's lock is stolen, a live holder that did not release in time is force-loaded.
+	 * The store's LoadProfileAsync, once {@link SessionHandoff} saw the lock free or to be taken over: a crashed
+	 * holder's lock is stolen, a live holder that did not release in time is force-loaded.
 	 */
 	private lockProfile(playerId: number, startedAt: number): Profile<StoredProfile, unknown> {
 		const ctx = this.ctx;
 		const outcome = this.handoff.wait(playerId, startedAt);
+		// A steal is given as the handler's answer for the dead holder only: the store's UpdateAsync then takes
+		// the lock only if that holder still has it, so two servers stealing at once cannot both win (the
+		// second sees the first, alive, and waits for it). ProfileService's "Steal" string takes it from anyone.
+		let stealFrom = outcome.kind === "steal" ? outcome.holder : undefined;
 		const profile = this.store.LoadProfileAsync(
 			`Player_${playerId}`,
-			// A handler's "Steal" or "ForceLoad" would only act at ProfileService's next try, after its 7 s
-			// per-key write cooldown: say it up front. The steal's holder was read dead one request ago.
 			outcome.kind === "forceload"
 				? "ForceLoad"
-				: outcome.kind === "steal"
-					? "Steal"
-					: (_placeId, jobId) => {
-							// Locked again since the read (or by another server): wait for it as for the first.
-							const later = this.handoff.wait(playerId, startedAt);
-							if (later.kind === "forceload") return "ForceLoad";
-							if (later.kind === "steal" && later.holder === jobId) return "Steal";
-							return "Repeat";
-						},
+				: (_placeId, jobId) => {
+						if (stealFrom !== undefined && jobId === stealFrom) {
+							stealFrom = undefined;
+							return "Steal";
+						}
+						stealFrom = undefined;
+						// Locked again since the read (or by another server): wait for it as for the first.
+						const later = this.handoff.wait(playerId, startedAt);
+						if (later.kind === "forceload") return "ForceLoad";
+						if (later.kind === "steal" && later.holder === jobId) return "Steal";
+						return "Repeat";
+					},
 		) as Profile<StoredProfile, unknown> | undefined;
 		if (profile === undefined) {
 			ctx.stats.loadFailures += 1;

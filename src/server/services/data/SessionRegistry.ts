@@ -16,6 +16,8 @@ import type { Session } from "./Session";
  */
 export class SessionRegistry {
 	private readonly byUser = new Map<number, Session>();
+	/** Players whose lock this server took while their load still runs (before their session exists). */
+	private readonly loads = new Set<number>();
 
 	/** @param stats - the service's counters (`lostSessions`). */
 	constructor(private readonly stats: ServiceStatistics) {}
@@ -27,6 +29,20 @@ export class SessionRegistry {
 
 	has(playerId: number): boolean {
 		return this.byUser.has(playerId);
+	}
+
+	/** Marks a load of `playerId` holding its lock (true) or ended (false): see {@link isLoading}. */
+	setLoading(playerId: number, loading: boolean): void {
+		if (loading) this.loads.add(playerId);
+		else this.loads.delete(playerId);
+	}
+
+	/**
+	 * True while a load of `playerId` holds its lock here but has not registered the session yet: a release
+	 * request arriving then is answered, and the release follows the load.
+	 */
+	isLoading(playerId: number): boolean {
+		return this.loads.has(playerId);
 	}
 
 	/** The active session of `playerId`; throws `NotLoaded` otherwise. */

@@ -49,6 +49,7 @@ export function reportedConfig(config: ResolvedConfig, schemaVersion: number): R
 		checkConsistencyOnRead: config.checkConsistencyOnRead,
 		bindPlayers: config.bindPlayers,
 		loadOnJoin: config.loadOnJoin,
+		durabilityWindow: config.durabilityWindow,
 		schemaVersion,
 	};
 }

@@ -41,7 +41,7 @@ export interface ChangePlan<R = undefined> {
 	readonly prepare: () => ReadonlyArray<DraftSide> | undefined;
 	/**
 	 * Makes the change happen (for transfers, the inbox transaction that commits it); it is final once this
-	 * returns. Default: each side's data replaced in memory (ProfileService saves it).
+	 * returns. Default: each side's data replaced in memory (the session lock saves it).
 	 */
 	readonly write?: (sides: ReadonlyArray<DraftSide>, id: string) => R;
 	/** Whether the commit stage marks the change for a save the caller will wait for. */
@@ -68,8 +68,8 @@ export interface PipelineOutcome<R> {
  * 5. **write**: the profile's data in memory, or the inbox transaction that commits a transfer;
  * 6. **cache**: the frozen read-only view of each changed player is dropped, rebuilt at its next view;
  * 7. **audit** and **consistency** stages `observe` the written change;
- * 8. **commit**: a save mark is set (the save itself is ProfileService's: at once for durable changes and
- *    with `batchOperations` off, else at its next auto-save); the locks are released.
+ * 8. **commit**: a save mark is set (the save itself is the session lock's: at once for durable changes and
+ *    with `batchOperations` off, else within one `durabilityWindow`); the locks are released.
  *
  * The waits for a durable save happen after the pipeline, outside the locks and the operation slot.
  *
