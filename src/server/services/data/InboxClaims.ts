@@ -110,7 +110,7 @@ export class InboxClaims {
 	}
 
 	/**
-	 * Outside the lock (a save takes seconds: ProfileService writes a key at most every 7 s, and the
+	 * Outside the lock (a save is a DataStore round trip, retried with backoff when the store fails, and the
 	 * player's updates must not wait for it): waits for the delivery's save, removes the entries, answers
 	 * the offers in escrow and refunds expired ones of the player's own.
 	 */

@@ -47,7 +47,7 @@ export interface AuditConfig {
 	/** Flush and checkpoint in game:BindToClose (default true). */
 	readonly bindToClose?: boolean;
 	/** DataService records an operation slower than this many seconds as a performance event (default 10: a load
-	 * with a release handoff, or a trade waiting for both saves, takes about 7 s). */
+	 * with a release handoff takes about 3 s at p50 and 5 s at p99, a trade waits for both saves). */
 	readonly slowOperationSeconds?: number;
 	/** CleanupRetention deletes streams whose last flush is older than this many seconds (default 90 days). */
 	readonly retentionSeconds?: number;
