@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildProject } from "../test/runner/build.mjs";
+import { buildProject, warnIfStale } from "../test/runner/build.mjs";
 import { runSession } from "../test/runner/session.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -14,6 +14,7 @@ const args = process.argv.slice(2);
 const filterAt = args.indexOf("--filter");
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
 if (!args.includes("--no-build")) buildProject(root, "tsconfig.test.json", "test.project.json");
+else warnIfStale(root, "tsconfig.test.json");
 const result = await runSession(root, {
 	project: "test.project.json",
 	command: "bench",

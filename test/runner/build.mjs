@@ -3,14 +3,14 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-/** Newest modification time (ms) of the declaration files under `dir`, or 0. */
-function newestDeclaration(dir) {
+/** Newest modification time (ms) of the files under `dir` whose name matches `pattern`, or 0. */
+function newestFile(dir, pattern) {
 	let newest = 0;
 	if (!fs.existsSync(dir)) return newest;
 	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
 		const abs = path.join(dir, entry.name);
-		if (entry.isDirectory()) newest = Math.max(newest, newestDeclaration(abs));
-		else if (entry.name.endsWith(".d.ts")) newest = Math.max(newest, fs.statSync(abs).mtimeMs);
+		if (entry.isDirectory()) newest = Math.max(newest, newestFile(abs, pattern));
+		else if (pattern.test(entry.name)) newest = Math.max(newest, fs.statSync(abs).mtimeMs);
 	}
 	return newest;
 }
@@ -32,8 +32,31 @@ function dropStaleBuildInfo(root, tsconfig) {
 	const buildInfoPath = path.join(root, buildInfo);
 	if (!fs.existsSync(buildInfoPath)) return;
 	const built = fs.statSync(buildInfoPath).mtimeMs;
-	const newest = Math.max(0, ...(config.include ?? []).map((dir) => newestDeclaration(path.join(root, dir))));
+	const newest = Math.max(0, ...(config.include ?? []).map((dir) => newestFile(path.join(root, dir), /\.d\.ts$/)));
 	if (newest > built) fs.rmSync(buildInfoPath);
+}
+
+/**
+ * With --no-build the last build runs as it is: says so on stderr when a source under the project's
+ * `include` folders is newer than that build (or there is none), since its figures are then of older code.
+ */
+export function warnIfStale(root, tsconfig) {
+	let config;
+	try {
+		config = JSON.parse(fs.readFileSync(path.join(root, tsconfig), "utf8"));
+	} catch {
+		return;
+	}
+	const buildInfo = config.compilerOptions?.tsBuildInfoFile;
+	if (!buildInfo) return;
+	const buildInfoPath = path.join(root, buildInfo);
+	const built = fs.existsSync(buildInfoPath) ? fs.statSync(buildInfoPath).mtimeMs : 0;
+	const newest = Math.max(0, ...(config.include ?? []).map((dir) => newestFile(path.join(root, dir), /\.tsx?$/)));
+	if (newest > built) {
+		console.error(
+			`warning: --no-build runs a build older than the sources (${buildInfo}): its figures are of older code`,
+		);
+	}
 }
 
 // The package's own name is scoped (@rbxts/...), which makes rbxtsc compile it as a package; the spec tree

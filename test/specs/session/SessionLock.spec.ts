@@ -1,4 +1,5 @@
 import type { DataService } from "server/services/DataService";
+import { countRequests } from "../../../bench/specs/harness/countRequests";
 import { dataStoreWrites, storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle } from "../harness/World";
@@ -209,6 +210,35 @@ export = () => {
 				expect(writesOf(4202).size()).to.equal(writes);
 				expect(world!.service.GetStatistics().dataLayer.requests).to.equal(requests);
 				expect(world!.service.GetPlayerData(4202)!.coins).to.equal(1);
+			});
+		}
+	});
+
+	describe("an idle player with backups, auditing and checkConsistencyOnRead on", () => {
+		let world: ReturnType<typeof serviceServer> | undefined;
+		let counter: ReturnType<typeof countRequests> | undefined;
+		let writes = 0;
+		beforeAll(() => {
+			freshWorld();
+			world = serviceServer({ enableBackups: true, enableAuditing: true, checkConsistencyOnRead: true });
+			world.service.LoadPlayerData(4203).expect();
+			// As the DataService bench counts an idle player: from 60 s after the load.
+			task.wait(60);
+			writes = dataStoreWrites().size();
+			counter = countRequests();
+		});
+		afterAll(() => {
+			counter?.stop();
+			stopServers();
+		});
+
+		// An hour in three parts; every store counts (profile, backups, audit, consistency), reads too.
+		for (const part of [1, 2, 3]) {
+			it(`costs no DataStore request of any store (minutes ${part * 20 - 19}-${part * 20})`, () => {
+				task.wait(20 * 60);
+				expect(counter!.count()).to.equal(0);
+				expect(dataStoreWrites().size()).to.equal(writes);
+				expect(world!.service.GetPlayerData(4203)).to.be.ok();
 			});
 		}
 	});
