@@ -403,6 +403,14 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 * ```
 	 */
 	LoadPlayerData(playerId: number): Promise<T> {
+		return this.load(playerId, false);
+	}
+
+	/**
+	 * LoadPlayerData; with `onlyIfFree`, a player held by another live server is refused (`SessionLocked`)
+	 * instead of asked to release: an operator's offline act (a restore) never ends a player's session.
+	 */
+	private load(playerId: number, onlyIfFree: boolean): Promise<T> {
 		return this.operation(
 			"LoadFailed",
 			(startedAt) => {
@@ -414,7 +422,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 					if (this.releases.shuttingDown) {
 						throw serviceError("ShuttingDown", `cannot load ${playerId}: the server is closing`);
 					}
-					return this.ctx.sessions.read(this.loader.load(playerId, startedAt)) as T;
+					return this.ctx.sessions.read(this.loader.load(playerId, startedAt, onlyIfFree)) as T;
 				});
 			},
 			undefined,
@@ -1255,7 +1263,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			});
 		backups.SetRestoreTarget(
 			new Restores(this.ctx, {
-				load: (playerId) => this.LoadPlayerData(playerId).expect(),
+				load: (playerId) => this.load(playerId, true).expect(),
 				release: (playerId) => this.ReleasePlayer(playerId).expect(),
 			}),
 		);

@@ -89,7 +89,7 @@ export class InboxLedger {
 	 * Commits a change of several players' inboxes (two for a transfer, every player of a multi-player restore)
 	 * in one transaction, only while `owners` (the session tokens
 	 * whose side changes, by slot; undefined for a side no session here owns) still hold their profiles.
-	 * Yields; never throws.
+	 * Its record is filed under the first player (as {@link transact}'s). Yields; never throws.
 	 * @returns how it ended; `lost` names the first owner slot found taken over.
 	 * @example
 	 * ```ts
@@ -122,6 +122,8 @@ export class InboxLedger {
 								written.push(changes[i](slots[i].data as InboxDocument | undefined));
 							return written;
 						},
+						// Filed under the first player, as transact's: erasing that player removes it.
+						{ recordOwner: playerIds[0] },
 					)
 					.expect().committed,
 		);

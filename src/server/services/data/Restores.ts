@@ -35,11 +35,14 @@ export class Restores implements RestoreTarget {
 	}
 
 	replace(playerId: number, data: object, context: { source: "restore"; backupId: string; time: number }): void {
-		const outcome = this.ctx.pipeline.run({
+		this.ctx.pipeline.run({
 			kind: "restore",
 			context,
 			lock: [playerId],
 			what: "restored data",
+			// An operator's act: saved now, and reported applied only once the save landed (a server that lost
+			// the lock meanwhile cannot save it: the restore then rejects instead of reporting a lost write).
+			durable: true,
 			prepare: () => {
 				const session = this.ctx.sessions.get(playerId);
 				if (session === undefined) {
@@ -48,8 +51,6 @@ export class Restores implements RestoreTarget {
 				return [{ session, after: data, worth: 1e6 }];
 			},
 		});
-		// A restore is an operator's act: saved now rather than at the next auto-save.
-		for (const { session } of outcome.marks) session.profile.Save();
 	}
 
 	/**

@@ -10,6 +10,8 @@ const POLL_BACKOFF = 1.5;
 const MAX_POLL = 1;
 /** Seconds between reads of the holder's release mark (MemoryStore) while its lock is held. */
 const MARK_POLL = 0.1;
+/** Seconds a load that must not ask for a release waits for a live holder's release already under way. */
+const NO_ASK_WAIT = 5;
 
 /**
  * What to do about a profile's session lock: take it (`free`: nobody else holds it), take it from a crashed
@@ -18,6 +20,8 @@ const MARK_POLL = 0.1;
  */
 export type HandoffOutcome =
 	| { readonly kind: "free" }
+	/** Only when asked not to request a release: a live holder kept the lock for `NO_ASK_WAIT` seconds. */
+	| { readonly kind: "held" }
 	| { readonly kind: "steal"; readonly holder: string }
 	| { readonly kind: "forceload" };
 
@@ -77,8 +81,12 @@ export class SessionHandoff {
 		private readonly readStored: (playerId: number) => unknown,
 	) {}
 
-	/** Yields until the lock of `playerId` is free or must be taken over. */
-	wait(playerId: number, startedAt: number): HandoffOutcome {
+	/**
+	 * Yields until the lock of `playerId` is free or must be taken over. With `ask` false (an operator's
+	 * offline act, which must never end a player's session) no release is requested and a live holder that
+	 * keeps the lock `NO_ASK_WAIT` seconds gives `held` instead of a ForceLoad.
+	 */
+	wait(playerId: number, startedAt: number, ask = true): HandoffOutcome {
 		const ctx = this.ctx;
 		const config = ctx.config;
 		let requests = 0;
@@ -102,7 +110,12 @@ export class SessionHandoff {
 					// Counted in releaseRequestsAnswered as it arrives (ReleaseMessaging): the holder's release mark
 					// often ends the wait before its answer, delivered in 1-2 s, is here.
 					if (!answered && requests > 0 && this.messaging.answered(playerId)) answered = true;
-					if (!answered && requests < config.releaseRequests && os.clock() - askedAt >= config.ackTimeout) {
+					if (
+						ask &&
+						!answered &&
+						requests < config.releaseRequests &&
+						os.clock() - askedAt >= config.ackTimeout
+					) {
 						this.messaging.requestRelease(playerId, requests === 0);
 						ctx.stats.releaseRequestsSent += 1;
 						requests += 1;
@@ -119,6 +132,7 @@ export class SessionHandoff {
 			} else if (known !== undefined && this.marks.released(playerId, known.jobId, known.loadCount)) {
 				return { kind: "free" };
 			}
+			if (!ask && known !== undefined && os.clock() - startedAt > NO_ASK_WAIT) return { kind: "held" };
 			if (os.clock() - startedAt > config.releaseTimeout) {
 				// A live holder that did not release in time (or whose answers were lost): ForceLoad makes it
 				// save and release at its next auto-save; never Steal from a live server (two holders).

@@ -43,16 +43,16 @@ export class SessionLoader {
 	) {}
 
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
-	load(playerId: number, startedAt: number): Session {
-		const [ok, result] = pcall(() => this.loadNow(playerId, startedAt));
+	load(playerId: number, startedAt: number, onlyIfFree = false): Session {
+		const [ok, result] = pcall(() => this.loadNow(playerId, startedAt, onlyIfFree));
 		this.ctx.sessions.setLoading(playerId, false);
 		if (!ok) throw result;
 		return result as Session;
 	}
 
-	private loadNow(playerId: number, startedAt: number): Session {
+	private loadNow(playerId: number, startedAt: number, onlyIfFree: boolean): Session {
 		const ctx = this.ctx;
-		const profile = this.lockProfile(playerId, startedAt);
+		const profile = this.lockProfile(playerId, startedAt, onlyIfFree);
 		// Held here from now on, before the session exists: a release request is answered after the load.
 		ctx.sessions.setLoading(playerId, true);
 		// What was stored, put back before a refused load releases the profile, so it is saved untouched.
@@ -163,11 +163,17 @@ export class SessionLoader {
 
 	/**
 	 * The store's LoadProfileAsync, once {@link SessionHandoff} saw the lock free or to be taken over: a crashed
-	 * holder's lock is stolen, a live holder that did not release in time is force-loaded.
+	 * holder's lock is stolen, a live holder that did not release in time is force-loaded. With `onlyIfFree`
+	 * (an operator's offline act) a live holder is never asked to release: the load is refused `SessionLocked`.
 	 */
-	private lockProfile(playerId: number, startedAt: number): Profile<StoredProfile, unknown> {
+	private lockProfile(playerId: number, startedAt: number, onlyIfFree: boolean): Profile<StoredProfile, unknown> {
 		const ctx = this.ctx;
-		const outcome = this.handoff.wait(playerId, startedAt);
+		const heldElsewhere = (): never => {
+			ctx.stats.loadFailures += 1;
+			throw serviceError("SessionLocked", `player ${playerId} is held by another server, which keeps it`);
+		};
+		const outcome = this.handoff.wait(playerId, startedAt, !onlyIfFree);
+		if (outcome.kind === "held") heldElsewhere();
 		// A steal is given as the handler's answer for the dead holder only: the store's UpdateAsync then takes
 		// the lock only if that holder still has it, so two servers stealing at once cannot both win (the
 		// second sees the first, alive, and waits for it). ProfileService's "Steal" string takes it from anyone.
@@ -183,13 +189,15 @@ export class SessionLoader {
 						}
 						stealFrom = undefined;
 						// Locked again since the read (or by another server): wait for it as for the first.
-						const later = this.handoff.wait(playerId, startedAt);
+						const later = this.handoff.wait(playerId, startedAt, !onlyIfFree);
+						if (later.kind === "held") return "Cancel";
 						if (later.kind === "forceload") return "ForceLoad";
 						if (later.kind === "steal" && later.holder === jobId) return "Steal";
 						return "Repeat";
 					},
 		) as Profile<StoredProfile, unknown> | undefined;
 		if (profile === undefined) {
+			if (onlyIfFree) heldElsewhere();
 			ctx.stats.loadFailures += 1;
 			throw serviceError("LoadFailed", `player ${playerId}: the profile could not be loaded`);
 		}
