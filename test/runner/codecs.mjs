@@ -1,13 +1,9 @@
 /**
  * The hashes and the Zstandard codec the emulated EncodingService calls on the Node side
  * (create.roblox.com/docs/reference/engine/classes/EncodingService, reference/engine/enums/HashAlgorithm).
- * Bytes cross the Luau boundary as text in which the bytes 0x00, 0x80-0xFF, "%" and "!" are written "%XX"
- * (upper-case hex) and every other byte stands for itself: luau-web turns Luau strings into JavaScript
- * strings as UTF-8, which would mangle the high bytes, a string handed to Luau ends at its first 0x00, and
- * "!" starts an error. Text such as JSON crosses nearly unchanged, so the emulated EncodingService costs
- * little more than Node's own work, as the native one does on Roblox (Base64 in Luau cost about 0.5 µs a
- * byte). Every function returns escaped bytes, or a message starting with "!" when the input cannot be
- * processed, so nothing throws across the boundary.
+ * Bytes cross the Luau boundary as Base64 text: luau-web turns Luau strings into JavaScript strings as
+ * UTF-8, which would mangle binary data. Every function returns Base64 text, or a message starting with
+ * "!" when the input cannot be processed, so nothing throws across the boundary.
  *
  * MD5, SHA-1 and SHA-256 come from Node's crypto; Node 20's crypto has no BLAKE3 and only a 64-byte
  * BLAKE2b, while Roblox's Blake2b digest is 32 bytes, so both come from @noble/hashes (audited, pure
@@ -35,39 +31,28 @@ export async function initCodecs() {
 	await zstd.init();
 }
 
-/** The bytes an escaped text stands for (see the header). */
-export const fromLuau = (text) =>
-	Buffer.from(
-		text.replace(/%([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
-		"latin1",
-	);
+const fromBase64 = (text) => Buffer.from(text, "base64");
 
-/** Escaped text of `bytes`, for Luau (see the header). */
-export const toLuau = (bytes) =>
-	Buffer.from(bytes)
-		.toString("latin1")
-		.replace(/[\x00%!\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-
-/** The digest of the bytes `text` stands for, by Enum.HashAlgorithm name. */
-export function hash(algorithm, text) {
+/** The digest of the bytes `base64` stands for, by Enum.HashAlgorithm name. */
+export function hash(algorithm, base64) {
 	const fn = HASHES[algorithm];
 	if (!fn) return `!unknown hash algorithm ${algorithm}`;
-	return toLuau(fn(fromLuau(text)));
+	return fn(fromBase64(base64)).toString("base64");
 }
 
-/** A Zstandard frame holding the bytes `text` stands for, at `level`. */
-export function zstdCompress(text, level) {
+/** A Zstandard frame holding the bytes `base64` stands for, at `level`. */
+export function zstdCompress(base64, level) {
 	try {
-		return toLuau(zstd.compress(fromLuau(text), level));
+		return Buffer.from(zstd.compress(fromBase64(base64), level)).toString("base64");
 	} catch (error) {
 		return `!${error?.message ?? error}`;
 	}
 }
 
-/** The bytes of the Zstandard frame `text` stands for. */
-export function zstdDecompress(text) {
+/** The bytes of the Zstandard frame `base64` stands for. */
+export function zstdDecompress(base64) {
 	try {
-		return toLuau(zstd.decompress(fromLuau(text)));
+		return Buffer.from(zstd.decompress(fromBase64(base64))).toString("base64");
 	} catch (error) {
 		return `!${error?.message ?? error}`;
 	}
@@ -77,8 +62,8 @@ export function zstdDecompress(text) {
  * The content size a Zstandard frame header declares (RFC 8878, 3.1.1.1), or -1 when the input is not a
  * frame or the header does not say.
  */
-export function zstdFrameSize(text) {
-	const b = fromLuau(text);
+export function zstdFrameSize(base64) {
+	const b = fromBase64(base64);
 	if (b.length < 5 || b.readUInt32LE(0) !== 0xfd2fb528) return -1;
 	const descriptor = b[4];
 	const fcsFlag = descriptor >> 6;

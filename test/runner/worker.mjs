@@ -36,7 +36,7 @@ const host = {
 	realTimeExceeded: () => Boolean(realTimeLimitSeconds) && (performance.now() - started) / 1000 > realTimeLimitSeconds,
 	realTimeLimit: () => realTimeLimitSeconds ?? 0,
 	result: (json) => parentPort.postMessage({ type: "result", json }),
-	// EncodingService's hashes and Zstandard codec (codecs.mjs); bytes travel as escaped text.
+	// EncodingService's hashes and Zstandard codec (codecs.mjs); bytes travel as Base64 text.
 	hash,
 	zstdCompress,
 	zstdDecompress,
