@@ -39,6 +39,11 @@ export function freshAdminWorld(): void {
 	resetCloud();
 }
 
+/** Counts `server` among those {@link stopAdminServers} crashes (a spec's own servers). */
+export function trackAdminServer(server: ServerHandle): void {
+	created.push(server);
+}
+
 /** Crashes the servers these specs made (a stopped server's ProfileService would keep retrying). */
 export function stopAdminServers(): void {
 	for (const server of created) if (server.state() === "running" || server.state() === "closing") server.crash();

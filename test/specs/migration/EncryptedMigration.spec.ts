@@ -7,9 +7,9 @@ import type { DataService, DataServiceConfig } from "server/services/DataService
 import { canonicalJson } from "shared/core/dal/Canonical";
 import type { MigrationStep } from "shared/core/DataMigrationTool";
 import type { DocumentMac, FieldEncryption, SealedValue } from "shared/core/security/FieldEncryption";
-import { freshAdminWorld, stopAdminServers } from "../admin/AdminFixture";
+import { freshAdminWorld, stopAdminServers, trackAdminServer } from "../admin/AdminFixture";
 import { storedValue } from "../harness/Cloud";
-import { newServer, ServerHandle } from "../harness/World";
+import { newServer } from "../harness/World";
 import { waitUntil } from "../service/support";
 
 type Data = { coins: number; email: string; domain?: string };
@@ -51,12 +51,10 @@ interface Node {
 	readonly call: <R>(fn: () => R) => R;
 }
 
-const servers = new Array<ServerHandle>();
-
 /** A DataService server, with field encryption unless `plain`. */
 function node(steps: ReadonlyArray<MigrationStep>, plain = false): Node {
 	const server = newServer({ runScripts: false, faultImmune: true });
-	servers.push(server);
+	trackAdminServer(server);
 	const services = server.require<typeof import("server/services/DataService")>(
 		"ServerScriptService/TS/services/DataService",
 	);
@@ -101,11 +99,7 @@ function seed(ids: ReadonlyArray<number>): Map<number, string> {
 
 export = () => {
 	beforeEach(() => freshAdminWorld());
-	afterEach(() => {
-		for (const server of servers) if (server.state() === "running" || server.state() === "closing") server.crash();
-		servers.clear();
-		stopAdminServers();
-	});
+	afterEach(() => stopAdminServers());
 
 	it("migrates encrypted offline profiles on plaintext, seals and signs them again, and rolls back byte for byte", () => {
 		const ids = [7601, 7602, 7603];

@@ -9,7 +9,7 @@ import type { FieldEncryption, FieldEncryptionConfig, SealedValue } from "shared
 import type { KeyRingConfig } from "shared/core/security/KeyRing";
 import { storedValue } from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
-import { freshAdminWorld, PII_SCHEMA, stopAdminServers } from "../admin/AdminFixture";
+import { freshAdminWorld, PII_SCHEMA, stopAdminServers, trackAdminServer } from "../admin/AdminFixture";
 import { waitUntil } from "../service/support";
 
 type Data = { coins: number; gems: number; level: number; inventory: Record<string, number>; email: string };
@@ -68,13 +68,8 @@ function node(
 		return { fields, audit, service };
 	});
 	task.wait(0.5);
-	trackServer(server);
+	trackAdminServer(server);
 	return { server, ...built, call: (fn) => server.run(fn) };
-}
-
-const servers = new Array<ServerHandle>();
-function trackServer(server: ServerHandle): void {
-	servers.push(server);
 }
 
 function stored(userId: number): {
@@ -98,11 +93,7 @@ function saveAndRelease(n: Node, userId: number): void {
 
 export = () => {
 	beforeEach(() => freshAdminWorld());
-	afterEach(() => {
-		for (const server of servers) if (server.state() === "running" || server.state() === "closing") server.crash();
-		servers.clear();
-		stopAdminServers();
-	});
+	afterEach(() => stopAdminServers());
 
 	it("stores a sensitive field as ciphertext with an HMAC while the game reads plaintext", () => {
 		const a = node({ current: "k1", keys: { k1: K1 } });
