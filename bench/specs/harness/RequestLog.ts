@@ -10,6 +10,11 @@ export interface RequestCounts {
 	readonly byMethod: Map<string, number>;
 	/** Requests per service: "DataStore", "MemoryStore", "Messaging". */
 	readonly byService: Map<string, number>;
+	/**
+	 * DataStore calls by data store name, a trailing user id written `{id}` (the per-player transaction
+	 * stores): where a library's DataStore cost goes.
+	 */
+	readonly byStore: Map<string, number>;
 	/** MemoryStore request units (UpdateAsync 2, every other call 1: the documented minimums). */
 	memoryStoreUnits: number;
 	/** DataStore requests that waited in a throttle queue. */
@@ -47,6 +52,7 @@ export function startRequestLog(): { counts: RequestCounts; stop: () => RequestC
 	const counts: RequestCounts = {
 		byMethod: new Map(),
 		byService: new Map(),
+		byStore: new Map(),
 		memoryStoreUnits: 0,
 		throttled: 0,
 		dropped: 0,
@@ -96,6 +102,19 @@ export function startRequestLog(): { counts: RequestCounts; stop: () => RequestC
 		);
 	}
 	wrap("MessagingService", "Messaging", MESSAGING_METHODS);
+	const stores = instances.getClass("DataStore");
+	if (stores !== undefined) {
+		for (const [method, original] of pairs(stores.allMethods)) {
+			if ((method as string).sub(-5) !== "Async") continue;
+			const call = original as (...args: Array<unknown>) => unknown;
+			stores.allMethods[method as string] = (...args: Array<unknown>) => {
+				const [store] = ((args[0] as Instance).Name as string).gsub("%d+$", "{id}");
+				counts.byStore.set(store, (counts.byStore.get(store) ?? 0) + 1);
+				return call(...args);
+			};
+			restore.push(() => (stores.allMethods[method as string] = call));
+		}
+	}
 
 	return {
 		counts,
