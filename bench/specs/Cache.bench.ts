@@ -290,7 +290,8 @@ function beladyHitRatio(keys: Array<string>, capacity: number) {
 	return hits / count;
 }
 
-function threeLevels(policy: EvictionPolicyName, promoteAfter = 2, admission = true) {
+/** The seed's three levels with `policy` everywhere; `promoteAfter` undefined is the library's default. */
+function threeLevels(policy: EvictionPolicyName, promoteAfter?: number, admission = true) {
 	return new CacheManager<number>({
 		clock: () => 0,
 		promoteAfter,
@@ -551,7 +552,7 @@ export = (bench: Bench) => {
 			(key) => levels.get(key),
 			(key) => levels.set(key, 1),
 		);
-		const plain = threeLevels("LRU", 2, false);
+		const plain = threeLevels("LRU", 2, false); // the seed promoted on the second hit
 		const plainRatio = hitRatio(
 			trace,
 			(key) => plain.get(key),

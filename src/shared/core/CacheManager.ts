@@ -39,6 +39,9 @@ export interface CacheSetOptions {
 
 const CONFIG_OPTIONS = new Set(["levels", "promoteAfter", "admission", "clock", "codec", "json", "onCorrupt"]);
 
+/** Hits in L2 or L3 that move an entry up a level, unless configured (see CacheConfig.promoteAfter). */
+const DEFAULT_PROMOTE_AFTER = 3;
+
 /** Increments between two halvings of the frequency counts, per entry of capacity (TinyLFU: 10 to 20). */
 const SAMPLE_PER_ENTRY = 20;
 
@@ -97,7 +100,7 @@ function resolveLevel(name: CacheLevelName, override: unknown): CacheLevelConfig
  *   a scan of keys read once passes through L1 without flushing the keys read often. Ties with reads
  *   counted go to the entry already there; entries never read keep the seed's order (newest stays). While
  *   a lower level has room, each level's policy alone decides. `admission: false` turns the filter off.
- * - A read of an entry in L2 or L3 counts a hit for that level; after `promoteAfter` hits there (default 2)
+ * - A read of an entry in L2 or L3 counts a hit for that level; after `promoteAfter` hits there (default 3)
  *   the entry moves up one level, swapping places with the hotter level's victim.
  * - Values are kept by reference and measured once, off the `set` path: when they first enter a level that
  *   compresses, or when `getStats` is called; the byte counts are then exact sums of those measures.
@@ -177,7 +180,7 @@ export class CacheManager<V extends defined = defined> {
 			const levelConfig = resolveLevel(name, levelOverrides[name]);
 			return new CacheLevel(index, name, levelConfig, createEvictionPolicy(levelConfig.policy, `${name}.policy`));
 		});
-		const promoteAfter = config.promoteAfter ?? 2;
+		const promoteAfter = config.promoteAfter ?? DEFAULT_PROMOTE_AFTER;
 		if (!typeIs(promoteAfter, "number") || promoteAfter < 1 || promoteAfter % 1 !== 0) {
 			fail("InvalidConfig", `promoteAfter must be a whole number of at least 1, got ${tostring(promoteAfter)}`);
 		}

@@ -335,7 +335,7 @@ export = () => {
 
 	describe("promotion and demotion", () => {
 		it("moves an L2 entry to L1 on its second hit, swapping with L1's victim", () => {
-			const cache = small(1, 5, 5);
+			const cache = small(1, 5, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
 			cache.set("b", "B"); // a -> L2
 			expect(cache.get("a")).to.equal("A");
@@ -350,7 +350,7 @@ export = () => {
 		});
 
 		it("moves an L3 entry up one level at a time", () => {
-			const cache = small(1, 1, 5);
+			const cache = small(1, 1, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
 			cache.set("b", "B");
 			cache.set("c", "C"); // a -> L3
@@ -365,6 +365,18 @@ export = () => {
 			expect(cache.getStats().promotions).to.equal(2);
 		});
 
+		it("promotes on the third hit in a level by default", () => {
+			const cache = small(1, 5, 5);
+			cache.set("a", "A");
+			cache.set("b", "B"); // a -> L2
+			cache.get("a");
+			cache.get("a");
+			expect(cache.levelOf("a")).to.equal("L2");
+			cache.get("a");
+			expect(cache.levelOf("a")).to.equal("L1");
+			expect(cache.getStats().promotions).to.equal(1);
+		});
+
 		it("promotes after the configured number of hits", () => {
 			const cache = small(1, 5, 5, { promoteAfter: 3 });
 			cache.set("a", "A");
@@ -377,7 +389,7 @@ export = () => {
 		});
 
 		it("promotes into a level with room without demoting anything", () => {
-			const cache = small(2, 5, 5);
+			const cache = small(2, 5, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
 			cache.set("b", "B");
 			cache.set("c", "C"); // a -> L2
@@ -389,7 +401,7 @@ export = () => {
 		});
 
 		it("restarts the hit count when an entry changes level", () => {
-			const cache = small(1, 5, 5);
+			const cache = small(1, 5, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
 			cache.set("b", "B"); // a -> L2
 			cache.get("a");

@@ -3,10 +3,11 @@ import type { EvictionPolicyName } from "shared/core/cache/EvictionPolicy";
 
 const POLICIES: Array<EvictionPolicyName> = ["LRU", "LFU", "FIFO"];
 
-/** A cache of three levels of `capacity` entries each, all using `policy`, on a frozen clock. */
+/** A cache of three levels of `capacity` entries each, all using `policy`, on a frozen clock; two hits promote. */
 function make(capacity: number, policy: EvictionPolicyName) {
 	return new CacheManager<number>({
 		clock: () => 0,
+		promoteAfter: 2,
 		levels: {
 			L1: { capacity, policy },
 			L2: { capacity, policy },
