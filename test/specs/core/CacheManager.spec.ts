@@ -334,13 +334,17 @@ export = () => {
 	});
 
 	describe("promotion and demotion", () => {
-		it("moves an L2 entry to L1 on its second hit, swapping with L1's victim", () => {
-			const cache = small(1, 5, 5);
-			cache.set("a", "A");
-			cache.set("b", "B"); // a -> L2
-			expect(cache.get("a")).to.equal("A");
+		// L2 and L3 store values above 1 KiB compressed; only those move up into L1 (L1 is the newcomers' window).
+		const A = string.rep("A", 2000);
+		const B = string.rep("B", 2000);
+
+		it("moves a compressed L2 entry to L1 on its second hit, swapping with L1's victim", () => {
+			const cache = small(1, 5, 5, { promoteAfter: 2 });
+			cache.set("a", A);
+			cache.set("b", B); // a -> L2
+			expect(cache.get("a")).to.equal(A);
 			expect(cache.levelOf("a")).to.equal("L2");
-			expect(cache.get("a")).to.equal("A");
+			expect(cache.get("a")).to.equal(A);
 			expect(cache.levelOf("a")).to.equal("L1");
 			expect(cache.levelOf("b")).to.equal("L2");
 			const stats = cache.getStats();
@@ -349,9 +353,21 @@ export = () => {
 			expect(stats.levels[1].hits).to.equal(2);
 		});
 
-		it("moves an L3 entry up one level at a time", () => {
-			const cache = small(1, 1, 5);
+		it("reads a plain L2 entry where it is: it never moves up into L1", () => {
+			const cache = small(1, 5, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
+			cache.set("b", "B"); // a -> L2
+			for (let i = 1; i <= 5; i++) expect(cache.get("a")).to.equal("A");
+			expect(cache.levelOf("a")).to.equal("L2");
+			expect(cache.levelOf("b")).to.equal("L1");
+			const stats = cache.getStats();
+			expect(stats.promotions).to.equal(0);
+			expect(stats.levels[1].hits).to.equal(5);
+		});
+
+		it("moves an L3 entry up one level at a time", () => {
+			const cache = small(1, 1, 5, { promoteAfter: 2 });
+			cache.set("a", A);
 			cache.set("b", "B");
 			cache.set("c", "C"); // a -> L3
 			cache.get("a");
@@ -365,21 +381,43 @@ export = () => {
 			expect(cache.getStats().promotions).to.equal(2);
 		});
 
-		it("promotes after the configured number of hits", () => {
-			const cache = small(1, 5, 5, { promoteAfter: 3 });
+		it("moves a plain L3 entry up into L2, swapping with L2's victim", () => {
+			const cache = small(1, 1, 5, { promoteAfter: 2 });
 			cache.set("a", "A");
 			cache.set("b", "B");
+			cache.set("c", "C"); // a -> L3, b -> L2
 			cache.get("a");
 			cache.get("a");
+			expect(["a", "b", "c"].map((key) => cache.levelOf(key) ?? "-").join(",")).to.equal("L2,L3,L1");
+			expect(cache.getStats().promotions).to.equal(1);
+		});
+
+		it("promotes on the third hit in a level by default", () => {
+			const cache = small(1, 5, 5);
+			cache.set("a", A);
+			cache.set("b", B); // a -> L2
+			cache.get("a");
+			cache.get("a");
+			expect(cache.levelOf("a")).to.equal("L2");
+			cache.get("a");
+			expect(cache.levelOf("a")).to.equal("L1");
+			expect(cache.getStats().promotions).to.equal(1);
+		});
+
+		it("promotes after the configured number of hits", () => {
+			const cache = small(1, 5, 5, { promoteAfter: 4 });
+			cache.set("a", A);
+			cache.set("b", B);
+			for (let i = 1; i <= 3; i++) cache.get("a");
 			expect(cache.levelOf("a")).to.equal("L2");
 			cache.get("a");
 			expect(cache.levelOf("a")).to.equal("L1");
 		});
 
 		it("promotes into a level with room without demoting anything", () => {
-			const cache = small(2, 5, 5);
-			cache.set("a", "A");
-			cache.set("b", "B");
+			const cache = small(2, 5, 5, { promoteAfter: 2 });
+			cache.set("a", A);
+			cache.set("b", B);
 			cache.set("c", "C"); // a -> L2
 			cache.delete("b"); // L1 has room
 			cache.get("a");
@@ -389,9 +427,9 @@ export = () => {
 		});
 
 		it("restarts the hit count when an entry changes level", () => {
-			const cache = small(1, 5, 5);
-			cache.set("a", "A");
-			cache.set("b", "B"); // a -> L2
+			const cache = small(1, 5, 5, { promoteAfter: 2 });
+			cache.set("a", A);
+			cache.set("b", B); // a -> L2
 			cache.get("a");
 			cache.get("a"); // a -> L1, b -> L2
 			cache.get("b"); // one hit for b in L2

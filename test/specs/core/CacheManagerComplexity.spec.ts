@@ -3,10 +3,11 @@ import type { EvictionPolicyName } from "shared/core/cache/EvictionPolicy";
 
 const POLICIES: Array<EvictionPolicyName> = ["LRU", "LFU", "FIFO"];
 
-/** A cache of three levels of `capacity` entries each, all using `policy`, on a frozen clock. */
+/** A cache of three levels of `capacity` entries each, all using `policy`, on a frozen clock; two hits promote. */
 function make(capacity: number, policy: EvictionPolicyName) {
 	return new CacheManager<number>({
 		clock: () => 0,
+		promoteAfter: 2,
 		levels: {
 			L1: { capacity, policy },
 			L2: { capacity, policy },
@@ -58,16 +59,30 @@ export = () => {
 			});
 		}
 
+		for (const policy of ["LRU", "FIFO"] as const) {
+			it(`${policy}: a set cascading through three full levels writes the links of one arrival and one departure`, () => {
+				// The queue levels share one list, so each demotion only moves a boundary (QueuePolicy.passHead):
+				// the newcomer's links (2 nodes) and the departing L3 victim's (2 nodes), as in a single LRU.
+				const cache = make(100, policy);
+				fill(cache, 300);
+				const touches = touchesOf(cache, () => cache.set("new", 0));
+				expect(touches).to.equal(4);
+				expect(cache.getStats().demotions).to.equal(100 + 2 * 100 + 2); // k101..k200 one each, k201..k300 and "new" two
+				const places = ["k1", "k2", "k101", "k201", "new"].map((key) => cache.levelOf(key) ?? "-");
+				expect(places.join(",")).to.equal("-,L3,L3,L2,L1");
+			});
+		}
+
 		it("a read and a promotion touch the same number of nodes on 10,000 entries as on 100", () => {
 			const results = [100, 10000].map((capacity) => {
 				const cache = make(capacity, "LRU");
-				fill(cache, capacity * 2); // k1..k{capacity} in L2
-				const read = touchesOf(cache, () => cache.get(`k${capacity * 2 - 1}`));
+				fill(cache, capacity * 3); // k1..k{capacity} in L3
+				const read = touchesOf(cache, () => cache.get(`k${capacity * 3 - 1}`));
 				const promote = touchesOf(cache, () => {
 					cache.get("k5");
 					cache.get("k5");
 				});
-				expect(cache.levelOf("k5")).to.equal("L1");
+				expect(cache.levelOf("k5")).to.equal("L2");
 				return `${read}/${promote}`;
 			});
 			expect(results[1]).to.equal(results[0]);

@@ -42,10 +42,11 @@ function randomText(random: Random, length: number, alphabet: number) {
 	return buffer.tostring(bytes);
 }
 
-/** A cache whose L1 holds one entry, so the second `set` demotes the first into L2. */
+/** A cache whose L1 holds one entry, so the second `set` demotes the first into L2; two hits there promote. */
 function demotingCache(codec: Codec, onCorrupt?: (err: CacheError) => void) {
 	return new CacheManager({
 		levels: { L1: { capacity: 1 } },
+		promoteAfter: 2,
 		codec,
 		onCorrupt,
 	});

@@ -23,15 +23,15 @@ export = () => {
 	 * Random operations against a model of what was written: a read returns the last value written under
 	 * its key or nothing, never another value; levels never exceed their capacity; the counts and bytes add up.
 	 */
-	function run(policy: EvictionPolicyName, seed: number) {
+	function run(policies: [EvictionPolicyName, EvictionPolicyName, EvictionPolicyName], seed: number) {
 		const random = new Random(seed);
 		let now = 0;
 		const cache = new CacheManager({
 			clock: () => now,
 			levels: {
-				L1: { capacity: 4, ttl: 60, policy },
-				L2: { capacity: 8, ttl: 300, policy, compressAbove: 200 },
-				L3: { capacity: 16, ttl: 900, policy, compressAbove: 200 },
+				L1: { capacity: 4, ttl: 60, policy: policies[0] },
+				L2: { capacity: 8, ttl: 300, policy: policies[1], compressAbove: 200 },
+				L3: { capacity: 16, ttl: 900, policy: policies[2], compressAbove: 200 },
 			},
 		});
 		const written = new Map<string, Written>();
@@ -99,7 +99,18 @@ export = () => {
 		const policies = ["LRU", "LFU", "FIFO"] as const;
 		policies.forEach((policy, index) => {
 			it(`${policy}: reads return the last value written or nothing, and counts and bytes add up`, () => {
-				run(policy, 100 + index);
+				run([policy, policy, policy], 100 + index);
+			});
+		});
+		// Queue levels (LRU, FIFO) next to each other share one list; an LFU level between them splits it.
+		const mixes: Array<[EvictionPolicyName, EvictionPolicyName, EvictionPolicyName]> = [
+			["LRU", "FIFO", "LRU"],
+			["FIFO", "LRU", "LFU"],
+			["LRU", "LFU", "FIFO"],
+		];
+		mixes.forEach((mix, index) => {
+			it(`${mix.join("/")}: reads return the last value written or nothing, and counts and bytes add up`, () => {
+				run(mix, 200 + index);
 			});
 		});
 	});

@@ -1,5 +1,6 @@
 import type { CacheLevelConfig, CacheLevelName } from "./CacheConfig";
 import type { EvictionPolicy } from "./EvictionPolicy";
+import { QueuePolicy } from "./QueuePolicy";
 
 /**
  * One level of the cache: its settings, its eviction policy and its running counts. CacheManager links
@@ -22,12 +23,20 @@ export class CacheLevel {
 	/** Entries found expired in this level. */
 	expirations = 0;
 
+	/**
+	 * The level's queue when it shares its list with the next colder level's queue: its oldest node moves
+	 * down with `passHead`, writing no link.
+	 */
+	readonly passesDown?: QueuePolicy;
+
 	constructor(
 		readonly index: number,
 		readonly name: CacheLevelName,
 		readonly config: Readonly<CacheLevelConfig>,
 		readonly policy: EvictionPolicy,
-	) {}
+	) {
+		if (policy instanceof QueuePolicy && policy.colder !== undefined) this.passesDown = policy;
+	}
 
 	isFull() {
 		return this.size >= this.config.capacity;

@@ -42,7 +42,7 @@ export interface CacheStats {
 	readonly levels: ReadonlyArray<CacheLevelStats>;
 	readonly hits: number;
 	readonly misses: number;
-	/** Moves of an entry up one level after repeated hits. */
+	/** Moves of an entry up one level after repeated hits (L3 to L2, or a compressed entry L2 to L1). */
 	readonly promotions: number;
 	/** Moves of an entry down one level when a hotter level was full. */
 	readonly demotions: number;

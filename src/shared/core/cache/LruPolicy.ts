@@ -30,7 +30,8 @@ export class LruPolicy extends QueuePolicy {
 		let node = this.head;
 		while (node !== undefined && node.hits > node.seen) {
 			node.seen = node.hits;
-			if (node === this.tail) break; // read since its pass, yet alone: it is the victim all the same
+			// Read since its pass, yet the newest: it is the victim all the same.
+			if (this.length === 1 || node === this.newest()) break;
 			this.remove(node);
 			this.add(node);
 			node = this.head;

@@ -16,8 +16,8 @@ export interface TouchCounter {
 /**
  * An intrusive doubly linked list of cache nodes: append and remove are O(1) and touch at most three
  * nodes. Every node write is counted in `counter`, which the specs use to prove eviction cost does not
- * grow with the size of a level. Its methods carry EvictionPolicy's names, so a queue policy is a NodeList
- * (one call per link operation instead of two).
+ * grow with the size of a level. Queue policies (LRU, FIFO) of neighbouring levels share one NodeList, each
+ * holding a run of it (see QueuePolicy).
  * @example
  * ```ts
  * const list = new NodeList();
@@ -56,6 +56,30 @@ export class NodeList {
 	}
 
 	/**
+	 * Inserts `node` just before `before`, or at the tail when `before` is undefined.
+	 * @param node a node in no list
+	 * @param before a node of this list, or undefined
+	 */
+	insertBefore(node: CacheNode, before: CacheNode | undefined) {
+		if (before === undefined) {
+			this.add(node);
+			return;
+		}
+		const prev = before.prev;
+		node.prev = prev;
+		node.next = before;
+		before.prev = node;
+		if (prev) {
+			prev.next = node;
+			this.counter.touches += 3;
+		} else {
+			this.head = node;
+			this.counter.touches += 2;
+		}
+		this.length += 1;
+	}
+
+	/**
 	 * Removes `node`, which must be in this list.
 	 * @param node a node of this list
 	 */
@@ -78,11 +102,6 @@ export class NodeList {
 		node.prev = undefined;
 		node.next = undefined;
 		this.length -= 1;
-	}
-
-	/** The oldest node (the head), or undefined when empty. */
-	victim() {
-		return this.head;
 	}
 
 	/** Nodes whose links were written, since creation (shared with the lists of the same counter). */
