@@ -163,7 +163,9 @@ function scenario(seed: number): Summary {
 		const start = now();
 		configureDataStoreFaults({ spikes: [{ start, stop: start + 0.05, extra: 30 }] });
 		const server = servers[where.get(id)!].server;
-		task.spawn(() => server.run(() => rewriteStored(id, (data) => (data.items = before.items as never))));
+		task.spawn(() =>
+			server.run(() => rewriteStored(id, (data) => (data.items = before.items as never), server.game)),
+		);
 		task.wait(0.1);
 		configureDataStoreFaults({});
 		at(id).ReleasePlayer(id).expect();

@@ -77,9 +77,18 @@ export function itemServer(config: DataServiceConfig = {}): ServiceServer {
 	});
 }
 
-/** Rewrites a released player's stored game data in place (what a stale server's late save does). */
-export function rewriteStored(userId: number, change: (data: Record<string, unknown>) => void): void {
-	const store = game.GetService("DataStoreService").GetDataStore("PlayerData");
+/**
+ * Rewrites a released player's stored game data in place (what a stale server's late save does), through
+ * the DataStoreService of `from` (default the spec's own). A write sent from a game server must name that
+ * server's DataModel: a data store handle belongs to the server whose service made it, and one made by a
+ * server that later stopped refuses every request (the 1,000-seed run failed so from its second scenario on).
+ */
+export function rewriteStored(
+	userId: number,
+	change: (data: Record<string, unknown>) => void,
+	from: DataModel = game,
+): void {
+	const store = from.GetService("DataStoreService").GetDataStore("PlayerData");
 	store.UpdateAsync(`Player_${userId}`, (value: unknown) => {
 		const raw = value as { Data: { data: Record<string, unknown> } };
 		change(raw.Data.data);
