@@ -208,7 +208,16 @@ function scenario(seed: number) {
 	for (const [id, { userId, productId }] of purchases) {
 		const data = savedData(userId)!;
 		const count = data.inventory[grantKey(id)] ?? 0;
-		invariant(count === 1, `purchase ${id} of ${userId} (product ${productId}) was granted ${count} times`);
+		if (count !== 1) {
+			// Which servers answered what, for the replay (the list is built only when the invariant breaks).
+			const answers = receiptCalls()
+				.filter((c) => c.purchaseId === id)
+				.map((c) => `${c.jobId}=${c.decision}`);
+			invariant(
+				false,
+				`purchase ${id} of ${userId} (product ${productId}) was granted ${count} times; its ProcessReceipt calls: ${answers.join(", ")}`,
+			);
+		}
 		expected.set(userId, expected.get(userId)! + PRODUCTS.get(productId)!);
 	}
 	for (const userId of users) {
