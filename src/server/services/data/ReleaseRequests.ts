@@ -1,3 +1,4 @@
+import { addTimedRecord } from "./addTimedRecord";
 import type { MemoryStoreHashMapLike } from "./ServerPresence";
 
 /** Seconds a release request is kept: a loader still waiting after that has asked again or force-loaded. */
@@ -71,25 +72,7 @@ export class ReleaseRequests {
 
 	/** Asks `holder` to release session `loadCount` of `playerId` (yields; a failure only costs speed). */
 	ask(holder: string, playerId: number, loadCount: number): void {
-		pcall(() =>
-			this.map.UpdateAsync(
-				holder,
-				(old) => {
-					const now = os.time();
-					const requests: Requests = {};
-					if (typeIs(old, "table")) {
-						for (const [key, value] of pairs(old as Requests)) {
-							if (typeIs(value, "table") && typeIs(value[2], "number") && now - value[2] <= REQUEST_TTL) {
-								requests[key] = value;
-							}
-						}
-					}
-					requests[tostring(playerId)] = [loadCount, this.jobId, now];
-					return requests;
-				},
-				REQUEST_TTL,
-			),
-		);
+		addTimedRecord(this.map, holder, playerId, [loadCount, this.jobId, os.time()], REQUEST_TTL);
 	}
 
 	/** Stops polling (requests to this server then expire by themselves). */
