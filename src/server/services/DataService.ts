@@ -343,8 +343,8 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		const consistency = this.consistency;
 		const checkOnRead =
 			this.config.checkConsistencyOnRead && consistency !== undefined
-				? (session: Parameters<ConsistencyChecks["run"]>[0]) =>
-						consistency.onLoad(session, this.config.consistency.repair !== false).refusal
+				? (session: Parameters<ConsistencyChecks["run"]>[0], inboxEmpty: boolean) =>
+						consistency.onLoad(session, this.config.consistency.repair !== false, inboxEmpty).refusal
 				: undefined;
 		this.loader = new SessionLoader(
 			ctx,

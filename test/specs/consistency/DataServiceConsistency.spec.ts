@@ -1,3 +1,4 @@
+import { DataAccessLayer } from "shared/core/DataAccessLayer";
 import { canonicalJson } from "shared/core/dal/Canonical";
 import { storedValue } from "../harness/Cloud";
 import { freshWorld, rejection, savedData, stopServers } from "../service/support";
@@ -147,11 +148,80 @@ export = () => {
 		expect(err.message.find("equipped")[0] !== undefined).to.equal(true);
 	});
 
-	it("checks held players on schedule", () => {
+	it("checks a changing player on schedule", () => {
 		const { service } = itemServer({ consistency: { checkInterval: 30 } });
 		service.LoadPlayerData(7008).expect();
 		const before = service.GetStatistics().service.consistencyChecks;
-		task.wait(95);
+		for (let i = 1; i <= 5; i++) {
+			service.IncrementPlayerData(7008, { coins: 1 }).expect();
+			task.wait(19);
+		}
 		expect(service.GetStatistics().service.consistencyChecks - before >= 2).to.equal(true);
+	});
+
+	it("skips an idle player its last check found clean (no check, no inbox read), and checks again after a change", () => {
+		const { service } = itemServer({ consistency: { checkInterval: 30 } });
+		service.LoadPlayerData(7009).expect();
+		// The first scheduled check reads the inbox (the load's check did not) and finds nothing.
+		task.wait(35);
+		const before = service.GetStatistics().service.consistencyChecks;
+		task.wait(95);
+		expect(service.GetStatistics().service.consistencyChecks).to.equal(before);
+		service.IncrementPlayerData(7009, { coins: 1 }).expect();
+		task.wait(35);
+		expect(service.GetStatistics().service.consistencyChecks).to.equal(before + 1);
+	});
+
+	it("skips an idle player from the load on when its inbox was empty and the load's check clean", () => {
+		const { service } = itemServer({ consistency: { checkInterval: 30 }, checkConsistencyOnRead: true });
+		service.LoadPlayerData(7010).expect();
+		const before = service.GetStatistics().service.consistencyChecks;
+		task.wait(95);
+		expect(service.GetStatistics().service.consistencyChecks).to.equal(before);
+	});
+
+	it("checks an idle player again once a claim found an entry another server left in its inbox", () => {
+		// Offers are declined: the escrow changes the inbox, never the data.
+		const { service } = itemServer({ consistency: { checkInterval: 30, repair: false }, acceptTrade: () => false });
+		service.LoadPlayerData(7012).expect();
+		task.wait(35);
+		const checks = () => service.GetStatistics().service.consistencyChecks;
+		const before = checks();
+		// An escrow from another player: an inbox-only change for this one.
+		new DataAccessLayer({ warnings: false })
+			.update<{ e: Record<string, unknown>; s?: string }>(
+				{ store: "DataService.Inbox", key: "7012" },
+				(inbox) => ({
+					s: inbox?.s,
+					e: { ...(inbox?.e ?? {}), stray: { k: "x", f: 7013, g: { coins: 5 }, t: {}, e: os.time() + 600 } },
+				}),
+			)
+			.expect();
+		// The offerer's server announces it (the nudge), and the holder claims.
+		game.GetService("MessagingService").PublishAsync("DataService", { t: "inbox", u: 7012, j: "elsewhere" });
+		const coins = (service.GetPlayerData(7012) as unknown as ItemData).coins;
+		task.wait(40);
+		// Checked again though its data did not change.
+		expect((service.GetPlayerData(7012) as unknown as ItemData).coins).to.equal(coins);
+		expect(checks() - before >= 1).to.equal(true);
+	});
+
+	it("keeps checking an idle player whose last check found an issue it did not repair", () => {
+		seedSword(7014, "u14");
+		// An applied marker with no inbox entry (an orphan reference): found by an inbox check, not repaired.
+		game.GetService("DataStoreService")
+			.GetDataStore("PlayerData")
+			.UpdateAsync("Player_7014", (value: unknown) => {
+				const raw = value as { Data: { applied: Record<string, boolean> } };
+				raw.Data.applied.ghost = true;
+				return $tuple(raw);
+			});
+		const { service } = itemServer({ consistency: { checkInterval: 30, repair: false } });
+		service.LoadPlayerData(7014).expect();
+		task.wait(35);
+		const checks = () => service.GetStatistics().service.consistencyChecks;
+		const before = checks();
+		task.wait(65);
+		expect(checks() - before >= 2).to.equal(true);
 	});
 };

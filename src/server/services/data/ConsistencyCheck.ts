@@ -1,4 +1,5 @@
 import { deepCopy } from "shared/protocol/deepCopy";
+import { deepEqual } from "shared/core/validator/nodes";
 import type { ConsistencyChecker } from "shared/core/ConsistencyChecker";
 import { ConsistencyIssue, describeValue, issue } from "shared/core/consistency/ConsistencyIssue";
 import { deletedFields } from "shared/core/consistency/ConsistencyMarks";
@@ -22,6 +23,11 @@ export interface ConsistencyRunOptions {
 	readonly claimItems: boolean;
 	/** The check on load: the data is as loaded, so a field Reconcile refilled can be repaired (backed up first). */
 	readonly onLoad?: boolean;
+	/**
+	 * The caller saw the inbox hold no entry (the load's token write returns it): with no applied markers
+	 * either there is nothing the inbox check could find, and the check counts as one that read it.
+	 */
+	readonly inboxEmpty?: boolean;
 }
 
 /** Changes that set a new reference for monotonic fields on purpose. */
@@ -58,7 +64,14 @@ export class ConsistencyChecks {
 	 * What each held player looked like at its last check in the current session (the token): monotonic
 	 * fields and versions compare with it. Another session (a later load here) starts afresh.
 	 */
-	private readonly seen = new Map<number, { data: object; seq: number; token: string }>();
+	/**
+	 * Per player, the data of the last check and its session; `clean` when that check read the inbox and found
+	 * nothing (the schedule skips a player unchanged since such a check: it would spend a read to learn nothing).
+	 */
+	private readonly seen = new Map<
+		number,
+		{ data: object; seq: number; token: string; clean?: boolean; inboxEntriesSeen?: number }
+	>();
 	private loop?: thread;
 	/** Unique item ids the offline scan saw, with their holders, across passes. */
 	private readonly scanned = new Map<string, Array<number>>();
@@ -131,7 +144,15 @@ export class ConsistencyChecks {
 		}
 		// Data stored before the marks existed, or migrated since: its reference starts here.
 		if (stored.marks?.v !== stored.v) stored.marks = this.checker.Marks(stored.data, stored.v, undefined, true);
-		this.seen.set(session.userId, { data: deepCopy(stored.data), seq: stored.seq, token: session.token });
+		this.seen.set(session.userId, {
+			data: deepCopy(stored.data),
+			seq: stored.seq,
+			token: session.token,
+			clean:
+				(options.readInbox || (options.inboxEmpty === true && next(stored.applied)[0] === undefined)) &&
+				issues.size() === 0,
+			inboxEntriesSeen: session.inboxEntriesSeen ?? 0,
+		});
 		const report: ConsistencyReport = {
 			playerId: session.userId,
 			ok: issues.size() === 0,
@@ -169,8 +190,12 @@ export class ConsistencyChecks {
 	 * document still beyond repair; the player then gets what `onQuarantine` says.
 	 * @returns the error the load rejects with, or undefined to go on.
 	 */
-	onLoad(session: Session, repair: boolean): { report: ConsistencyReport; refusal?: DataServiceError } {
-		const report = this.run(session, { readInbox: false, repair, claimItems: true, onLoad: true });
+	onLoad(
+		session: Session,
+		repair: boolean,
+		inboxEmpty = false,
+	): { report: ConsistencyReport; refusal?: DataServiceError } {
+		const report = this.run(session, { readInbox: false, repair, claimItems: true, onLoad: true, inboxEmpty });
 		const remaining = (
 			report.repair?.applied === true ? this.checker.Check(session.profile.Data.data) : report.issues
 		).filter(aboutTheDocument);
@@ -275,7 +300,8 @@ export class ConsistencyChecks {
 					if (change.kind === "repair" || change.kind === "restore") {
 						const previous = this.seen.get(side.playerId);
 						if (previous !== undefined)
-							this.seen.set(side.playerId, { ...previous, data: deepCopy(side.after) });
+							// Not checked yet as it is now: the next scheduled check runs.
+							this.seen.set(side.playerId, { ...previous, data: deepCopy(side.after), clean: false });
 					} else checker.SampleAnomalies(side.playerId, side.after);
 				}
 			},
@@ -291,7 +317,8 @@ export class ConsistencyChecks {
 				if (sessions.size() === 0) task.wait(interval);
 				for (const session of sessions) {
 					task.wait(interval / sessions.size());
-					if (this.ctx.sessions.get(session.userId) !== session) continue;
+					if (this.ctx.sessions.get(session.userId) !== session || this.unchangedSinceCheck(session))
+						continue;
 					const [ok, err] = pcall(() =>
 						this.ctx.locks.run(tostring(session.userId), () =>
 							this.run(session, { readInbox: true, repair, claimItems: true }),
@@ -301,6 +328,26 @@ export class ConsistencyChecks {
 				}
 			}
 		});
+	}
+
+	/**
+	 * Whether the session's data is what its last check found clean, inbox included: an idle player's
+	 * scheduled check would read the inbox (a DataStore request) to learn nothing, so it is skipped. Anything
+	 * that changes the data (an update, a delivery, an escrow, a refund, a restore) or a claim that found
+	 * entries in the inbox (another server's delivery, escrow or offer, announced by its nudge) brings the
+	 * checks back; an entry whose nudge was lost waits for the player's next change or load.
+	 */
+	private unchangedSinceCheck(session: Session): boolean {
+		const last = this.seen.get(session.userId);
+		const stored = session.profile.Data;
+		return (
+			last !== undefined &&
+			last.clean === true &&
+			last.token === session.token &&
+			last.seq === stored.seq &&
+			last.inboxEntriesSeen === (session.inboxEntriesSeen ?? 0) &&
+			deepEqual(last.data, stored.data)
+		);
 	}
 
 	/**

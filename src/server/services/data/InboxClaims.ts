@@ -51,6 +51,9 @@ export class InboxClaims {
 			ctx.sessions.lose(session);
 			throw ctx.sessions.lostError(session.userId);
 		}
+		if (inbox !== undefined && inbox.e !== undefined && next(inbox.e)[0] !== undefined) {
+			session.inboxEntriesSeen = (session.inboxEntriesSeen ?? 0) + 1;
+		}
 		const stored = session.profile.Data;
 		const applied = new Set<string>();
 		for (const [id] of pairs(stored.applied)) applied.add(id);

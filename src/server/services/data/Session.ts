@@ -40,4 +40,9 @@ export interface Session {
 	 * filled them in (so the consistency check can tell a deleted field from a field added to the template).
 	 */
 	reconciled?: ReadonlyArray<string>;
+	/**
+	 * How many times a claim of this session found entries in the player's inbox (another server's
+	 * delivery, escrow or offer): the consistency schedule checks again after any.
+	 */
+	inboxEntriesSeen?: number;
 }

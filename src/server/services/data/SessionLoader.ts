@@ -30,7 +30,10 @@ export class SessionLoader {
 		private readonly handoff: SessionHandoff,
 		private readonly schemaVersion: number,
 		/** Runs the consistency check of a freshly loaded session (checkConsistencyOnRead). */
-		private readonly checkOnRead: ((session: Session) => DataServiceError | undefined) | undefined,
+		/** `inboxEmpty`: the inbox held no entry when the load took it (nothing there to check). */
+		private readonly checkOnRead:
+			| ((session: Session, inboxEmpty: boolean) => DataServiceError | undefined)
+			| undefined,
 		/** Adopts an existing game's data on first load (DataServiceConfig.adopt). */
 		private readonly adoption: Adoption | undefined,
 		/** The migration chain: version checks and migration on load. */
@@ -131,7 +134,11 @@ export class SessionLoader {
 		if (!ok) ctx.warn(`inbox of ${playerId} not claimed: ${toServiceError(err, "LoadFailed").message}`);
 		ctx.sessions.refreshView(session);
 		if (this.checkOnRead !== undefined) {
-			const refusal = this.checkOnRead(session);
+			const inbox = taken as InboxDocument | undefined;
+			const refusal = this.checkOnRead(
+				session,
+				inbox === undefined || inbox.e === undefined || next(inbox.e)[0] === undefined,
+			);
 			if (refusal !== undefined) {
 				ctx.sessions.forget(session);
 				fail(
