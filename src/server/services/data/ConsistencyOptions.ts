@@ -27,7 +27,10 @@ export interface ConsistencyOptions extends ConsistencyRules {
 	readonly onQuarantine?: "refuse" | "fresh";
 	/** Also copy a player holding a duplicated item id to the quarantine store (flagged; default false). */
 	readonly quarantineDuplicates?: boolean;
-	/** Seconds between scheduled checks of each held player, at background priority (default 0: off). */
+	/**
+	 * Seconds between scheduled checks of each held player, at background priority (default 0: off). A player
+	 * unchanged since a check that found nothing (inbox included) is skipped: an idle player costs nothing.
+	 */
 	readonly checkInterval?: number;
 	/** DataStore of quarantined documents (default "DataService.Quarantine"). */
 	readonly quarantineStoreName?: string;
