@@ -62,11 +62,9 @@ function aboutTheDocument(found: ConsistencyIssue): boolean {
 export class ConsistencyChecks {
 	/**
 	 * What each held player looked like at its last check in the current session (the token): monotonic
-	 * fields and versions compare with it. Another session (a later load here) starts afresh.
-	 */
-	/**
-	 * Per player, the data of the last check and its session; `clean` when that check read the inbox and found
-	 * nothing (the schedule skips a player unchanged since such a check: it would spend a read to learn nothing).
+	 * fields and versions compare with it. Another session (a later load here) starts afresh. `clean` when
+	 * that check covered the inbox and found nothing, `inboxEntriesSeen` the session's count then: the
+	 * schedule skips a player unchanged since such a check (it would spend a read to learn nothing).
 	 */
 	private readonly seen = new Map<
 		number,
