@@ -800,16 +800,26 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	}
 
 	/**
-	 * Saves and releases a player's profile (what PlayerRemoving does). Resolves once released.
+	 * Saves and releases a player's profile (what PlayerRemoving does). Resolves with true once the release save
+	 * ended (it landed, or another server had force-loaded the player first) or when the player was not held
+	 * here, and with false after `releaseTimeout` seconds without it
+	 * (a DataStore outage: the save keeps being retried, and until it lands the stored profile lacks the
+	 * session's last changes and another server that wants the player waits for it or force-loads).
 	 * @example
 	 * ```ts
-	 * await dataService.ReleasePlayer(player.UserId);
+	 * const saved = await dataService.ReleasePlayer(player.UserId);
+	 * if (saved) TeleportService.TeleportAsync(placeId, [player]);
 	 * ```
 	 */
-	ReleasePlayer(playerId: number): Promise<void> {
+	ReleasePlayer(playerId: number): Promise<boolean> {
 		return new Promise((resolve) => {
-			this.releases.release(playerId);
-			resolve();
+			const profile = this.releases.release(playerId);
+			if (profile === undefined) return resolve(true);
+			const timeout = task.delay(this.config.releaseTimeout, () => resolve(false));
+			profile.ListenToHopReady(() => {
+				task.cancel(timeout);
+				resolve(true);
+			});
 		});
 	}
 

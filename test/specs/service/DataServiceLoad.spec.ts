@@ -1,3 +1,4 @@
+import { configureFaults } from "../harness/Faults";
 import { freshWorld, stopServers, rejection, savedData, serviceServer } from "./support";
 
 export = () => {
@@ -27,6 +28,32 @@ export = () => {
 		task.wait(10);
 		expect(savedData(102)!.coins).to.equal(1500);
 		expect(savedData(102)!.level).to.equal(10);
+	});
+
+	it("resolves ReleasePlayer once the release save landed, and with false when it cannot land in time", () => {
+		const { service } = serviceServer({ releaseTimeout: 8 });
+		service.LoadPlayerData(107).expect();
+		service.UpdatePlayerData(107, { coins: 70 }).expect();
+		// Every DataStore request takes 1-2 s: the save is still in flight when a release that did not wait returns.
+		configureFaults({ dataStore: { latency: { min: 1, max: 2 } } });
+		const started = os.clock();
+		expect(service.ReleasePlayer(107).expect()).to.equal(true);
+		expect(os.clock() - started >= 1).to.equal(true);
+		expect(savedData(107)!.coins).to.equal(70);
+		// Not held here: nothing to save.
+		expect(service.ReleasePlayer(107).expect()).to.equal(true);
+
+		configureFaults({});
+		service.LoadPlayerData(108).expect();
+		service.UpdatePlayerData(108, { coins: 80 }).expect();
+		configureFaults({ dataStore: { errorRate: { UpdateAsync: 1 }, errorCodes: [502] } });
+		const outage = os.clock();
+		expect(service.ReleasePlayer(108).expect()).to.equal(false);
+		expect(math.abs(os.clock() - outage - 8) < 0.5).to.equal(true);
+		// The save keeps being retried: it lands once the DataStore answers again.
+		configureFaults({});
+		task.wait(10);
+		expect(savedData(108)!.coins).to.equal(80);
 	});
 
 	it("rejects a change that breaks the schema with ValidationFailed and changes nothing", () => {

@@ -25,15 +25,19 @@ export class ProfileReleases {
 		private readonly messaging: () => ReleaseMessaging,
 	) {}
 
-	/** Saves and releases a held player's profile under its lock (nothing when not held). */
-	release(playerId: number): void {
-		this.ctx.locks.run(tostring(playerId), () => this.releaseNow(playerId));
+	/**
+	 * Saves and releases a held player's profile under its lock (nothing when not held). Returns the profile
+	 * whose release save is now under way (its `ListenToHopReady` fires once that save landed), undefined when
+	 * the player was not held here.
+	 */
+	release(playerId: number): Session["profile"] | undefined {
+		return this.ctx.locks.run(tostring(playerId), () => this.releaseNow(playerId));
 	}
 
 	/** Releases at once: the caller holds the player's lock, or the server is closing. */
-	private releaseNow(playerId: number): void {
+	private releaseNow(playerId: number): Session["profile"] | undefined {
 		const session = this.ctx.sessions.get(playerId);
-		if (session === undefined) return;
+		if (session === undefined) return undefined;
 		this.ctx.sessions.forget(session);
 		this.ctx.saves.forget(session);
 		const releasing = this.messaging().releasing;
@@ -46,6 +50,7 @@ export class ProfileReleases {
 			if (marks !== undefined) task.spawn(() => marks.mark(playerId, loadCount));
 		});
 		session.profile.Release();
+		return session.profile;
 	}
 
 	/**
