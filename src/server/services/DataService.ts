@@ -26,7 +26,7 @@ import { DurableSaves } from "./data/DurableSaves";
 import { assessHealth } from "./data/Health";
 import { InboxClaims } from "./data/InboxClaims";
 import { InboxLedger } from "./data/InboxLedger";
-import { KeyedMutex } from "./data/KeyedMutex";
+import { KeyedMutex } from "shared/core/dal/KeyedMutex";
 import { OperationGate } from "./data/OperationGate";
 import { backupStage } from "./data/pipeline/BackupStage";
 import { EmergencyBackups } from "./data/EmergencyBackups";

@@ -690,8 +690,11 @@ export class DataAccessLayer {
 	 * Runs a multi-key transaction: reads every key at a consistent version, calls `fn` with one slot per
 	 * key (`slot.data` undefined for an empty key), and writes the data it returns (one value per key,
 	 * in the same order) to every key — all or nothing, even if this
-	 * server crashes between two writes. Returning undefined from `fn` aborts without writing. Retries
-	 * from the start (up to `attempts`, default 5) when a key changed under it.
+	 * server crashes between two writes. Returning undefined from `fn` aborts without writing. A key
+	 * written since the read gets `fn` again on its new data inside its prepare, when the keys prepared before
+	 * it would keep their data; otherwise the transaction retries from the start (up to `attempts`, default
+	 * 5). `fn` may therefore run more than once and must not yield. This server's transactions on the same key
+	 * run one after another.
 	 *
 	 * Cost: one UpdateAsync for a single key; for k > 1 keys, k reads then 2k + 2 UpdateAsync calls
 	 * (record, k prepares, commit, k applies).

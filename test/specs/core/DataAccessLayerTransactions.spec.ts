@@ -89,6 +89,48 @@ function failingSecondUpdateOfB(): DataStoreServiceLike {
 	};
 }
 
+/**
+ * The real DataStoreService, with `before` called ahead of each UpdateAsync of the Bank store (with its key)
+ * and of the transaction record store: a spec holds or interleaves a transaction's steps there.
+ */
+function hooked(before: (store: string, key: string) => void): DataStoreServiceLike {
+	return {
+		GetDataStore(name: string, scope?: string): DataStoreLike {
+			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
+			return {
+				GetAsync(key, options) {
+					return store.GetAsync(key, options);
+				},
+				UpdateAsync(key, transform) {
+					before(name, key);
+					return store.UpdateAsync(key, transform);
+				},
+				RemoveAsync(key) {
+					return store.RemoveAsync(key);
+				},
+			};
+		},
+		GetRequestBudgetForRequestType(requestType) {
+			return DataStoreService.GetRequestBudgetForRequestType(requestType);
+		},
+	};
+}
+
+/** Waits up to 60 s for `condition`; whether it came true. */
+function waitFor(condition: () => boolean): boolean {
+	const started = os.clock();
+	while (!condition()) {
+		if (os.clock() - started > 60) return false;
+		task.wait(0.1);
+	}
+	return true;
+}
+
+/** The writes of transaction records so far: two per committed attempt, two per lost one. */
+function recordWrites(): number {
+	return dataStoreWrites("DataAccessLayer.Transactions").size();
+}
+
 export = () => {
 	beforeEach(() => resetCloud());
 
@@ -237,5 +279,144 @@ export = () => {
 		}
 		expect(sawBefore).to.equal(true);
 		expect(sawAfter).to.equal(true);
+	});
+	it("runs the function again on a key written between its read and its prepare, without a second attempt", () => {
+		const setup = new DataAccessLayer();
+		setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		setup.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		// Just before the transfer's first prepare (of a, first in key order), another server adds 5 to a.
+		let armed = true;
+		const dal = new DataAccessLayer({
+			dataStoreService: hooked((store, key) => {
+				if (!armed || store !== "Bank" || key !== "a") return;
+				armed = false;
+				setup
+					.update<Account>({ store: "Bank", key: "a" }, (account) => ({ balance: account!.balance + 5 }))
+					.expect();
+			}),
+		});
+		const calls = new Array<number>();
+		const result = dal
+			.transaction(
+				[
+					{ store: "Bank", key: "a" },
+					{ store: "Bank", key: "b" },
+				],
+				(slots) => {
+					const a = slots[0].data as Account;
+					calls.push(a.balance);
+					return [{ balance: a.balance - 10 }, { balance: (slots[1].data as Account).balance + 10 }];
+				},
+			)
+			.expect();
+		expect(result.committed).to.equal(true);
+		expect(armed).to.equal(false);
+		// Called on the read (100), then inside the prepare on what a holds now (105): one record, created and
+		// committed.
+		expect(calls.map(tostring).join(",")).to.equal("100,105");
+		expect(recordWrites()).to.equal(2);
+		expect(setup.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(95);
+		expect(setup.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance).to.equal(10);
+		// The values returned are what was written.
+		expect((result.values[0] as Account).balance).to.equal(95);
+	});
+
+	it("starts over when a key written after its read would change what an earlier key already holds parked", () => {
+		const setup = new DataAccessLayer();
+		setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		setup.write({ store: "Bank", key: "b" }, { balance: 50 }).expect();
+		// Sweeps b into a. Just before the prepare of b (a is prepared, holding 150), another server adds 7 to b:
+		// a's parked 150 is stale, so b alone cannot be recomputed.
+		let armed = true;
+		const dal = new DataAccessLayer({
+			dataStoreService: hooked((store, key) => {
+				if (!armed || store !== "Bank" || key !== "b") return;
+				armed = false;
+				setup
+					.update<Account>({ store: "Bank", key: "b" }, (account) => ({ balance: account!.balance + 7 }))
+					.expect();
+			}),
+		});
+		const result = dal
+			.transaction(
+				[
+					{ store: "Bank", key: "a" },
+					{ store: "Bank", key: "b" },
+				],
+				(slots) => {
+					const a = slots[0].data as Account;
+					const b = slots[1].data as Account;
+					return [{ balance: a.balance + b.balance }, { balance: 0 }];
+				},
+			)
+			.expect();
+		expect(result.committed).to.equal(true);
+		expect(setup.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(157);
+		expect(setup.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance).to.equal(0);
+		// The first attempt lost (record created, then aborted); the second committed.
+		expect(recordWrites()).to.equal(4);
+	});
+
+	it("waits for another server's transaction parked on a key, then prepares on what it left", () => {
+		const setup = new DataAccessLayer();
+		setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		setup.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		setup.write({ store: "Bank", key: "c" }, { balance: 0 }).expect();
+		// The second transfer (a -> c) has read a; it creates its record only once the first (a -> b) has
+		// parked its change on a, so its prepare of a finds that change there.
+		let firstPrepared = false;
+		let secondStarted = false;
+		const first = new DataAccessLayer({
+			dataStoreService: hooked((store, key) => {
+				if (store !== "Bank" || key !== "b" || firstPrepared) return;
+				// The prepare of b comes after the prepare of a (key order): a holds the change now.
+				firstPrepared = true;
+				while (!secondStarted) task.wait(0.05);
+			}),
+		});
+		const second = new DataAccessLayer({
+			dataStoreService: hooked((store) => {
+				if (store !== "DataAccessLayer.Transactions" || secondStarted) return;
+				secondStarted = true;
+				while (!firstPrepared) task.wait(0.05);
+			}),
+		});
+		let firstResult: TransactionResult | undefined;
+		task.spawn(() => {
+			while (!secondStarted) task.wait(0.05);
+			firstResult = transfer(first, "a", "b", 30).expect();
+		});
+		const secondResult = transfer(second, "a", "c", 20).expect();
+		expect(waitFor(() => firstResult !== undefined)).to.equal(true);
+		expect(firstResult!.committed).to.equal(true);
+		expect(secondResult.committed).to.equal(true);
+		// Each committed in one attempt: two record writes each.
+		expect(recordWrites()).to.equal(4);
+		expect(setup.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(50);
+		expect(setup.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance).to.equal(30);
+		expect(setup.read<Account>({ store: "Bank", key: "c" }).expect()!.data.balance).to.equal(20);
+	});
+
+	it("runs one server's transactions on the same key one after another", () => {
+		const setup = new DataAccessLayer();
+		setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
+		setup.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
+		setup.write({ store: "Bank", key: "c" }, { balance: 0 }).expect();
+		configureDataStoreFaults({ latency: { min: 0.2, max: 0.4 } });
+		const recordReads = { count: 0 };
+		const dal = new DataAccessLayer({ dataStoreService: countingRecordReads(recordReads) });
+		let done = 0;
+		for (const to of ["b", "c", "b", "c"]) {
+			task.spawn(() => {
+				expect(transfer(dal, "a", to, 10).expect().committed).to.equal(true);
+				done += 1;
+			});
+		}
+		expect(waitFor(() => done === 4)).to.equal(true);
+		clearDataStoreFaults();
+		// None met another's change parked on a (it would read that one's record), none lost an attempt.
+		expect(recordReads.count).to.equal(0);
+		expect(recordWrites()).to.equal(8);
+		expect(setup.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(60);
 	});
 };

@@ -4,7 +4,7 @@ import type { ServiceStatistics } from "./DataServiceTypes";
 import type { DurableSaves } from "./DurableSaves";
 import type { InboxClaims } from "./InboxClaims";
 import type { InboxLedger } from "./InboxLedger";
-import type { KeyedMutex } from "./KeyedMutex";
+import type { KeyedMutex } from "shared/core/dal/KeyedMutex";
 import type { WritePipeline } from "./pipeline/WritePipeline";
 import type { ReleaseMessaging } from "./ReleaseMessaging";
 import type { ServiceAudit } from "./ServiceAudit";

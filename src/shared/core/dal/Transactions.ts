@@ -3,6 +3,7 @@ import { describeKey as describe, KeyRef } from "./KeyRef";
 import { canonicalJson, checksum } from "./Canonical";
 import { dataError } from "./DataError";
 import { Envelope, seal } from "./Envelope";
+import { KeyedMutex } from "./KeyedMutex";
 import { Priority } from "./RequestScheduler";
 
 /** A key taking part in a transaction. */
@@ -26,6 +27,8 @@ export interface TransactionResult {
 
 /** How long a transaction may stay pending before any reader may roll it back (seconds). */
 export const TRANSACTION_TIMEOUT = 30;
+/** Times a prepare waits for another transaction parked on its key before its attempt counts as lost. */
+const HELD_WAITS = 3;
 
 type RecordState = "pending" | "committed" | "aborted";
 
@@ -54,8 +57,19 @@ function withoutPending(current: Envelope): Envelope {
  * aborted, it rolls it back; pending past its deadline, it aborts the record first (UpdateAsync makes
  * the commit and the abort mutually exclusive). Applying is keyed by the transaction id, so it happens
  * once. Cost for k keys: k reads and 2k + 2 UpdateAsync calls.
+ *
+ * Transactions of one server on the same key run one after another (a local lock per key, taken in sorted
+ * order for all of a transaction's keys): side by side they would only abort each other's prepares. Between
+ * servers, a prepare that finds another transaction's change parked on its key settles it and tries again
+ * (keys are prepared in one order everywhere, so two transactions never wait on each other), and a prepare
+ * that finds its key written since the read runs `fn` again on what the key holds, inside its UpdateAsync,
+ * when the keys already prepared would get the same data: a hot key (a popular player's inbox) then costs
+ * no extra attempt.
  */
 export class TransactionEngine {
+	/** This server's transactions, one at a time per key. */
+	private readonly local = new KeyedMutex();
+
 	constructor(
 		private readonly dal: DataAccessLayer,
 		private readonly recordStore: string,
@@ -95,6 +109,13 @@ export class TransactionEngine {
 		return (envelope?.d as TransactionRecord | undefined)?.st;
 	}
 
+	/**
+	 * Parks `data` on a key as transaction `id`'s pending change, if the key is still at `expectedVersion`
+	 * and holds no other transaction. When it moved on (another write landed since the read) and `refresh`
+	 * is given, `refresh` is asked for this key's data computed from what the key holds now, inside the same
+	 * UpdateAsync, and that is parked instead (undefined from it: the conflict stands). Returns `held` when
+	 * another transaction's change is parked there.
+	 */
 	private prepare(
 		ref: KeyRef,
 		expectedVersion: number,
@@ -102,21 +123,31 @@ export class TransactionEngine {
 		data: unknown,
 		expires: number,
 		priority: Priority,
-		recordStore?: string,
-	): boolean {
-		let prepared = false;
+		recordStore: string | undefined,
+		refresh?: (current: Envelope | undefined) => unknown,
+	): "prepared" | "held" | "conflict" {
+		let outcome: "prepared" | "held" | "conflict" = "conflict";
 		this.dal.updateEnvelope(ref, priority, (current) => {
-			prepared = false;
+			outcome = "conflict";
 			if (current?.x?.id === id) {
-				prepared = true; // an earlier try landed
+				outcome = "prepared"; // an earlier try landed
 				return undefined;
 			}
-			if ((current?.n ?? 0) !== expectedVersion || current?.x !== undefined) return undefined;
-			prepared = true;
+			if (current?.x !== undefined) {
+				outcome = "held";
+				return undefined;
+			}
+			let parked = data;
+			if ((current?.n ?? 0) !== expectedVersion) {
+				const fresh = refresh?.(current);
+				if (fresh === undefined) return undefined;
+				parked = fresh;
+			}
+			outcome = "prepared";
 			const pending = {
 				id,
-				d: data,
-				c: checksum(canonicalJson(data, describe(ref))),
+				d: parked,
+				c: checksum(canonicalJson(parked, describe(ref))),
 				e: expires,
 				r: recordStore,
 			};
@@ -125,7 +156,7 @@ export class TransactionEngine {
 			}
 			return { ...withoutPending(current), x: pending };
 		});
-		return prepared;
+		return outcome;
 	}
 
 	/** Replaces a key's data with transaction `id`'s pending change, if it is still there. */
@@ -215,23 +246,29 @@ export class TransactionEngine {
 		const store = owner !== undefined ? this.recordStoreOf(owner) : undefined;
 		const order = keys.map((_, i) => i);
 		table.sort(order, (a, b) => describe(keys[a]) < describe(keys[b]));
+		return this.local.runAll(
+			keys.map((key) => describe(key)),
+			() => this.attempt(keys, order, fn, priority, attempts, store),
+		);
+	}
+
+	/** The attempts of {@link run}, while this server's other transactions on the same keys wait. */
+	private attempt(
+		keys: ReadonlyArray<TransactionKey>,
+		order: ReadonlyArray<number>,
+		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
+		priority: Priority,
+		attempts: number,
+		store: string | undefined,
+	): TransactionResult {
 		for (let attempt = 1; attempt <= attempts; attempt++) {
-			const versions = new Array<number>();
 			const slots = new Array<TransactionSlot>();
 			for (const key of keys) {
 				const envelope = this.settle(key, priority);
-				versions.push(envelope?.n ?? 0);
 				slots.push({ data: envelope?.d, version: envelope?.n ?? 0 });
 			}
-			const nextData = fn(slots);
+			let nextData = this.compute(keys, fn, slots);
 			if (nextData === undefined) return { committed: false, values: [] };
-			if (nextData.size() !== keys.size()) {
-				throw dataError(
-					"InvalidArgument",
-					`the transaction returned ${nextData.size()} values for ${keys.size()} keys`,
-				);
-			}
-			keys.forEach((key, i) => canonicalJson(nextData[i], describe(key)));
 
 			const id = this.dal.newId();
 			const expires = this.dal.now() + TRANSACTION_TIMEOUT;
@@ -244,11 +281,58 @@ export class TransactionEngine {
 
 			const prepared = new Array<number>();
 			let ok = true;
+			let declined = false;
 			for (const i of order) {
-				if (!this.prepare(keys[i], versions[i], id, nextData[i], expires, priority, store)) {
+				// A key written since the read (a hot inbox): `fn` again on what it holds now, kept only if the
+				// keys already prepared would get the same data (they hold it parked, unchanged since their read).
+				let refreshed: Array<defined> | undefined;
+				const refresh = (current: Envelope | undefined) => {
+					const fresh = [...slots];
+					fresh[i] = { data: current?.d, version: current?.n ?? 0 };
+					refreshed = this.compute(keys, fn, fresh);
+					declined = refreshed === undefined;
+					if (refreshed === undefined) return undefined;
+					const again = refreshed;
+					for (const j of prepared) {
+						if (
+							canonicalJson(again[j], describe(keys[j])) !==
+							canonicalJson(nextData![j], describe(keys[j]))
+						)
+							return undefined;
+					}
+					return again[i];
+				};
+				let outcome = this.prepare(
+					keys[i],
+					slots[i].version,
+					id,
+					nextData[i],
+					expires,
+					priority,
+					store,
+					refresh,
+				);
+				// Another transaction holds the key between its prepare and its apply (a few requests): settle it
+				// (roll it forward or back) and try again on what it left. Keys are prepared in one order
+				// everywhere, so two transactions never wait on each other.
+				for (let waits = 0; outcome === "held" && waits < HELD_WAITS; waits++) {
+					this.settle(keys[i], priority);
+					outcome = this.prepare(
+						keys[i],
+						slots[i].version,
+						id,
+						nextData[i],
+						expires,
+						priority,
+						store,
+						refresh,
+					);
+				}
+				if (outcome !== "prepared") {
 					ok = false;
 					break;
 				}
+				if (refreshed !== undefined) nextData = refreshed;
 				prepared.push(i);
 			}
 			const finalState = ok
@@ -259,11 +343,31 @@ export class TransactionEngine {
 				return { committed: true, values: nextData };
 			}
 			for (const i of prepared) this.rollback(keys[i], id, priority);
+			// `fn` declined on a key's newer data: nothing to write.
+			if (declined) return { committed: false, values: [] };
 			task.wait(math.random() * 0.5 * attempt);
 		}
 		throw dataError(
 			"TransactionAborted",
 			`the transaction on ${keys.size()} keys kept conflicting after ${attempts} attempts`,
 		);
+	}
+
+	/** `fn` on `slots`, its result checked: one storable value per key, or undefined (no write). */
+	private compute(
+		keys: ReadonlyArray<TransactionKey>,
+		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
+		slots: ReadonlyArray<TransactionSlot>,
+	): Array<defined> | undefined {
+		const nextData = fn(slots);
+		if (nextData === undefined) return undefined;
+		if (nextData.size() !== keys.size()) {
+			throw dataError(
+				"InvalidArgument",
+				`the transaction returned ${nextData.size()} values for ${keys.size()} keys`,
+			);
+		}
+		keys.forEach((key, i) => canonicalJson(nextData[i], describe(key)));
+		return nextData;
 	}
 }

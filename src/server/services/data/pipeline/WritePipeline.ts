@@ -4,7 +4,7 @@ import type { ChangeValidator, FieldChange } from "../ChangeValidator";
 import { serviceError } from "../DataServiceError";
 import type { UpdateContext } from "../DataServiceTypes";
 import type { DurableSaves } from "../DurableSaves";
-import type { KeyedMutex } from "../KeyedMutex";
+import type { KeyedMutex } from "shared/core/dal/KeyedMutex";
 import type { Session } from "../Session";
 import type { SessionRegistry } from "../SessionRegistry";
 import { stripPosition } from "./noYield";
