@@ -1,3 +1,4 @@
+import { dataStoreWrites } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import {
 	freshWorld,
@@ -129,6 +130,45 @@ export = () => {
 		expect(waitUntil(() => c.service.GetPlayerData(811)!.coins === 50, 20)).to.equal(true);
 		expect(waitUntil(() => inboxKeys(811).size() === 0 && inboxKeys(812).size() === 0, 20)).to.equal(true);
 		expect(waitUntil(() => savedData(811)!.coins === 50, 40)).to.equal(true);
+	});
+
+	it("answers many offers to one player without its claims racing each other", () => {
+		// Six offerers on two servers, the recipient on a third; every message comes twice, every request
+		// is slow: nudges arrive while the recipient's claim is still answering the offers it read.
+		const b = serviceServer();
+		const sources = [serviceServer(), serviceServer(), serviceServer()];
+		const offerers = [821, 822, 823, 824, 825, 826];
+		const serverOf = (id: number) => sources[id % 3];
+		b.service.LoadPlayerData(820).expect();
+		b.service.UpdatePlayerData(820, { gems: 100 }).expect();
+		for (const id of offerers) {
+			serverOf(id).service.LoadPlayerData(id).expect();
+			serverOf(id).service.UpdatePlayerData(id, { coins: 50 }).expect();
+		}
+		configureFaults({
+			dataStore: { latency: { min: 0.1, max: 0.4 } },
+			messaging: { duplicateRate: 1, delay: { min: 0.05, max: 0.3 } },
+		});
+		const before = dataStoreWrites("DataService.Inbox").size();
+		const statuses = new Array<string>();
+		for (const id of offerers) {
+			task.spawn(() => {
+				const [ok, result] = serverOf(id)
+					.service.OfferTrade(id, 820, { coins: 10 }, { gems: 1 }, { expiresIn: 60 })
+					.await();
+				statuses.push(ok ? result.status : (result as { message: string }).message);
+			});
+		}
+		expect(waitUntil(() => statuses.size() === offerers.size(), 90)).to.equal(true);
+		configureFaults({});
+		expect(statuses.join(", ")).to.equal(offerers.map(() => "completed").join(", "));
+		expect(b.service.GetPlayerData(820)!.gems).to.equal(94);
+		expect(b.service.GetPlayerData(820)!.coins).to.equal(60);
+		// Per offer about 10: two prepares and two applies for its escrow, as many for its answer, and the
+		// removal of each side's result. Claims side by side answer the same offers again and abort each
+		// other's prepares (each lost prepare costs a write and its rollback).
+		const writes = dataStoreWrites("DataService.Inbox").size() - before;
+		expect(writes <= 12 * offerers.size()).to.equal(true);
 	});
 
 	it("still settles every offer exactly once when every message is lost", () => {

@@ -5,6 +5,7 @@ import { rememberReceipts } from "./Receipts";
 import type { ServiceContext } from "./ServiceContext";
 import type { Session } from "./Session";
 import { toServiceError } from "./TransferResults";
+import type { DataServiceError } from "./DataServiceError";
 
 /** What a delivery leaves to finish outside the lock: the inbox it read, entries to remove, the save to await. */
 interface Delivered {
@@ -27,6 +28,9 @@ const MAX_CLAIM_ATTEMPTS = 5;
  * ```
  */
 export class InboxClaims {
+	/** Players whose quiet claim runs now: true once another was asked for meanwhile (it runs once more). */
+	private readonly quiet = new Map<number, boolean>();
+
 	constructor(private readonly ctx: ServiceContext) {}
 
 	/**
@@ -141,13 +145,25 @@ export class InboxClaims {
 	 */
 	claimQuietly(playerId: number, attempt = 1): void {
 		const ctx = this.ctx;
-		const [ok, err] = pcall(() => {
-			const session = ctx.sessions.get(playerId);
-			if (session === undefined || !session.profile.IsActive()) return;
-			this.settle(session, this.deliverLocked(session), 0);
-		});
-		if (ok) return;
-		const failure = toServiceError(err, "LoadFailed");
+		// One quiet claim of a player at a time: a claim asked for while one runs makes that one run again
+		// (the inbox may have changed since it read it). Claims side by side would answer the same offers in
+		// transactions on the same inboxes, each aborting the others' prepares, round after round.
+		if (this.quiet.has(playerId)) {
+			this.quiet.set(playerId, true);
+			return;
+		}
+		let failure: DataServiceError | undefined;
+		do {
+			this.quiet.set(playerId, false);
+			const [ok, err] = pcall(() => {
+				const session = ctx.sessions.get(playerId);
+				if (session === undefined || !session.profile.IsActive()) return;
+				this.settle(session, this.deliverLocked(session), 0);
+			});
+			if (!ok) failure = toServiceError(err, "LoadFailed");
+		} while (failure === undefined && this.quiet.get(playerId) === true);
+		this.quiet.delete(playerId);
+		if (failure === undefined) return;
 		ctx.warn(`inbox claim of ${playerId} failed: ${failure.message}`);
 		if (failure.kind !== "NotLoaded" && attempt < MAX_CLAIM_ATTEMPTS) this.claimLater(playerId, attempt + 1);
 	}

@@ -294,13 +294,14 @@ export class TradeOffers {
 				return "pending";
 			}
 			const expired = DateTime.now().UnixTimestamp >= expires;
+			// The claims run beside this loop, so a slow one never holds the offer past its deadline.
 			if (expired && os.clock() - lastExpiry >= 1) {
 				lastExpiry = os.clock();
-				ctx.rooms.claims.claimQuietly(fromId);
+				task.spawn(() => ctx.rooms.claims.claimQuietly(fromId));
 			} else if (os.clock() - lastNudge >= OFFER_NUDGE_INTERVAL) {
 				lastNudge = os.clock();
 				ctx.rooms.messaging.nudge(toId);
-				ctx.rooms.claims.claimQuietly(fromId);
+				task.spawn(() => ctx.rooms.claims.claimQuietly(fromId));
 			}
 			task.wait(0.25);
 		}
