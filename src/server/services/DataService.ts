@@ -39,6 +39,7 @@ import { ProfileReleases } from "./data/ProfileReleases";
 import { checkReceipt, ProductGrant, Receipts } from "./data/Receipts";
 import { ReleaseMarks } from "./data/ReleaseMarks";
 import { ReleaseMessaging } from "./data/ReleaseMessaging";
+import { ReleaseRequests } from "./data/ReleaseRequests";
 import { Restores } from "./data/Restores";
 import { MemoryStoreServiceLike, ServerPresence } from "./data/ServerPresence";
 import type { ServiceContext } from "./data/ServiceContext";
@@ -133,6 +134,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	private readonly cache: CacheManager<object>;
 	private readonly gate: OperationGate;
 	private readonly presence: ServerPresence;
+	private readonly releaseRequests: ReleaseRequests;
 	private readonly profileService: ProfileServiceLike;
 	/** DataService's own session lock (absent when the services give a ProfileService). */
 	private readonly lockStore?: SessionLockStore;
@@ -278,6 +280,20 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		this.presence = new ServerPresence(memoryStore.GetHashMap(`${this.config.topic}.Servers`), jobId);
 		const marks = new ReleaseMarks(memoryStore.GetHashMap(`${this.config.topic}.Released`), jobId);
 		this.releases.marks = marks;
+		const stats = this.stats;
+		this.releaseRequests = new ReleaseRequests(
+			memoryStore.GetHashMap(`${this.config.topic}.Requests`),
+			jobId,
+			{
+				count() {
+					return sessions.count();
+				},
+				polled() {
+					stats.releaseRequestPolls += 1;
+				},
+			},
+			(userId, asker, loadCount) => messaging.honour(userId, asker, loadCount),
+		);
 		if (this.config.bindPlayers) game.BindToClose(() => this.CloseAll());
 		// The session lock is DataService's own unless the services give one (a ProfileService: required by
 		// the game only after this constructor, so CloseAll, bound first, starts the release saves most
@@ -334,7 +350,9 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 			ctx,
 			store,
 			// readLock is set below, before any load can run.
-			new SessionHandoff(ctx, messaging, this.presence, marks, (userId) => this.readLock(userId)),
+			new SessionHandoff(ctx, messaging, this.presence, marks, this.releaseRequests, (userId) =>
+				this.readLock(userId),
+			),
 			this.schemaVersion,
 			checkOnRead,
 			adoption,
@@ -1238,6 +1256,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 	 */
 	Destroy(): void {
 		this.presence.stop();
+		this.releaseRequests.stop();
 		this.lockStore?.stop();
 		this.ctx.rooms.messaging.stop();
 		this.views?.destroy();

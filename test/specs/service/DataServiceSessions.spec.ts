@@ -77,7 +77,9 @@ export = () => {
 		a.service.UpdatePlayerData(207, { coins: 10 }, { durable: true }).expect();
 		// Not saved yet when b asks: only the holder's release save carries it.
 		a.service.UpdatePlayerData(207, { coins: 55 }).expect();
-		configureFaults({ messaging: { lossRate: 1 } });
+		// Both ways a release request travels are lost: the messages and the MemoryStore (which also hides the
+		// holder's heartbeat: alive or not is unknown, so never a steal).
+		configureFaults({ messaging: { lossRate: 1 }, memoryStore: { errorRate: 1 } });
 		const b = serviceServer();
 		let heldByBoth = false;
 		const watcher = task.spawn(() => {

@@ -120,4 +120,69 @@ export = () => {
 		expect(loadedAt - freeAt! < 0.75).to.equal(true);
 		b.service.ReleasePlayer(4104).expect();
 	});
+
+	it("asks through the MemoryStore too: with every message lost, a holder of 12 sessions releases within its 0.5 s poll", () => {
+		const a = serviceServer();
+		const b = serviceServer();
+		for (let id = 4110; id < 4122; id++) a.service.LoadPlayerData(id).expect();
+		// Not saved yet: only the release save carries it.
+		a.service.UpdatePlayerData(4110, { coins: 23 }).expect();
+		// Fixed DataStore latency (no slow tail): the bound below is about the request's way, not the tail.
+		configureFaults({ messaging: { lossRate: 1 }, dataStore: { latency: { min: 0.1, max: 0.1, tailRate: 0 } } });
+		const started = os.clock();
+		const data = b.service.LoadPlayerData(4110).expect();
+		const took = os.clock() - started;
+		expect(data.coins).to.equal(23);
+		expect(a.service.GetPlayerData(4110)).to.equal(undefined);
+		// The request write, at most one 0.5 s poll, the release save, its mark and the claim: well under the
+		// 2 s goal, where the messages alone would have left b to force-load after releaseTimeout (15 s).
+		expect(took < 2).to.equal(true);
+		expect(b.service.GetStatistics().service.takeovers).to.equal(0);
+		expect(a.service.GetStatistics().service.releasesForOthers).to.equal(1);
+		b.service.ReleasePlayer(4110).expect();
+	});
+
+	it("paces its request poll by the sessions it holds: none when it holds none, 10 reads a minute per session", () => {
+		const a = serviceServer();
+		const polls = () => a.service.GetStatistics().service.releaseRequestPolls;
+		task.wait(60);
+		expect(polls()).to.equal(0);
+		a.service.LoadPlayerData(4130).expect();
+		let before = polls();
+		task.wait(60);
+		// One session: one read every 6 s.
+		expect(polls() - before >= 9 && polls() - before <= 11).to.equal(true);
+		for (let id = 4131; id < 4136; id++) a.service.LoadPlayerData(id).expect();
+		// The wait under way keeps the old pace (up to 6 s).
+		task.wait(6);
+		before = polls();
+		task.wait(60);
+		// Six sessions: one read a second.
+		expect(polls() - before >= 58 && polls() - before <= 61).to.equal(true);
+		for (let id = 4136; id < 4150; id++) a.service.LoadPlayerData(id).expect();
+		task.wait(1);
+		before = polls();
+		task.wait(60);
+		// Twenty sessions: capped at one read every 0.5 s.
+		expect(polls() - before >= 118 && polls() - before <= 121).to.equal(true);
+	});
+
+	it("ignores a release message that arrives after the player came back: it names the session it was for", () => {
+		const a = serviceServer();
+		const b = serviceServer();
+		for (let id = 4150; id < 4162; id++) a.service.LoadPlayerData(id).expect();
+		// The MemoryStore request releases a's session long before the message (8 s) arrives.
+		configureFaults({ messaging: { delay: { min: 8, max: 8 } } });
+		const started = os.clock();
+		b.service.LoadPlayerData(4150).expect();
+		b.service.ReleasePlayer(4150).expect();
+		a.service.UpdatePlayerData(4151, { coins: 1 }).expect();
+		a.service.LoadPlayerData(4150).expect();
+		a.service.UpdatePlayerData(4150, { coins: 77 }).expect();
+		// Back on a before the message about its previous session arrives.
+		expect(os.clock() - started < 8).to.equal(true);
+		task.wait(10);
+		expect(a.service.GetPlayerData(4150)?.coins).to.equal(77);
+		expect(a.service.GetStatistics().service.releasesForOthers).to.equal(1);
+	});
 };

@@ -129,6 +129,8 @@ export interface ServiceStatistics {
 	releaseRequestsSent: number;
 	releaseRequestsAnswered: number;
 	releasesForOthers: number;
+	/** MemoryStore reads of this server's release requests (ReleaseRequests: at most 10 a minute per session). */
+	releaseRequestPolls: number;
 	takeovers: number;
 	trades: number;
 	gifts: number;

@@ -1,3 +1,4 @@
+import { addTimedRecord } from "./addTimedRecord";
 import type { MemoryStoreHashMapLike } from "./ServerPresence";
 
 /** Seconds a release mark is kept: a handoff that waits longer reads the stored lock anyway. */
@@ -40,25 +41,7 @@ export class ReleaseMarks {
 
 	/** Records that this server released session `loadCount` of `playerId` (a failure only costs speed). */
 	mark(playerId: number, loadCount: number): void {
-		pcall(() =>
-			this.map.UpdateAsync(
-				this.jobId,
-				(old) => {
-					const now = os.time();
-					const marks: Marks = {};
-					if (typeIs(old, "table")) {
-						for (const [key, value] of pairs(old as Marks)) {
-							if (typeIs(value, "table") && typeIs(value[1], "number") && now - value[1] <= MARK_TTL) {
-								marks[key] = value;
-							}
-						}
-					}
-					marks[tostring(playerId)] = [loadCount, now];
-					return marks;
-				},
-				MARK_TTL,
-			),
-		);
+		addTimedRecord(this.map, this.jobId, playerId, [loadCount, os.time()], MARK_TTL);
 	}
 
 	/**

@@ -3,7 +3,13 @@ import type { MessagingServiceLike } from "./DataServiceTypes";
 import type { ServiceContext } from "./ServiceContext";
 
 /** A message on the service's topic: release request, its answer, or an inbox nudge. */
-type Message = { t: "release" | "ack" | "inbox"; u: number; j: string };
+type Message = {
+	t: "release" | "ack" | "inbox";
+	u: number;
+	j: string;
+	/** A release request's session load count: a request for an earlier session of the player is stale. */
+	c?: number;
+};
 
 /** An inbox nudge is acted on after this delay (the transaction that sent it settles first). */
 const INBOX_NUDGE_WAIT = 0.25;
@@ -56,9 +62,9 @@ export class ReleaseMessaging {
 	 * repeated request keeps them (delivery takes 1-2 s each way: the answer to the first request may
 	 * arrive while the second is out).
 	 */
-	requestRelease(playerId: number, first: boolean): void {
+	requestRelease(playerId: number, first: boolean, loadCount?: number): void {
 		if (first) this.acks.delete(playerId);
-		this.publish({ t: "release", u: playerId, j: this.ctx.jobId });
+		this.publish({ t: "release", u: playerId, j: this.ctx.jobId, c: loadCount });
 	}
 
 	/** Whether the holder answered the last release request for `playerId`. */
@@ -70,6 +76,34 @@ export class ReleaseMessaging {
 	nudge(playerId: number): void {
 		if (this.ctx.sessions.has(playerId)) task.spawn(() => this.ctx.rooms.claims.claimQuietly(playerId));
 		else this.publish({ t: "inbox", u: playerId, j: this.ctx.jobId });
+	}
+
+	/**
+	 * Answers a release request for `playerId` from server `asker`, however it came (this topic, or the
+	 * MemoryStore's {@link ReleaseRequests}): a session held or loading here is released (the player kicked,
+	 * their data is opened elsewhere) and the asker told; a release already under way is only told. A request
+	 * naming an earlier session (`loadCount`) than the one held here is stale (it arrived after that session
+	 * ended and the player came back): ignored.
+	 */
+	honour(playerId: number, asker: string, loadCount?: number): void {
+		const ctx = this.ctx;
+		if (asker === ctx.jobId) return;
+		const current = ctx.sessions.loadCount(playerId);
+		if (current !== undefined && loadCount !== undefined && current !== loadCount) return;
+		if (!ctx.sessions.has(playerId)) {
+			// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
+			if (this.releasing.has(playerId)) this.publish({ t: "ack", u: playerId, j: asker });
+			// Held by a load still running here: answered, released once the load ends. Ignored, the asker
+			// would ForceLoad a holder that never heard of it.
+			if (!ctx.sessions.isLoading(playerId)) return;
+		}
+		ctx.stats.releasesForOthers += 1;
+		this.publish({ t: "ack", u: playerId, j: asker });
+		task.spawn(() => {
+			this.release(playerId);
+			const player = Players.GetPlayerByUserId(playerId);
+			if (player !== undefined) player.Kick("Your data was opened on another server.");
+		});
 	}
 
 	private publish(message: Message): void {
@@ -86,21 +120,7 @@ export class ReleaseMessaging {
 		if (!typeIs(userId, "number") || !typeIs(message.j, "string")) return;
 		const ctx = this.ctx;
 		if (message.t === "release") {
-			if (message.j === ctx.jobId) return;
-			if (!ctx.sessions.has(userId)) {
-				// Already leaving (a teleport): say so, so the asker waits for the release save instead of stealing.
-				if (this.releasing.has(userId)) this.publish({ t: "ack", u: userId, j: message.j });
-				// Held by a load still running here: answered, released once the load ends. Ignored, the asker
-				// would ForceLoad a holder that never heard of it.
-				if (!ctx.sessions.isLoading(userId)) return;
-			}
-			ctx.stats.releasesForOthers += 1;
-			this.publish({ t: "ack", u: userId, j: message.j });
-			task.spawn(() => {
-				this.release(userId);
-				const player = Players.GetPlayerByUserId(userId);
-				if (player !== undefined) player.Kick("Your data was opened on another server.");
-			});
+			this.honour(userId, message.j, typeIs(message.c, "number") ? message.c : undefined);
 		} else if (message.t === "ack") {
 			if (message.j === ctx.jobId && !this.acks.has(userId)) {
 				this.acks.add(userId);

@@ -48,7 +48,7 @@ export class SessionLoader {
 	/** Loads and registers the player's session; throws `LoadFailed` or `InvalidData`. */
 	load(playerId: number, startedAt: number, onlyIfFree = false): Session {
 		const [ok, result] = pcall(() => this.loadNow(playerId, startedAt, onlyIfFree));
-		this.ctx.sessions.setLoading(playerId, false);
+		this.ctx.sessions.setLoading(playerId, undefined);
 		if (!ok) throw result;
 		return result as Session;
 	}
@@ -57,7 +57,7 @@ export class SessionLoader {
 		const ctx = this.ctx;
 		const profile = this.lockProfile(playerId, startedAt, onlyIfFree);
 		// Held here from now on, before the session exists: a release request is answered after the load.
-		ctx.sessions.setLoading(playerId, true);
+		ctx.sessions.setLoading(playerId, profile.MetaData.SessionLoadCount);
 		// What was stored, put back before a refused load releases the profile, so it is saved untouched.
 		const original = deepCopy(profile.Data as unknown as Record<string, unknown>);
 		const fail = (kind: "LoadFailed" | "InvalidData" | "Quarantined", message: string): never => {
@@ -169,9 +169,10 @@ export class SessionLoader {
 	}
 
 	/**
-	 * The store's LoadProfileAsync, once {@link SessionHandoff} saw the lock free or to be taken over: a crashed
-	 * holder's lock is stolen, a live holder that did not release in time is force-loaded. With `onlyIfFree`
-	 * (an operator's offline act) a live holder is never asked to release: the load is refused `SessionLocked`.
+	 * The store's LoadProfileAsync: its claim takes a free lock at once (no read before it). A lock held by
+	 * another server is waited for through {@link SessionHandoff}: a crashed holder's lock is stolen, a live
+	 * holder that did not release in time is force-loaded. With `onlyIfFree` (an operator's offline act) a
+	 * live holder is never asked to release: the load is refused `SessionLocked`.
 	 */
 	private lockProfile(playerId: number, startedAt: number, onlyIfFree: boolean): Profile<StoredProfile, unknown> {
 		const ctx = this.ctx;
@@ -179,30 +180,21 @@ export class SessionLoader {
 			ctx.stats.loadFailures += 1;
 			throw serviceError("SessionLocked", `player ${playerId} is held by another server, which keeps it`);
 		};
-		const outcome = this.handoff.wait(playerId, startedAt, !onlyIfFree);
-		if (outcome.kind === "held") heldElsewhere();
-		// A steal is given as the handler's answer for the dead holder only: the store's UpdateAsync then takes
-		// the lock only if that holder still has it, so two servers stealing at once cannot both win (the
-		// second sees the first, alive, and waits for it). ProfileService's "Steal" string takes it from anyone.
-		let stealFrom = outcome.kind === "steal" ? outcome.holder : undefined;
-		const profile = this.store.LoadProfileAsync(
-			`Player_${playerId}`,
-			outcome.kind === "forceload"
-				? "ForceLoad"
-				: (_placeId, jobId) => {
-						if (stealFrom !== undefined && jobId === stealFrom) {
-							stealFrom = undefined;
-							return "Steal";
-						}
-						stealFrom = undefined;
-						// Locked again since the read (or by another server): wait for it as for the first.
-						const later = this.handoff.wait(playerId, startedAt, !onlyIfFree);
-						if (later.kind === "held") return "Cancel";
-						if (later.kind === "forceload") return "ForceLoad";
-						if (later.kind === "steal" && later.holder === jobId) return "Steal";
-						return "Repeat";
-					},
-		) as Profile<StoredProfile, unknown> | undefined;
+		// The handler gets the holder the claim found (and its load count from DataService's own store; a
+		// ProfileService passes none, and the wait then reads the lock itself). A steal names that holder only:
+		// the store's UpdateAsync then takes the lock only if that holder still has it, so two servers stealing
+		// at once cannot both win (the second sees the first, alive, and waits for it).
+		const handler = (_placeId: number, jobId: string, loadCount?: number) => {
+			const seen = loadCount !== undefined ? { jobId, loadCount } : undefined;
+			const outcome = this.handoff.wait(playerId, startedAt, !onlyIfFree, seen);
+			if (outcome.kind === "held") return "Cancel";
+			if (outcome.kind === "forceload") return "ForceLoad";
+			if (outcome.kind === "steal" && outcome.holder === jobId) return "Steal";
+			return "Repeat";
+		};
+		const profile = this.store.LoadProfileAsync(`Player_${playerId}`, handler) as
+			| Profile<StoredProfile, unknown>
+			| undefined;
 		if (profile === undefined) {
 			if (onlyIfFree) heldElsewhere();
 			ctx.stats.loadFailures += 1;

@@ -16,8 +16,11 @@ import type { Session } from "./Session";
  */
 export class SessionRegistry {
 	private readonly byUser = new Map<number, Session>();
-	/** Players whose lock this server took while their load still runs (before their session exists). */
-	private readonly loads = new Set<number>();
+	/**
+	 * Players whose lock this server took while their load still runs (before their session exists), with the
+	 * load count the lock was taken with.
+	 */
+	private readonly loads = new Map<number, number>();
 
 	/** @param stats - the service's counters (`lostSessions`). */
 	constructor(private readonly stats: ServiceStatistics) {}
@@ -31,10 +34,18 @@ export class SessionRegistry {
 		return this.byUser.has(playerId);
 	}
 
-	/** Marks a load of `playerId` holding its lock (true) or ended (false): see {@link isLoading}. */
-	setLoading(playerId: number, loading: boolean): void {
-		if (loading) this.loads.add(playerId);
+	/**
+	 * Marks a load of `playerId` holding its lock, taken with session load count `loadCount`, or (undefined)
+	 * ended: see {@link isLoading}.
+	 */
+	setLoading(playerId: number, loadCount: number | undefined): void {
+		if (loadCount !== undefined) this.loads.set(playerId, loadCount);
 		else this.loads.delete(playerId);
+	}
+
+	/** The session load count of the player's session held or being loaded here, undefined when neither. */
+	loadCount(playerId: number): number | undefined {
+		return this.byUser.get(playerId)?.profile.MetaData.SessionLoadCount ?? this.loads.get(playerId);
 	}
 
 	/**

@@ -15,6 +15,7 @@ export function newStatistics(): ServiceStatistics {
 		releaseRequestsSent: 0,
 		releaseRequestsAnswered: 0,
 		releasesForOthers: 0,
+		releaseRequestPolls: 0,
 		takeovers: 0,
 		trades: 0,
 		gifts: 0,

@@ -16,7 +16,12 @@ export interface ProfileDataStore {
 }
 
 /** A ProfileService not-released handler: "Repeat", "Cancel", "ForceLoad" or "Steal" (from that holder only). */
-export type NotReleasedHandler = (placeId: number, jobId: string) => "Repeat" | "Cancel" | "ForceLoad" | "Steal";
+export type NotReleasedHandler = (
+	placeId: number,
+	jobId: string,
+	/** The holder's session load count as the claim saw it (ProfileService's handlers get no such argument). */
+	loadCount?: number,
+) => "Repeat" | "Cancel" | "ForceLoad" | "Steal";
 
 /** What a {@link LockedProfileStore} is built with. */
 export interface LockedProfileStoreOptions {
@@ -202,7 +207,7 @@ export class LockedProfileStore implements ProfileHost {
 				// A steal names one holder: whoever holds it now (another server may have taken it first) is
 				// put to the handler again.
 				claim.stealFrom = undefined;
-				const answer = handler(result.holder[0], result.holder[1]);
+				const answer = handler(result.holder[0], result.holder[1], written!.MetaData.SessionLoadCount);
 				if (answer === "Cancel") return undefined;
 				if (answer === "ForceLoad") claim.force = true;
 				else if (answer === "Steal") claim.stealFrom = result.holder[1];
