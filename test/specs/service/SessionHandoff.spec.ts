@@ -1,3 +1,4 @@
+import { storedValue } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { freshWorld, savedSession, serviceServer, stopServers } from "./support";
 
@@ -183,6 +184,25 @@ export = () => {
 		expect(os.clock() - started < 8).to.equal(true);
 		task.wait(10);
 		expect(a.service.GetPlayerData(4150)?.coins).to.equal(77);
+		expect(a.service.GetStatistics().service.releasesForOthers).to.equal(1);
+	});
+	it("acts on a release request only while it is younger than its 30 s TTL, however long its entry lives", () => {
+		const a = serviceServer();
+		a.service.LoadPlayerData(4170).expect();
+		const jobId = a.server.game.JobId;
+		const stored = storedValue("PlayerData", "Player_4170") as { MetaData: { SessionLoadCount: number } };
+		const loadCount = stored.MetaData.SessionLoadCount;
+		// A request for the session held now, written 40 s ago into a's entry, which another asker's later write
+		// kept alive: a leftover, not a request.
+		const requests = a.server.game.GetService("MemoryStoreService").GetHashMap("DataService.Requests");
+		requests.SetAsync(jobId, { "4170": [loadCount, "another-job", os.time() - 40] }, 30);
+		task.wait(10);
+		expect(a.service.GetPlayerData(4170)).never.to.equal(undefined);
+		expect(a.service.GetStatistics().service.releasesForOthers).to.equal(0);
+		// The same request made now is acted on.
+		requests.SetAsync(jobId, { "4170": [loadCount, "another-job", os.time()] }, 30);
+		task.wait(10);
+		expect(a.service.GetPlayerData(4170)).to.equal(undefined);
 		expect(a.service.GetStatistics().service.releasesForOthers).to.equal(1);
 	});
 };

@@ -91,6 +91,9 @@ export class ReleaseRequests {
 			if (playerId === undefined || !typeIs(request, "table")) continue;
 			const [loadCount, asker, time] = request;
 			if (!typeIs(loadCount, "number") || !typeIs(asker, "string") || !typeIs(time, "number")) continue;
+			// Older than its TTL: the entry outlives its records while other askers keep writing to it (each
+			// write renews the entry's expiry), and this one is no longer in `handled`.
+			if (now - time > REQUEST_TTL) continue;
 			const id = `${playerId}:${loadCount}`;
 			// Handled once; whether it names the session held here (or a stale one) is honour's to decide.
 			if (this.handled.has(id)) continue;
