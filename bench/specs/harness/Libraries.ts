@@ -99,7 +99,7 @@ export function profileStoreOn(server: ServerHandle, autoSave?: number): Library
 }
 
 /**
- * DataService: validated updates, purchases as durable updates (resolved once saved), `ReleasePlayer` on
+ * DataService: validated updates, purchases as durable updates (resolved once saved), `ReleasePlayer` (not awaited) on
  * leave. `config` is added to `{ warnings: false, bindPlayers: false }`.
  */
 export function dataServiceOn(server: ServerHandle, config: DataServiceConfig = {}): Library {
@@ -116,7 +116,8 @@ export function dataServiceOn(server: ServerHandle, config: DataServiceConfig = 
 			service.UpdatePlayerData(id, { gems }, { durable: true }).await();
 		},
 		leave: (id) => {
-			service.ReleasePlayer(id).await();
+			// As PlayerRemoving does (and the peers' close): the release save starts; nobody waits for it.
+			service.ReleasePlayer(id);
 		},
 		coins: (id) => service.GetPlayerData(id)?.coins ?? -1,
 	};
