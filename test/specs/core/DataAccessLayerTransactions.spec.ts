@@ -20,18 +20,25 @@ type Account = { balance: number };
 
 const failure = (promise: Promise<unknown>) => rejection<DataError>(promise);
 
-function transfer(dal: DataAccessLayer, from: string, to: string, amount: number) {
+/** A transaction over accounts `from` and `to` of the Bank store. */
+function onAccounts(
+	dal: DataAccessLayer,
+	from: string,
+	to: string,
+	fn: (a: Account, b: Account) => [Account, Account] | undefined,
+) {
 	return dal.transaction(
 		[
 			{ store: "Bank", key: from },
 			{ store: "Bank", key: to },
 		],
-		(slots) => {
-			const a = slots[0].data as Account;
-			const b = slots[1].data as Account;
-			if (a.balance < amount) return undefined;
-			return [{ balance: a.balance - amount }, { balance: b.balance + amount }];
-		},
+		(slots) => fn(slots[0].data as Account, slots[1].data as Account),
+	);
+}
+
+function transfer(dal: DataAccessLayer, from: string, to: string, amount: number) {
+	return onAccounts(dal, from, to, (a, b) =>
+		a.balance < amount ? undefined : [{ balance: a.balance - amount }, { balance: b.balance + amount }],
 	);
 }
 
@@ -114,6 +121,24 @@ function hooked(before: (store: string, key: string) => void): DataStoreServiceL
 			return DataStoreService.GetRequestBudgetForRequestType(requestType);
 		},
 	};
+}
+
+/**
+ * A DataAccessLayer whose first UpdateAsync of Bank/`key` is preceded by another server (`other`) adding
+ * `amount` to that account; `fired()` says whether it happened.
+ */
+function interrupted(other: DataAccessLayer, key: string, amount: number) {
+	let armed = true;
+	const dal = new DataAccessLayer({
+		dataStoreService: hooked((store, updated) => {
+			if (!armed || store !== "Bank" || updated !== key) return;
+			armed = false;
+			other
+				.update<Account>({ store: "Bank", key }, (account) => ({ balance: account!.balance + amount }))
+				.expect();
+		}),
+	});
+	return { dal, fired: () => !armed };
 }
 
 /** Waits up to 60 s for `condition`; whether it came true. */
@@ -280,37 +305,20 @@ export = () => {
 		expect(sawBefore).to.equal(true);
 		expect(sawAfter).to.equal(true);
 	});
+
 	it("runs the function again on a key written between its read and its prepare, without a second attempt", () => {
 		const setup = new DataAccessLayer();
 		setup.write({ store: "Bank", key: "a" }, { balance: 100 }).expect();
 		setup.write({ store: "Bank", key: "b" }, { balance: 0 }).expect();
 		// Just before the transfer's first prepare (of a, first in key order), another server adds 5 to a.
-		let armed = true;
-		const dal = new DataAccessLayer({
-			dataStoreService: hooked((store, key) => {
-				if (!armed || store !== "Bank" || key !== "a") return;
-				armed = false;
-				setup
-					.update<Account>({ store: "Bank", key: "a" }, (account) => ({ balance: account!.balance + 5 }))
-					.expect();
-			}),
-		});
+		const { dal, fired } = interrupted(setup, "a", 5);
 		const calls = new Array<number>();
-		const result = dal
-			.transaction(
-				[
-					{ store: "Bank", key: "a" },
-					{ store: "Bank", key: "b" },
-				],
-				(slots) => {
-					const a = slots[0].data as Account;
-					calls.push(a.balance);
-					return [{ balance: a.balance - 10 }, { balance: (slots[1].data as Account).balance + 10 }];
-				},
-			)
-			.expect();
+		const result = onAccounts(dal, "a", "b", (a, b) => {
+			calls.push(a.balance);
+			return [{ balance: a.balance - 10 }, { balance: b.balance + 10 }];
+		}).expect();
 		expect(result.committed).to.equal(true);
-		expect(armed).to.equal(false);
+		expect(fired()).to.equal(true);
 		// Called on the read (100), then inside the prepare on what a holds now (105): one record, created and
 		// committed.
 		expect(calls.map(tostring).join(",")).to.equal("100,105");
@@ -327,30 +335,13 @@ export = () => {
 		setup.write({ store: "Bank", key: "b" }, { balance: 50 }).expect();
 		// Sweeps b into a. Just before the prepare of b (a is prepared, holding 150), another server adds 7 to b:
 		// a's parked 150 is stale, so b alone cannot be recomputed.
-		let armed = true;
-		const dal = new DataAccessLayer({
-			dataStoreService: hooked((store, key) => {
-				if (!armed || store !== "Bank" || key !== "b") return;
-				armed = false;
-				setup
-					.update<Account>({ store: "Bank", key: "b" }, (account) => ({ balance: account!.balance + 7 }))
-					.expect();
-			}),
-		});
-		const result = dal
-			.transaction(
-				[
-					{ store: "Bank", key: "a" },
-					{ store: "Bank", key: "b" },
-				],
-				(slots) => {
-					const a = slots[0].data as Account;
-					const b = slots[1].data as Account;
-					return [{ balance: a.balance + b.balance }, { balance: 0 }];
-				},
-			)
-			.expect();
+		const { dal, fired } = interrupted(setup, "b", 7);
+		const result = onAccounts(dal, "a", "b", (a, b) => [
+			{ balance: a.balance + b.balance },
+			{ balance: 0 },
+		]).expect();
 		expect(result.committed).to.equal(true);
+		expect(fired()).to.equal(true);
 		expect(setup.read<Account>({ store: "Bank", key: "a" }).expect()!.data.balance).to.equal(157);
 		expect(setup.read<Account>({ store: "Bank", key: "b" }).expect()!.data.balance).to.equal(0);
 		// The first attempt lost (record created, then aborted); the second committed.

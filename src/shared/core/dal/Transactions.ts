@@ -302,31 +302,15 @@ export class TransactionEngine {
 					}
 					return again[i];
 				};
-				let outcome = this.prepare(
-					keys[i],
-					slots[i].version,
-					id,
-					nextData[i],
-					expires,
-					priority,
-					store,
-					refresh,
-				);
+				const prepareOnce = () =>
+					this.prepare(keys[i], slots[i].version, id, nextData![i], expires, priority, store, refresh);
+				let outcome = prepareOnce();
 				// Another transaction holds the key between its prepare and its apply (a few requests): settle it
 				// (roll it forward or back) and try again on what it left. Keys are prepared in one order
 				// everywhere, so two transactions never wait on each other.
 				for (let waits = 0; outcome === "held" && waits < HELD_WAITS; waits++) {
 					this.settle(keys[i], priority);
-					outcome = this.prepare(
-						keys[i],
-						slots[i].version,
-						id,
-						nextData[i],
-						expires,
-						priority,
-						store,
-						refresh,
-					);
+					outcome = prepareOnce();
 				}
 				if (outcome !== "prepared") {
 					ok = false;
