@@ -162,8 +162,10 @@ export = () => {
 		expect(waitUntil(() => statuses.size() === offerers.size(), 90)).to.equal(true);
 		configureFaults({});
 		expect(statuses.join(", ")).to.equal(offerers.map(() => "completed").join(", "));
-		expect(b.service.GetPlayerData(820)!.gems).to.equal(94);
-		expect(b.service.GetPlayerData(820)!.coins).to.equal(60);
+		// "completed" is the commit; the recipient's server applies its side moments later (the offerer's claim
+		// may roll the committed transaction forward before the recipient's own apply lands).
+		const recipient = () => b.service.GetPlayerData(820)!;
+		expect(waitUntil(() => recipient().gems === 94 && recipient().coins === 60, 10)).to.equal(true);
 		// Per offer about 10: two prepares and two applies for its escrow, as many for its answer, and the
 		// removal of each side's result. Claims side by side answer the same offers again and abort each
 		// other's prepares (each lost prepare costs a write and its rollback).
