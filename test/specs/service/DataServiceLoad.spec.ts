@@ -1,5 +1,5 @@
 import { configureFaults } from "../harness/Faults";
-import { freshWorld, stopServers, rejection, savedData, serviceServer } from "./support";
+import { freshWorld, stopServers, rejection, savedData, serviceServer, waitUntil } from "./support";
 
 export = () => {
 	beforeEach(() => freshWorld());
@@ -51,9 +51,10 @@ export = () => {
 		expect(service.ReleasePlayer(108).expect()).to.equal(false);
 		expect(math.abs(os.clock() - outage - 8) < 0.5).to.equal(true);
 		// The save keeps being retried: it lands once the DataStore answers again.
+		// Its retries back off during the outage (the DataAccessLayer doubles its wait, up to 16 s): the next one
+		// may come several seconds after the store is back.
 		configureFaults({});
-		task.wait(10);
-		expect(savedData(108)!.coins).to.equal(80);
+		expect(waitUntil(() => savedData(108)?.coins === 80, 30)).to.equal(true);
 	});
 
 	it("rejects a change that breaks the schema with ValidationFailed and changes nothing", () => {
