@@ -11,6 +11,7 @@ import { resetCloud } from "../harness/Cloud";
 import { configureFaults } from "../harness/Faults";
 import { newServer, ServerHandle, stopOtherServers } from "../harness/World";
 import type { GameData } from "../service/support";
+import { requireModule } from "../service/requireModule";
 
 /** The default schema plus an `email` marked sensitive. */
 export const PII_SCHEMA = {
@@ -59,18 +60,10 @@ export function adminWorld(
 ): AdminWorld {
 	const server = newServer({ runScripts: false, faultImmune: true });
 	created.push(server);
-	const services = server.require<typeof import("server/services/DataService")>(
-		"ServerScriptService/TS/services/DataService",
-	);
-	const adminModule = server.require<typeof import("server/services/admin/AdminApi")>(
-		"ServerScriptService/TS/services/admin/AdminApi",
-	);
-	const accessModule = server.require<typeof import("server/services/admin/AccessControl")>(
-		"ServerScriptService/TS/services/admin/AccessControl",
-	);
-	const auditModule = server.require<typeof import("shared/core/AuditLogger")>(
-		"ReplicatedStorage/TS/core/AuditLogger",
-	);
+	const services = requireModule(server, "DataService");
+	const adminModule = requireModule(server, "AdminApi");
+	const accessModule = requireModule(server, "AccessControl");
+	const auditModule = requireModule(server, "AuditLogger");
 	const built = server.run(() => {
 		const audit = new auditModule.AuditLogger({ warnings: false, flushInterval: 5, bindToClose: false });
 		const service = new services.DataService<GameData>(

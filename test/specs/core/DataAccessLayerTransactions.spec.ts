@@ -43,46 +43,23 @@ function transfer(dal: DataAccessLayer, from: string, to: string, amount: number
 }
 
 /**
- * The real DataStoreService, counting the reads of transaction records: a transaction reads a record
- * only when it met another transaction's change prepared on a key it reads.
+ * The real DataStoreService, with `beforeGet` and `beforeUpdate` called (with the store's name and the key)
+ * ahead of each GetAsync and UpdateAsync: a spec counts, fails, holds or interleaves a transaction's steps.
  */
-function countingRecordReads(counter: { count: number }): DataStoreServiceLike {
+function hooked(hooks: {
+	beforeGet?: (store: string, key: string) => void;
+	beforeUpdate?: (store: string, key: string) => void;
+}): DataStoreServiceLike {
 	return {
 		GetDataStore(name: string, scope?: string): DataStoreLike {
 			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
-			if (name !== "DataAccessLayer.Transactions") return store;
 			return {
 				GetAsync(key, options) {
-					counter.count += 1;
+					hooks.beforeGet?.(name, key);
 					return store.GetAsync(key, options);
 				},
 				UpdateAsync(key, transform) {
-					return store.UpdateAsync(key, transform);
-				},
-				RemoveAsync(key) {
-					return store.RemoveAsync(key);
-				},
-			};
-		},
-		GetRequestBudgetForRequestType(requestType) {
-			return DataStoreService.GetRequestBudgetForRequestType(requestType);
-		},
-	};
-}
-
-/** The real DataStoreService, except that the second UpdateAsync of Bank/b (a transaction's apply) fails. */
-function failingSecondUpdateOfB(): DataStoreServiceLike {
-	let updates = 0;
-	return {
-		GetDataStore(name: string, scope?: string): DataStoreLike {
-			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
-			if (name !== "Bank") return store;
-			return {
-				GetAsync(key, options) {
-					return store.GetAsync(key, options);
-				},
-				UpdateAsync(key, transform) {
-					if (key === "b" && ++updates === 2) error("101: the server stopped before this apply", 0);
+					hooks.beforeUpdate?.(name, key);
 					return store.UpdateAsync(key, transform);
 				},
 				RemoveAsync(key) {
@@ -97,30 +74,26 @@ function failingSecondUpdateOfB(): DataStoreServiceLike {
 }
 
 /**
- * The real DataStoreService, with `before` called ahead of each UpdateAsync of the Bank store (with its key)
- * and of the transaction record store: a spec holds or interleaves a transaction's steps there.
+ * Counts the reads of transaction records: a transaction reads a record only when it met another
+ * transaction's change prepared on a key it reads.
  */
-function hooked(before: (store: string, key: string) => void): DataStoreServiceLike {
-	return {
-		GetDataStore(name: string, scope?: string): DataStoreLike {
-			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
-			return {
-				GetAsync(key, options) {
-					return store.GetAsync(key, options);
-				},
-				UpdateAsync(key, transform) {
-					before(name, key);
-					return store.UpdateAsync(key, transform);
-				},
-				RemoveAsync(key) {
-					return store.RemoveAsync(key);
-				},
-			};
+function countingRecordReads(counter: { count: number }): DataStoreServiceLike {
+	return hooked({
+		beforeGet: (store) => {
+			if (store === "DataAccessLayer.Transactions") counter.count += 1;
 		},
-		GetRequestBudgetForRequestType(requestType) {
-			return DataStoreService.GetRequestBudgetForRequestType(requestType);
+	});
+}
+
+/** Fails the second UpdateAsync of Bank/b (a transaction's apply). */
+function failingSecondUpdateOfB(): DataStoreServiceLike {
+	let updates = 0;
+	return hooked({
+		beforeUpdate: (store, key) => {
+			if (store === "Bank" && key === "b" && ++updates === 2)
+				error("101: the server stopped before this apply", 0);
 		},
-	};
+	});
 }
 
 /**
@@ -130,12 +103,14 @@ function hooked(before: (store: string, key: string) => void): DataStoreServiceL
 function interrupted(other: DataAccessLayer, key: string, amount: number) {
 	let armed = true;
 	const dal = new DataAccessLayer({
-		dataStoreService: hooked((store, updated) => {
-			if (!armed || store !== "Bank" || updated !== key) return;
-			armed = false;
-			other
-				.update<Account>({ store: "Bank", key }, (account) => ({ balance: account!.balance + amount }))
-				.expect();
+		dataStoreService: hooked({
+			beforeUpdate: (store, updated) => {
+				if (!armed || store !== "Bank" || updated !== key) return;
+				armed = false;
+				other
+					.update<Account>({ store: "Bank", key }, (account) => ({ balance: account!.balance + amount }))
+					.expect();
+			},
 		}),
 	});
 	return { dal, fired: () => !armed };
@@ -358,18 +333,22 @@ export = () => {
 		let firstPrepared = false;
 		let secondStarted = false;
 		const first = new DataAccessLayer({
-			dataStoreService: hooked((store, key) => {
-				if (store !== "Bank" || key !== "b" || firstPrepared) return;
-				// The prepare of b comes after the prepare of a (key order): a holds the change now.
-				firstPrepared = true;
-				while (!secondStarted) task.wait(0.05);
+			dataStoreService: hooked({
+				beforeUpdate: (store, key) => {
+					if (store !== "Bank" || key !== "b" || firstPrepared) return;
+					// The prepare of b comes after the prepare of a (key order): a holds the change now.
+					firstPrepared = true;
+					while (!secondStarted) task.wait(0.05);
+				},
 			}),
 		});
 		const second = new DataAccessLayer({
-			dataStoreService: hooked((store) => {
-				if (store !== "DataAccessLayer.Transactions" || secondStarted) return;
-				secondStarted = true;
-				while (!firstPrepared) task.wait(0.05);
+			dataStoreService: hooked({
+				beforeUpdate: (store) => {
+					if (store !== "DataAccessLayer.Transactions" || secondStarted) return;
+					secondStarted = true;
+					while (!firstPrepared) task.wait(0.05);
+				},
 			}),
 		});
 		let firstResult: TransactionResult | undefined;

@@ -11,6 +11,7 @@ import { freshAdminWorld, stopAdminServers, trackAdminServer } from "../admin/Ad
 import { storedValue } from "../harness/Cloud";
 import { newServer } from "../harness/World";
 import { waitUntil } from "../service/support";
+import { requireModule } from "../service/requireModule";
 
 type Data = { coins: number; email: string; domain?: string };
 type Stored = { Data: { v: number; data: Record<string, unknown> }; DataMac?: DocumentMac; MetaData: object };
@@ -55,15 +56,9 @@ interface Node {
 function node(steps: ReadonlyArray<MigrationStep>, plain = false): Node {
 	const server = newServer({ runScripts: false, faultImmune: true });
 	trackAdminServer(server);
-	const services = server.require<typeof import("server/services/DataService")>(
-		"ServerScriptService/TS/services/DataService",
-	);
-	const security = server.require<typeof import("shared/core/security/FieldEncryption")>(
-		"ReplicatedStorage/TS/core/security/FieldEncryption",
-	);
-	const rings = server.require<typeof import("shared/core/security/KeyRing")>(
-		"ReplicatedStorage/TS/core/security/KeyRing",
-	);
+	const services = requireModule(server, "DataService");
+	const security = requireModule(server, "FieldEncryption");
+	const rings = requireModule(server, "KeyRing");
 	const schema = steps.size() > 0 ? V2_SCHEMA : V1_SCHEMA;
 	const built = server.run(() => {
 		const fields = plain ? undefined : new security.FieldEncryption({ keyRing: new rings.KeyRing(RING), schema });

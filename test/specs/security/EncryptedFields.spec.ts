@@ -11,6 +11,7 @@ import { storedValue } from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
 import { freshAdminWorld, PII_SCHEMA, stopAdminServers, trackAdminServer } from "../admin/AdminFixture";
 import { waitUntil } from "../service/support";
+import { requireModule } from "../service/requireModule";
 
 type Data = { coins: number; gems: number; level: number; inventory: Record<string, number>; email: string };
 const TEMPLATE: Data = { coins: 0, gems: 0, level: 1, inventory: {}, email: "" };
@@ -38,16 +39,10 @@ function node(
 	encryption: Partial<FieldEncryptionConfig> = {},
 ): Node {
 	const server = newServer({ runScripts: false, faultImmune: true });
-	const services = server.require<typeof import("server/services/DataService")>(
-		"ServerScriptService/TS/services/DataService",
-	);
-	const security = server.require<typeof import("shared/core/security/FieldEncryption")>(
-		"ReplicatedStorage/TS/core/security/FieldEncryption",
-	);
-	const rings = server.require<typeof import("shared/core/security/KeyRing")>(
-		"ReplicatedStorage/TS/core/security/KeyRing",
-	);
-	const audits = server.require<typeof import("shared/core/AuditLogger")>("ReplicatedStorage/TS/core/AuditLogger");
+	const services = requireModule(server, "DataService");
+	const security = requireModule(server, "FieldEncryption");
+	const rings = requireModule(server, "KeyRing");
+	const audits = requireModule(server, "AuditLogger");
 	const built = server.run(() => {
 		const fields = new security.FieldEncryption({
 			keyRing: new rings.KeyRing(ring),

@@ -2,6 +2,7 @@ import type { AdoptionConfig, PipelineChange } from "server/services/DataService
 import { storedValue } from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
 import { freshWorld, GameData, rejection, savedData, serviceServer, stopServers } from "./support";
+import { requireModule } from "./requireModule";
 
 // Legacy data is written by the real packages (ProfileService, ProfileStore) or a plain SetAsync, each
 // running on its own server, then loaded by DataService on another.
@@ -249,9 +250,7 @@ export = () => {
 
 		it("rejects a malformed adopt config at construction with a message naming the field", () => {
 			const server = newServer({ runScripts: false });
-			const module = server.require<typeof import("server/services/DataService")>(
-				"ServerScriptService/TS/services/DataService",
-			);
+			const module = requireModule(server, "DataService");
 			const [ok, err] = pcall(() =>
 				server.run(() => new module.DataService({ adopt: { from: { store: "X" }, map: fromLegacy } as never })),
 			);

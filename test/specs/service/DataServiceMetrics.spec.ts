@@ -2,8 +2,7 @@ import type { DataServiceConfig, HealthChange, MetricsSample } from "server/serv
 import { configureDataStoreFaults } from "../harness/Cloud";
 import { newServer } from "../harness/World";
 import { freshWorld, GameData, rejection, serviceServer, stopServers } from "./support";
-
-type ServiceModule = typeof import("server/services/DataService");
+import { requireModule } from "./requireModule";
 
 /** Adds every sample's requests of every type. */
 function requestsIn(samples: ReadonlyArray<MetricsSample>): number {
@@ -15,7 +14,7 @@ function requestsIn(samples: ReadonlyArray<MetricsSample>): number {
 /** A service built inside its own server with the raw object (HealthChanged is a property, not a method). */
 function rawService(config: DataServiceConfig<GameData>) {
 	const server = newServer({ runScripts: false, faultImmune: true });
-	const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
+	const module = requireModule(server, "DataService");
 	const service = server.run(() => new module.DataService<GameData>({ warnings: false, ...config }));
 	task.wait(0.5);
 	const changes = new Array<HealthChange>();
@@ -250,7 +249,7 @@ export = () => {
 	describe("metrics config", () => {
 		const refused = (metrics: unknown) => {
 			const server = newServer({ runScripts: false, faultImmune: true });
-			const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
+			const module = requireModule(server, "DataService");
 			const [ok, err] = pcall(() => new module.DataService({ warnings: false, metrics } as never));
 			expect(ok).to.equal(false);
 			return tostring(err);

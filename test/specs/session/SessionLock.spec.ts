@@ -13,8 +13,7 @@ import {
 	stopServers,
 	waitUntil,
 } from "../service/support";
-
-type ServiceModule = typeof import("server/services/DataService");
+import { requireModule } from "../service/requireModule";
 
 /** Virtual seconds (run time) of the profile key's writes so far. */
 function writesOf(userId: number): Array<number> {
@@ -250,7 +249,7 @@ export = () => {
 		it("is still used as the session lock: load, update, durable save, release", () => {
 			const server: ServerHandle = newServer({ runScripts: false, faultImmune: true });
 			const ps = server.require<object>("ReplicatedStorage/rbxts_include/node_modules/@rbxts/profileservice/src");
-			const module = server.require<ServiceModule>("ServerScriptService/TS/services/DataService");
+			const module = requireModule(server, "DataService");
 			const service = server.run(
 				() => new module.DataService<GameData>({ warnings: false }, { profileService: ps as never }),
 			) as DataService<GameData>;
