@@ -153,7 +153,8 @@ export = () => {
 		it("refuses a change that waited longer than operationTimeout for the player's lock, applying nothing", () => {
 			const holder = serviceServer();
 			holder.service.LoadPlayerData(9361).expect();
-			configureFaults({ messaging: { lossRate: 1 } });
+			// Release requests lost both ways (the message and the MemoryStore entry the holder polls).
+			configureFaults({ messaging: { lossRate: 1 }, memoryStore: { errorRate: 1 } });
 			const { service } = serviceServer({ operationTimeout: 3 });
 			// The load waits for the live holder (release requests lost) and holds 9361's lock meanwhile.
 			const load = service.LoadPlayerData(9361);
