@@ -32,6 +32,12 @@ const HELD_WAITS = 3;
 
 type RecordState = "pending" | "committed" | "aborted";
 
+/** What a transaction's function returned, with each value's canonical JSON. */
+interface Computed {
+	readonly values: Array<defined>;
+	readonly encoded: ReadonlyArray<string>;
+}
+
 interface TransactionRecord {
 	st: RecordState;
 	/** Number of keys. */
@@ -110,21 +116,22 @@ export class TransactionEngine {
 	}
 
 	/**
-	 * Parks `data` on a key as transaction `id`'s pending change, if the key is still at `expectedVersion`
-	 * and holds no other transaction. When it moved on (another write landed since the read) and `refresh`
-	 * is given, `refresh` is asked for this key's data computed from what the key holds now, inside the same
-	 * UpdateAsync, and that is parked instead (undefined from it: the conflict stands). Returns `held` when
-	 * another transaction's change is parked there.
+	 * Parks `data` (whose canonical JSON is `encoded`) on a key as transaction `id`'s pending change, if the
+	 * key is still at `expectedVersion` and holds no other transaction. When it moved on (another write landed
+	 * since the read) and `refresh` is given, `refresh` is asked for this key's data and its JSON computed from
+	 * what the key holds now, inside the same UpdateAsync, and that is parked instead (undefined from it: the
+	 * conflict stands). Returns `held` when another transaction's change is parked there.
 	 */
 	private prepare(
 		ref: KeyRef,
 		expectedVersion: number,
 		id: string,
 		data: unknown,
+		encoded: string,
 		expires: number,
 		priority: Priority,
 		recordStore: string | undefined,
-		refresh?: (current: Envelope | undefined) => unknown,
+		refresh?: (current: Envelope | undefined) => [unknown, string] | undefined,
 	): "prepared" | "held" | "conflict" {
 		let outcome: "prepared" | "held" | "conflict" = "conflict";
 		this.dal.updateEnvelope(ref, priority, (current) => {
@@ -138,16 +145,17 @@ export class TransactionEngine {
 				return undefined;
 			}
 			let parked = data;
+			let json = encoded;
 			if ((current?.n ?? 0) !== expectedVersion) {
 				const fresh = refresh?.(current);
 				if (fresh === undefined) return undefined;
-				parked = fresh;
+				[parked, json] = fresh;
 			}
 			outcome = "prepared";
 			const pending = {
 				id,
 				d: parked,
-				c: checksum(canonicalJson(parked, describe(ref))),
+				c: checksum(json),
 				e: expires,
 				r: recordStore,
 			};
@@ -267,8 +275,8 @@ export class TransactionEngine {
 				const envelope = this.settle(key, priority);
 				slots.push({ data: envelope?.d, version: envelope?.n ?? 0 });
 			}
-			let nextData = this.compute(keys, fn, slots);
-			if (nextData === undefined) return { committed: false, values: [] };
+			let computed = this.compute(keys, fn, slots);
+			if (computed === undefined) return { committed: false, values: [] };
 
 			const id = this.dal.newId();
 			const expires = this.dal.now() + TRANSACTION_TIMEOUT;
@@ -285,25 +293,29 @@ export class TransactionEngine {
 			for (const i of order) {
 				// A key written since the read (a hot inbox): `fn` again on what it holds now, kept only if the
 				// keys already prepared would get the same data (they hold it parked, unchanged since their read).
-				let refreshed: Array<defined> | undefined;
-				const refresh = (current: Envelope | undefined) => {
+				let refreshed: Computed | undefined;
+				const refresh = (current: Envelope | undefined): [unknown, string] | undefined => {
 					const fresh = [...slots];
 					fresh[i] = { data: current?.d, version: current?.n ?? 0 };
 					refreshed = this.compute(keys, fn, fresh);
 					declined = refreshed === undefined;
 					if (refreshed === undefined) return undefined;
 					const again = refreshed;
-					for (const j of prepared) {
-						if (
-							canonicalJson(again[j], describe(keys[j])) !==
-							canonicalJson(nextData![j], describe(keys[j]))
-						)
-							return undefined;
-					}
-					return again[i];
+					for (const j of prepared) if (again.encoded[j] !== computed!.encoded[j]) return undefined;
+					return [again.values[i], again.encoded[i]];
 				};
 				const prepareOnce = () =>
-					this.prepare(keys[i], slots[i].version, id, nextData![i], expires, priority, store, refresh);
+					this.prepare(
+						keys[i],
+						slots[i].version,
+						id,
+						computed!.values[i],
+						computed!.encoded[i],
+						expires,
+						priority,
+						store,
+						refresh,
+					);
 				let outcome = prepareOnce();
 				// Another transaction holds the key between its prepare and its apply (a few requests): settle it
 				// (roll it forward or back) and try again on what it left. Keys are prepared in one order
@@ -316,7 +328,7 @@ export class TransactionEngine {
 					ok = false;
 					break;
 				}
-				if (refreshed !== undefined) nextData = refreshed;
+				if (refreshed !== undefined) computed = refreshed;
 				prepared.push(i);
 			}
 			const finalState = ok
@@ -324,7 +336,7 @@ export class TransactionEngine {
 				: this.transition(id, "pending", "aborted", priority, store);
 			if (finalState === "committed") {
 				for (const i of order) this.apply(keys[i], id, priority);
-				return { committed: true, values: nextData };
+				return { committed: true, values: computed.values };
 			}
 			for (const i of prepared) this.rollback(keys[i], id, priority);
 			// `fn` declined on a key's newer data: nothing to write.
@@ -337,21 +349,23 @@ export class TransactionEngine {
 		);
 	}
 
-	/** `fn` on `slots`, its result checked: one storable value per key, or undefined (no write). */
+	/**
+	 * `fn` on `slots`, its result checked: one storable value per key with its canonical JSON (checked once,
+	 * then checksummed by the prepare and compared by a refresh), or undefined (no write).
+	 */
 	private compute(
 		keys: ReadonlyArray<TransactionKey>,
 		fn: (slots: ReadonlyArray<TransactionSlot>) => Array<defined> | undefined,
 		slots: ReadonlyArray<TransactionSlot>,
-	): Array<defined> | undefined {
-		const nextData = fn(slots);
-		if (nextData === undefined) return undefined;
-		if (nextData.size() !== keys.size()) {
+	): Computed | undefined {
+		const values = fn(slots);
+		if (values === undefined) return undefined;
+		if (values.size() !== keys.size()) {
 			throw dataError(
 				"InvalidArgument",
-				`the transaction returned ${nextData.size()} values for ${keys.size()} keys`,
+				`the transaction returned ${values.size()} values for ${keys.size()} keys`,
 			);
 		}
-		keys.forEach((key, i) => canonicalJson(nextData[i], describe(key)));
-		return nextData;
+		return { values, encoded: keys.map((key, i) => canonicalJson(values[i], describe(key))) };
 	}
 }
