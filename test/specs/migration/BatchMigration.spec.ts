@@ -190,6 +190,9 @@ export = () => {
 
 	it("estimates progress and ETA from the rate so far while the listing goes on", () => {
 		seed(7700, 40);
+		// Every request 0.15-0.25 s, no tail: a rate measured on one page cannot foresee a later page's 1.5 s
+		// tail, so the spec checks the estimate itself, at a steady pace, not the luck of the draw.
+		configureDataStoreFaults({ latency: { min: 0.15, max: 0.25, tailRate: 0 } });
 		const fresh = server([ADD_LEVEL]);
 		const tool = fresh.service.GetMigrationTool();
 		let done = false;
@@ -208,7 +211,7 @@ export = () => {
 		expect(waitUntil(() => done, 900)).to.equal(true);
 		const took = now() - at;
 		print(`ETA at ${early.seen} of 40 keys: estimated ${math.floor(early.eta!)} s, took ${math.floor(took)} s`);
-		expect(early.eta! > took * 0.7 && early.eta! < took * 1.75).to.equal(true);
+		expect(early.eta! > took * 0.8 && early.eta! < took * 1.25).to.equal(true);
 		const final = tool.getStatistics();
 		expect(final.etaEstimated).to.equal(false);
 		expect(final.progress).to.equal(1);

@@ -39,7 +39,10 @@ export interface BatchStatistics {
 	readonly failed: number;
 	/** True once every key was listed: progress and ETA are exact from then on, estimates before. */
 	readonly listed: boolean;
-	/** Keys looked at per minute since this server started (or resumed) the run. */
+	/**
+	 * Keys finished per minute of work on this server since it started (or resumed) the run: the pages'
+	 * listing, reads, writes and checkpoints; not the wait between sweeps (0 before the first page is done).
+	 */
 	readonly keysPerMinute: number;
 	/**
 	 * The key count progress and ETA assume: the keys seen once the listing is done; before, an estimate
@@ -49,8 +52,8 @@ export interface BatchStatistics {
 	/** Share of the keys done (0 to 1): seen and not deferred, over {@link estimatedKeys}. */
 	readonly progress: number;
 	/**
-	 * Seconds until every key is done at the rate so far (undefined before the first key, and while the
-	 * rate is 0 with keys left).
+	 * Seconds of work until every key is done at {@link keysPerMinute} (undefined before the first page is
+	 * done, and while the rate is 0 with keys left); a sweep's wait for held keys comes on top.
 	 */
 	readonly eta?: number;
 	/**
@@ -87,6 +90,12 @@ export class BatchMigration {
 	private processedHere = 0;
 	/** Keys this server finished (read, and written or set aside): the rate the ETA extrapolates. */
 	private finishedHere = 0;
+	/**
+	 * Seconds this server spent on the pages it finished: the rate's time. The time before the first page
+	 * (the run's record, a crashed chunk's recovery), a page still in flight and the wait between sweeps are
+	 * not work on keys; counted, they made the rate too slow by however long they took.
+	 */
+	private secondsWorked = 0;
 	/** Keys of the page being processed: counted as seen (or out of `deferred`) but not finished yet. */
 	private inFlight = 0;
 	/** The last DataStore failure a write met (the key was deferred). */
@@ -109,11 +118,13 @@ export class BatchMigration {
 		const pageSize = this.options.pageSize ?? 50;
 		this.recoverChunk();
 		while (!run.listed) {
-			const page = this.source.list(run.cursor, pageSize);
-			this.process(page.keys);
-			run.cursor = page.cursor;
-			run.listed = page.cursor === undefined;
-			this.checkpoint();
+			this.timePage(() => {
+				const page = this.source.list(run.cursor, pageSize);
+				this.process(page.keys);
+				run.cursor = page.cursor;
+				run.listed = page.cursor === undefined;
+				this.checkpoint();
+			});
 		}
 		const sweeps = this.options.sweeps ?? 10;
 		for (let sweep = 0; sweep < sweeps && run.deferred.size() > 0; sweep++) {
@@ -122,10 +133,12 @@ export class BatchMigration {
 			for (let i = 0; i < keys.size(); i += pageSize) {
 				const page = new Array<string>();
 				for (let j = i; j < math.min(i + pageSize, keys.size()); j++) page.push(keys[j]);
-				// Out of the list only as their page is processed: a checkpoint never drops an unvisited key.
-				run.deferred = run.deferred.filter((k) => !page.includes(k));
-				this.process(page, true);
-				this.checkpoint();
+				this.timePage(() => {
+					// Out of the list only as their page is processed: a checkpoint never drops an unvisited key.
+					run.deferred = run.deferred.filter((k) => !page.includes(k));
+					this.process(page, true);
+					this.checkpoint();
+				});
 			}
 		}
 		run.state = "finished";
@@ -137,8 +150,7 @@ export class BatchMigration {
 	/** Live figures. */
 	statistics(running: boolean): BatchStatistics {
 		const run = this.run;
-		const minutes = math.max((os.clock() - this.started) / 60, 1e-6);
-		const rate = this.finishedHere / minutes;
+		const rate = this.secondsWorked > 0 ? this.finishedHere / (this.secondsWorked / 60) : 0;
 		const deferred = run.deferred.size();
 		// While listing, the keys not listed yet are unknown: estimated from the basis recorded at the start.
 		const estimatedKeys = run.listed
@@ -188,16 +200,22 @@ export class BatchMigration {
 		}
 	}
 
-	private process(keys: ReadonlyArray<string>, sweeping = false): void {
+	/**
+	 * Runs one page's work (its listing, reads, writes and checkpoint), then counts its keys finished and its
+	 * time worked together, so that the rate never sees the one without the other.
+	 */
+	private timePage(work: () => void): void {
+		const began = os.clock();
 		try {
-			this.processPage(keys, sweeping);
+			work();
 		} finally {
 			this.finishedHere += this.inFlight;
 			this.inFlight = 0;
+			this.secondsWorked += os.clock() - began;
 		}
 	}
 
-	private processPage(keys: ReadonlyArray<string>, sweeping: boolean): void {
+	private process(keys: ReadonlyArray<string>, sweeping = false): void {
 		const run = this.run;
 		// A page's reads run side by side (the DataAccessLayer bounds how many are in flight): a batch paced
 		// one request at a time would be bound by latency, not by the budget.
