@@ -833,8 +833,12 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		return new Promise((resolve) => {
 			const profile = this.releases.release(playerId);
 			if (profile === undefined) return resolve(true);
-			const timeout = task.delay(this.config.releaseTimeout, () => resolve(false));
-			profile.ListenToHopReady(() => {
+			let hopReady: { Disconnect(): void } | undefined;
+			const timeout = task.delay(this.config.releaseTimeout, () => {
+				hopReady?.Disconnect();
+				resolve(false);
+			});
+			hopReady = profile.ListenToHopReady(() => {
 				task.cancel(timeout);
 				resolve(true);
 			});
