@@ -838,10 +838,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 				hopReady?.Disconnect();
 				resolve(false);
 			});
+			// A connection (Disconnect); @rbxts/profileservice types it as the signal.
 			hopReady = profile.ListenToHopReady(() => {
 				task.cancel(timeout);
 				resolve(true);
-			});
+			}) as unknown as { Disconnect(): void };
 		});
 	}
 
