@@ -833,16 +833,11 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 		return new Promise((resolve) => {
 			const profile = this.releases.release(playerId);
 			if (profile === undefined) return resolve(true);
-			let hopReady: { Disconnect(): void } | undefined;
-			const timeout = task.delay(this.config.releaseTimeout, () => {
-				hopReady?.Disconnect();
-				resolve(false);
-			});
-			// A connection (Disconnect); @rbxts/profileservice types it as the signal.
-			hopReady = profile.ListenToHopReady(() => {
+			const timeout = task.delay(this.config.releaseTimeout, () => resolve(false));
+			profile.ListenToHopReady(() => {
 				task.cancel(timeout);
 				resolve(true);
-			}) as unknown as { Disconnect(): void };
+			});
 		});
 	}
 
