@@ -22,6 +22,7 @@ function bareNode(key: string, value: defined, expiresAt = 0): CacheNode {
 		bytes: 0,
 		level: 0,
 		expiresAt,
+		hotUntil: expiresAt,
 		deadline: 0,
 		hits: 0,
 		seen: 0,

@@ -259,6 +259,7 @@ export class CacheManager<V extends defined = defined> {
 			bytes: 0,
 			level: 0,
 			expiresAt: 0,
+			hotUntil: -math.huge,
 			deadline,
 			hits: 0,
 			seen: 0,
@@ -286,6 +287,7 @@ export class CacheManager<V extends defined = defined> {
 			// hits and bytes are already those of a fresh L1 entry.
 			const expiry = now + l1Config.ttl;
 			node.expiresAt = expiry < deadline ? expiry : deadline;
+			if (!this.l1Touches) node.hotUntil = node.expiresAt;
 			l1.policy.add(node);
 			l1.size += 1;
 		} else this.place(node, l1, now);
@@ -305,17 +307,14 @@ export class CacheManager<V extends defined = defined> {
 	 */
 	get(key: string): V | undefined {
 		const node = this.nodes.get(key);
-		// The hot path, an unexpired L1 hit: a lookup, a clock read and one count. No promotion is possible
-		// from L1; node.hits is all the rest needs: L1's hit statistics and the frequency sketch receive it
-		// when the entry leaves L1 (getStats adds the entries still there), and LRU's CLOCK reads it as the
-		// entry's mark. Only LFU reorders on a read.
-		if (node !== undefined && node.level === 0) {
-			const raw = node.raw;
-			if (raw !== undefined && this.clock() < node.expiresAt) {
-				node.hits += 1;
-				if (this.l1Touches) this.l1.policy.touch(node);
-				return raw as V;
-			}
+		// The hot path, an unexpired uncompressed L1 hit (node.hotUntil says which entries qualify): a lookup,
+		// a clock read and one count. No promotion is possible from L1; node.hits is all the rest needs: L1's
+		// hit statistics and the frequency sketch receive it when the entry leaves L1 (getStats adds the
+		// entries still there), and LRU's CLOCK reads it as the entry's mark. An L1 under LFU, which reorders
+		// on a read, takes the full path below.
+		if (node !== undefined && this.clock() < node.hotUntil) {
+			node.hits += 1;
+			return node.raw as V;
 		}
 		if (!node) {
 			this.missCount += 1;
@@ -648,6 +647,7 @@ export class CacheManager<V extends defined = defined> {
 		const expiry = now + config.ttl;
 		const deadline = node.deadline;
 		node.expiresAt = expiry < deadline ? expiry : deadline;
+		node.hotUntil = -math.huge; // below L1
 		node.level = to.index;
 		node.hits = 0;
 		node.seen = 0;
@@ -735,6 +735,8 @@ export class CacheManager<V extends defined = defined> {
 			this.compressedEntries -= 1;
 		}
 		node.expiresAt = math.min(now + level.config.ttl, node.deadline);
+		node.hotUntil =
+			level.index === 0 && node.payload === undefined && !this.l1Touches ? node.expiresAt : -math.huge;
 		node.level = level.index;
 		node.hits = 0;
 		node.seen = 0;

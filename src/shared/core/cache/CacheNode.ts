@@ -6,7 +6,7 @@ import type { LfuBucket } from "./LfuPolicy";
  * @example
  * ```ts
  * const node: CacheNode = { key: "a", raw: 1, rawBytes: -1, plain: true, bytes: 0, level: 0, expiresAt: 60,
- * 	deadline: math.huge, hits: 0, seen: 0 };
+ * 	hotUntil: 60, deadline: math.huge, hits: 0, seen: 0 };
  * ```
  * @internal
  */
@@ -35,6 +35,12 @@ export interface CacheNode {
 	level: number;
 	/** Clock reading at which the entry expires in its current level. */
 	expiresAt: number;
+	/**
+	 * Clock reading until which `get` may answer from `raw` on its fast path: `expiresAt` while the entry sits
+	 * uncompressed in an L1 whose policy does not reorder on reads, else -math.huge (every read then takes
+	 * the full path). One comparison stands for the level, the form and the expiry checks.
+	 */
+	hotUntil: number;
 	/** Clock reading past which the entry may never live, from a per-entry TTL (math.huge if none). */
 	readonly deadline: number;
 	/**
