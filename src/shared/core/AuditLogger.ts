@@ -136,7 +136,10 @@ export class AuditLogger {
 	private lastSeq = 0;
 	private lastHash = GENESIS_HASH;
 	private lastFlush: number;
+	/** Whether the directory lists this stream (written before its first batch). */
 	private listed = false;
+	/** Whether a checkpoint of this stream is stored (the empty one is written before the stream is listed). */
+	private checkpointed = false;
 	private headDirty = false;
 	/** Index refs not yet written, by player. */
 	private readonly pendingIndex = new PendingIndex();
@@ -435,6 +438,15 @@ export class AuditLogger {
 
 	private flushOnce(): boolean {
 		if (this.pending === undefined && this.buffer.size() > 0) this.pending = this.seal();
+		// Before its first batch the stream is checkpointed empty, then listed: a crash at any point leaves no
+		// batch the directory does not lead to (recovery, player indexes and erasure all start from it; a
+		// batch written before its stream was listed stayed stored and out of their reach) and no listed stream
+		// without a checkpoint (which verification reports, as it would a deleted one).
+		if (this.pending !== undefined && !this.listed) {
+			if (!this.checkpointed && !this.writeHead()) return false;
+			this.listed = this.writeDirectory();
+			if (!this.listed) return false;
+		}
 		let done = true;
 		if (this.pending !== undefined) {
 			const { batch, hash } = this.pending;
@@ -457,13 +469,12 @@ export class AuditLogger {
 				done = false;
 			}
 		}
-		if (this.lastSeq > 0 && !this.listed) this.listed = this.writeDirectory();
 		// The checkpoint before the indexes: it is what makes the batch part of the verified trail.
 		if (this.headDirty) this.headDirty = !this.writeHead();
 		done = this.writeIndexes(this.closed || this.forceIndexes) && done;
 		// Closing: move the checkpoint's watermark over what was just indexed (one more write per stream).
 		if (this.closed && this.lastSeq > 0 && this.watermark() > this.headIndexed) this.headDirty = !this.writeHead();
-		return done && !this.headDirty && this.listed === this.lastSeq > 0;
+		return done && !this.headDirty;
 	}
 
 	/** Turns the oldest buffered entries, up to a full batch, into the next batch of the chain. */
@@ -547,8 +558,10 @@ export class AuditLogger {
 		};
 		const [ok] = this.dal.write(this.keys.head(this.stream), head, { priority: "background" }).await();
 		this.stats.headWrites += 1;
-		if (ok) this.headIndexed = indexed;
-		else this.stats.failedWrites += 1;
+		if (ok) {
+			this.headIndexed = indexed;
+			this.checkpointed = true;
+		} else this.stats.failedWrites += 1;
 		return ok;
 	}
 

@@ -1,11 +1,44 @@
+import { DataStoreService } from "@rbxts/services";
 import { AuditLogger } from "shared/core/AuditLogger";
 import type { AuditBatch, AuditHead } from "shared/core/AuditLogger";
+import { DataAccessLayer } from "shared/core/DataAccessLayer";
+import type { DataStoreLike, DataStoreServiceLike } from "shared/core/DataAccessLayer";
 import { advance, clearDataStoreFaults, dataStoreWrites, resetCloud, storedValue } from "../harness/Cloud";
 
 const STORE = "DataService.Audit";
 
 function head(stream: string): AuditHead | undefined {
 	return (storedValue(`${STORE}.Heads`, stream) as { d: AuditHead } | undefined)?.d;
+}
+
+/**
+ * The real DataStoreService for a server that dies right after its `writes`-th UpdateAsync lands: the thread
+ * that made it never resumes, so nothing after that write is sent.
+ */
+function dyingAfter(writes: number): DataStoreServiceLike {
+	let count = 0;
+	return {
+		GetDataStore(name: string, scope?: string): DataStoreLike {
+			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
+			return {
+				GetAsync(key, options) {
+					return store.GetAsync(key, options);
+				},
+				UpdateAsync(key, transform) {
+					const result = store.UpdateAsync(key, transform);
+					count += 1;
+					if (count >= writes) coroutine.yield();
+					return result;
+				},
+				RemoveAsync(key) {
+					return store.RemoveAsync(key);
+				},
+			};
+		},
+		GetRequestBudgetForRequestType(requestType) {
+			return DataStoreService.GetRequestBudgetForRequestType(requestType);
+		},
+	};
 }
 
 /** Logs one entry for each of `players` a minute for `minutes` minutes. */
@@ -95,5 +128,35 @@ export = () => {
 		rescuer.RecoverStreams().expect();
 		expect(dataStoreWrites(`${STORE}.Players`).size()).to.equal(writes);
 		expect(rescuer.VerifyAuditTrail().expect().ok).to.equal(true);
+	});
+
+	it("a crash at any write of a stream's first flush leaves no stored entry out of the reach of recovery", () => {
+		// The first flush writes the empty checkpoint, the directory, the batch and its checkpoint. A batch
+		// written before its stream was listed would be found by no recovery, index or erasure.
+		for (let crashAt = 1; crashAt <= 4; crashAt++) {
+			resetCloud();
+			const crashed = new AuditLogger({
+				bindToClose: false,
+				warnings: false,
+				streamId: `crashed${crashAt}`,
+				dataAccessLayer: new DataAccessLayer({ warnings: false, dataStoreService: dyingAfter(crashAt) }),
+			});
+			crashed.Log({ category: "data", type: "rename", players: [31], context: { note: "Erin Example" } });
+			task.spawn(() => crashed.Flush());
+			advance(30);
+			const stored = storedValue(STORE, `crashed${crashAt}/1`) !== undefined;
+			const rescuer = new AuditLogger({ bindToClose: false, warnings: false, streamId: "rescuer" });
+			rescuer.RecoverStreams(0).expect();
+			const verdict = rescuer.VerifyAuditTrail().expect();
+			expect(`${crashAt}: ${verdict.problems.map((p) => p.kind).join(" ")}`).to.equal(`${crashAt}: `);
+			const reader = new AuditLogger({ bindToClose: false, warnings: false, streamId: "reader" });
+			const found = reader.QueryPlayer(31).expect().records.size();
+			expect(`${crashAt}: ${found}`).to.equal(`${crashAt}: ${stored ? 1 : 0}`);
+			if (stored) {
+				expect(reader.ErasePlayer(31, "ticket-3").expect().entries).to.equal(1);
+				const batch = (storedValue(STORE, `crashed${crashAt}/1`) as { d: AuditBatch }).d;
+				expect(batch.entries[0].context).to.equal(undefined);
+			}
+		}
 	});
 };

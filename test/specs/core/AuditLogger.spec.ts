@@ -202,9 +202,10 @@ export = () => {
 			for (let seq = 1; seq <= writes.size(); seq++) total += rawBatch("paced", seq)!.entries.size();
 			expect(total).to.equal(600);
 			expect(audit.GetStats().buffered).to.equal(0);
-			// Per flush: one batch and one checkpoint; the directory once; at Close one more checkpoint (its
-			// index watermark) and, 10 minutes being under indexInterval (900 s), each player's index once.
-			expect(dataStoreWrites(`${STORE}.Heads`).size()).to.equal(writes.size() + 2);
+			// Per flush: one batch and one checkpoint; before the first batch, the empty checkpoint and the
+			// directory; at Close one more checkpoint (its index watermark) and, 10 minutes being under
+			// indexInterval (900 s), each player's index once.
+			expect(dataStoreWrites(`${STORE}.Heads`).size()).to.equal(writes.size() + 3);
 			expect(dataStoreWrites(`${STORE}.Players`).size()).to.equal(5);
 		});
 

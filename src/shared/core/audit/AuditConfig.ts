@@ -13,7 +13,7 @@ export interface AuditConfig {
 	readonly clock?: () => number;
 	/** Base DataStore name; the trail also uses `<name>.Heads` and `<name>.Players` (default "DataService.Audit"). */
 	readonly storeName?: string;
-	/** This server's stream id, at most 36 characters (default game.JobId, or a GUID in Studio). */
+	/** This logger's stream id, at most 36 characters, never reused (default a new GUID). */
 	readonly streamId?: string;
 	/** Seconds between time-driven flushes: at most one batch write per interval at normal volume (default 60). */
 	readonly flushInterval?: number;
