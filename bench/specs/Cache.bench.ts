@@ -65,13 +65,17 @@ class SingleLru {
 
 /**
  * The least a set through the seed's three levels does once they are full: the new entry joins L1, and
- * each level's LRU victim moves down one level (the last one leaves). No TTL, admission, tags or sizes.
- * Printed beside the set goal as its floor.
+ * each level's LRU victim moves down one level (the last one leaves). No TTL, tags or sizes. Printed beside
+ * the set goal as its floor; given `counts`, also the least an admission filter adds (levels that earn their
+ * place): each entry moving down weighs its read count against the victim it would push out.
  */
 class ChainedLru {
 	private readonly nodes = new Map<string, CacheNode>();
 	private readonly lists = [new NodeList(), new NodeList(), new NodeList()];
-	constructor(private readonly capacities: Array<number>) {}
+	constructor(
+		private readonly capacities: Array<number>,
+		private readonly counts?: Map<string, number>,
+	) {}
 	set(key: string, value: defined) {
 		const old = this.nodes.get(key);
 		if (old) {
@@ -81,9 +85,12 @@ class ChainedLru {
 		const node = bareNode(key, value);
 		this.nodes.set(key, node);
 		let moving: CacheNode | undefined = node;
+		const counts = this.counts;
 		for (let i = 0; i < 3 && moving; i++) {
 			const list = this.lists[i];
 			const out = list.length >= this.capacities[i] ? list.head : undefined;
+			// Admission: the entry moving down loses to a victim read more often and leaves instead.
+			if (counts && i > 0 && out && (counts.get(moving.key) ?? 0) < (counts.get(out.key) ?? 0)) break;
 			if (out) list.remove(out);
 			moving.level = i;
 			list.add(moving);
@@ -505,15 +512,17 @@ export = (bench: Bench) => {
 	const setLru = new SingleLru(TOTAL);
 	const setCache = threeLevels("LRU");
 	const setChain = new ChainedLru([100, 500, 1000]);
+	const setAdmitted = new ChainedLru([100, 500, 1000], new Map());
 	const stream = new Array<string>();
 	for (let i = 1; i <= 20000; i++) stream.push(`key:${i}`);
 	for (let i = 1; i <= TOTAL; i++) {
 		setLru.set(stream[i - 1], i);
 		setCache.set(stream[i - 1], i);
 		setChain.set(stream[i - 1], i);
+		setAdmitted.set(stream[i - 1], i);
 	}
 	let cursor = 0;
-	const [mapSetTime, lruSetTime, cacheSetTime, chainSetTime] = medianTimes(bench, [
+	const [mapSetTime, lruSetTime, cacheSetTime, chainSetTime, admittedSetTime] = medianTimes(bench, [
 		() => {
 			cursor = (cursor % 20000) + 1;
 			mapSet.set(stream[cursor - 1], cursor);
@@ -530,16 +539,27 @@ export = (bench: Bench) => {
 			cursor = (cursor % 20000) + 1;
 			setChain.set(stream[cursor - 1], cursor);
 		},
+		() => {
+			cursor = (cursor % 20000) + 1;
+			setAdmitted.set(stream[cursor - 1], cursor);
+		},
 	]);
 	bench.record("set: Map (plain Luau table)", mapSetTime * 1e9, "ns/op");
 	bench.record("set: floor (three chained LRU lists, nothing else)", chainSetTime * 1e9, "ns/op");
+	bench.record(
+		"set: floor with admission (the lists, and a count lookup per move down)",
+		admittedSetTime * 1e9,
+		"ns/op",
+	);
 	bench.record("set: single-level LRU, evicting", lruSetTime * 1e9, "ns/op");
 	bench.record("set: CacheManager, demoting through 3 levels", cacheSetTime * 1e9, "ns/op");
 	bench.ratio("set: CacheManager / Map", cacheSetTime, mapSetTime, "");
 	goal(bench, "set: CacheManager / single-level LRU", cacheSetTime, lruSetTime, "<=", 2, [
 		["three chained lists", chainSetTime / lruSetTime],
+		["with admission", admittedSetTime / lruSetTime],
 	]);
 	bench.ratio("set: floor / single-level LRU", chainSetTime, lruSetTime, "");
+	bench.ratio("set: floor with admission / single-level LRU", admittedSetTime, lruSetTime, "");
 
 	// A cache-aside load, a missed get then a set, on full structures: here every key was read, so the
 	// frequency filter compares counts on every set (the stream above, never read, leaves it no choice).
