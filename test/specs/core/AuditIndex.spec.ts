@@ -25,10 +25,10 @@ function dyingAfter(writes: number): DataStoreServiceLike {
 					return store.GetAsync(key, options);
 				},
 				UpdateAsync(key, transform) {
-					const result = store.UpdateAsync(key, transform);
+					const [value, info] = store.UpdateAsync(key, transform);
 					count += 1;
 					if (count >= writes) coroutine.yield();
-					return result;
+					return $tuple(value, info);
 				},
 				RemoveAsync(key) {
 					return store.RemoveAsync(key);
