@@ -869,7 +869,7 @@ export class DataService<T extends object = typeof import("./data/DataServiceCon
 						readInbox: true,
 						repair: options.repair === true,
 						dryRun: options.dryRun,
-						claimItems: true,
+						lookUpItems: true,
 					}),
 				);
 			},

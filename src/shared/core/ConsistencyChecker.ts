@@ -17,7 +17,7 @@ import type { ConsistencyRules } from "./consistency/ConsistencyRules";
 import { mintItemId } from "./consistency/mintItemId";
 import { QuarantineIncident, QuarantineStore } from "./consistency/QuarantineStore";
 import { repairData } from "./consistency/repairData";
-import { OwnerMapLike, UniquenessIndex } from "./consistency/UniquenessIndex";
+import { ClaimOutcome, OwnerMapLike, UniquenessIndex } from "./consistency/UniquenessIndex";
 
 export type { Anomaly } from "./consistency/AnomalyDetector";
 export type { ConsistencyIssue, FixKind, IssueCategory, IssueKind } from "./consistency/ConsistencyIssue";
@@ -297,10 +297,10 @@ export class ConsistencyChecker {
 	}
 
 	/**
-	 * Claims the unique items of `playerId` in the uniqueness index (yields: one MemoryStore request per
-	 * item). An id another player holds is a candidate duplicate, returned with the other holder in
-	 * `value`; once the caller confirmed it (the other holder still has it), {@link ReportDuplicates}
-	 * counts and audits it. DataService confirms each before reporting.
+	 * Claims the unique items a change hands `playerId` in the uniqueness index (yields: one MemoryStore
+	 * request per item; the claim expires after an hour). An id another player holds is a candidate
+	 * duplicate, returned with the other holder in `value`; once the caller confirmed it (the other holder
+	 * still has it), {@link ReportDuplicates} counts and audits it. DataService confirms each before reporting.
 	 * @param handedOverBy - players the items may come from in the change being recorded (a trade).
 	 */
 	ClaimItems(
@@ -308,9 +308,25 @@ export class ConsistencyChecker {
 		items: ReadonlyArray<HeldItem>,
 		handedOverBy?: ReadonlySet<number>,
 	): Array<ConsistencyIssue> {
+		return this.duplicatesOf(items, (held) => this.index.claim(held.id, playerId, handedOverBy));
+	}
+
+	/**
+	 * Looks the unique items of a loaded player up in the uniqueness index without claiming them (yields:
+	 * one MemoryStore read per item, no memory): an id handed to another player within the claims' hour is
+	 * a candidate duplicate, as with {@link ClaimItems}.
+	 */
+	LookUpItems(playerId: number, items: ReadonlyArray<HeldItem>): Array<ConsistencyIssue> {
+		return this.duplicatesOf(items, (held) => this.index.lookUp(held.id, playerId));
+	}
+
+	private duplicatesOf(
+		items: ReadonlyArray<HeldItem>,
+		outcomeOf: (held: HeldItem) => ClaimOutcome,
+	): Array<ConsistencyIssue> {
 		const found = new Array<ConsistencyIssue>();
 		for (const held of items) {
-			const outcome = this.index.claim(held.id, playerId, handedOverBy);
+			const outcome = outcomeOf(held);
 			if (outcome.status !== "heldElsewhere") continue;
 			found.push(
 				issue(

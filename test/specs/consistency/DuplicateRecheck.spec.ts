@@ -83,4 +83,28 @@ export = () => {
 		expect(reports.size()).to.equal(0);
 		expect(ownerOf("x3")).to.equal(7103);
 	});
+
+	it("claims only the items a change hands over, for an hour: a load looks its items up and writes nothing", () => {
+		__runtime.TestRunner.setTimeLimit(7200);
+		// The pickup hands 7105 the sword: claimed, until the claim expires an hour later.
+		seedSword(7105, "z5");
+		expect(ownerOf("z5")).to.equal(7105);
+		task.wait(3600);
+		expect(ownerOf("z5")).to.equal(undefined);
+		const { service } = itemServer();
+		service.LoadPlayerData(7105).expect();
+		service.LoadPlayerData(7106).expect();
+		task.wait(5);
+		// Claiming every loaded player's items would fill the experience's MemoryStore memory (64 KB + 1.2 KB
+		// per user, shared with the session locks and handoffs).
+		expect(ownerOf("z5")).to.equal(undefined);
+		service
+			.Trade(7105, 7106, (a, b) => [
+				{ ...a, items: [], equipped: "" } as never,
+				{ ...b, items: (a as unknown as ItemData).items } as never,
+			])
+			.expect();
+		task.wait(5);
+		expect(ownerOf("z5")).to.equal(7106);
+	});
 };

@@ -19,8 +19,8 @@ export interface ConsistencyRunOptions {
 	readonly repair: boolean;
 	/** Only report what a repair would do. */
 	readonly dryRun?: boolean;
-	/** Claim the player's unique items in the uniqueness index (one MemoryStore request per item). */
-	readonly claimItems: boolean;
+	/** Look the player's unique items up in the uniqueness index (one MemoryStore read per item). */
+	readonly lookUpItems: boolean;
 	/** The check on load: the data is as loaded, so a field Reconcile refilled can be repaired (backed up first). */
 	readonly onLoad?: boolean;
 	/**
@@ -56,7 +56,7 @@ function aboutTheDocument(found: ConsistencyIssue): boolean {
  *
  * @example
  * ```ts
- * const report = checks.run(session, { readInbox: true, repair: false, claimItems: true });
+ * const report = checks.run(session, { readInbox: true, repair: false, lookUpItems: true });
  * ```
  */
 export class ConsistencyChecks {
@@ -91,7 +91,7 @@ export class ConsistencyChecks {
 		},
 	) {}
 
-	/** Checks a held player (yields when reading the inbox or claiming items), repairing when asked. */
+	/** Checks a held player (yields when reading the inbox or looking items up), repairing when asked. */
 	run(session: Session, options: ConsistencyRunOptions): ConsistencyReport {
 		const ctx = this.ctx;
 		const stored = session.profile.Data;
@@ -132,7 +132,7 @@ export class ConsistencyChecks {
 			if (ok) for (const i of found as Array<ConsistencyIssue>) issues.push(i);
 			else issues.push(issue("inboxUnreadable", "referential", "", toServiceError(found, "LoadFailed").message));
 		}
-		if (options.claimItems) for (const dupe of this.claim(session)) issues.push(dupe);
+		if (options.lookUpItems) for (const dupe of this.lookUpItems(session)) issues.push(dupe);
 		this.checker.SampleAnomalies(session.userId, stored.data);
 		ctx.stats.consistencyChecks += 1;
 		ctx.stats.consistencyIssues += issues.size();
@@ -193,7 +193,7 @@ export class ConsistencyChecks {
 		repair: boolean,
 		inboxEmpty = false,
 	): { report: ConsistencyReport; refusal?: DataServiceError } {
-		const report = this.run(session, { readInbox: false, repair, claimItems: true, onLoad: true, inboxEmpty });
+		const report = this.run(session, { readInbox: false, repair, lookUpItems: true, onLoad: true, inboxEmpty });
 		const remaining = (
 			report.repair?.applied === true ? this.checker.Check(session.profile.Data.data) : report.issues
 		).filter(aboutTheDocument);
@@ -319,7 +319,7 @@ export class ConsistencyChecks {
 						continue;
 					const [ok, err] = pcall(() =>
 						this.ctx.locks.run(tostring(session.userId), () =>
-							this.run(session, { readInbox: true, repair, claimItems: true }),
+							this.run(session, { readInbox: true, repair, lookUpItems: true }),
 						),
 					);
 					if (!ok) this.ctx.warn(`scheduled consistency check of ${session.userId} failed: ${tostring(err)}`);
@@ -391,11 +391,11 @@ export class ConsistencyChecks {
 		this.checker.Forget(playerId);
 	}
 
-	/** Claims a session's unique items; returns the confirmed duplicates. */
-	private claim(session: Session): Array<ConsistencyIssue> {
+	/** Looks a session's unique items up (without claiming them); returns the confirmed duplicates. */
+	private lookUpItems(session: Session): Array<ConsistencyIssue> {
 		return this.confirm(
 			session.userId,
-			this.checker.ClaimItems(session.userId, this.checker.HeldItems(session.profile.Data.data)),
+			this.checker.LookUpItems(session.userId, this.checker.HeldItems(session.profile.Data.data)),
 		);
 	}
 

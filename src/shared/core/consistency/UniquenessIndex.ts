@@ -5,8 +5,9 @@ export interface OwnerMapLike {
 	RemoveAsync(key: string): void;
 }
 
-/** What one claim found. */
+/** What one claim (or look-up) found. */
 export type ClaimOutcome =
+	/** Claimed, or (a look-up) no other player's claim holds the id. */
 	| { readonly status: "claimed" }
 	/** Another player's claim holds the id: the same item is (or was recently) held twice. */
 	| { readonly status: "heldElsewhere"; readonly owner: number }
@@ -15,11 +16,15 @@ export type ClaimOutcome =
 
 /**
  * The online uniqueness index of unique item ids: a MemoryStore hash map from item id to the player who
- * holds it. A player's items are claimed when they load and when a change gives them new ones; a claim
- * that finds another player's id is a duplicate. Claims expire (`expiration`, default 7 days) so the map
- * holds only recently active items; what it cannot see, the offline scan does.
+ * last received it. A change that hands a player items claims them; a load looks its items up without
+ * writing. A claim or look-up that finds another player's id is a duplicate: the classic dupe (an item
+ * traded away comes back with a stale save of the giver) is found when the giver next loads. Claims expire
+ * (`expiration`, default 1 hour) because the MemoryStore's memory is the experience's 64 KB + 1.2 KB per
+ * user, shared with session locks and handoffs: claiming every loaded player's items for days (about 70
+ * bytes each) would fill it in any game with unique items. What the index cannot see, the offline scan does.
  *
- * Costs: one UpdateAsync per item claimed; one GetAsync and at most one RemoveAsync per item given away.
+ * Costs: one UpdateAsync per item handed over, one GetAsync per item loaded; one GetAsync and at most one
+ * RemoveAsync per item given away.
  *
  * @example
  * ```ts
@@ -33,8 +38,18 @@ export class UniquenessIndex {
 
 	constructor(
 		private readonly map: OwnerMapLike,
-		private readonly expiration = 7 * 24 * 3600,
+		private readonly expiration = 3600,
 	) {}
+
+	/** Looks `itemId` up for `owner` without writing (yields): held by another player, or not. */
+	lookUp(itemId: string, owner: number): ClaimOutcome {
+		this.requests += 1;
+		const [ok, current] = pcall(() => this.map.GetAsync(itemId));
+		if (!ok) return { status: "unknown", error: tostring(current) };
+		return typeIs(current, "number") && current !== owner
+			? { status: "heldElsewhere", owner: current }
+			: { status: "claimed" };
+	}
 
 	/**
 	 * Claims `itemId` for `owner` (yields). A claim held by a player in `handedOverBy` is taken over: the
