@@ -1,9 +1,8 @@
-import { DataStoreService } from "@rbxts/services";
 import { AuditLogger } from "shared/core/AuditLogger";
 import type { AuditBatch, AuditHead } from "shared/core/AuditLogger";
 import { DataAccessLayer } from "shared/core/DataAccessLayer";
-import type { DataStoreLike, DataStoreServiceLike } from "shared/core/DataAccessLayer";
 import { advance, clearDataStoreFaults, dataStoreWrites, resetCloud, storedValue } from "../harness/Cloud";
+import { hookedDataStores } from "./hookedDataStores";
 
 const STORE = "DataService.Audit";
 
@@ -11,34 +10,15 @@ function head(stream: string): AuditHead | undefined {
 	return (storedValue(`${STORE}.Heads`, stream) as { d: AuditHead } | undefined)?.d;
 }
 
-/**
- * The real DataStoreService for a server that dies right after its `writes`-th UpdateAsync lands: the thread
- * that made it never resumes, so nothing after that write is sent.
- */
-function dyingAfter(writes: number): DataStoreServiceLike {
+/** The DataStoreService of a server that dies right after its `writes`-th write landed. */
+function dyingAfter(writes: number) {
 	let count = 0;
-	return {
-		GetDataStore(name: string, scope?: string): DataStoreLike {
-			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
-			return {
-				GetAsync(key, options) {
-					return store.GetAsync(key, options);
-				},
-				UpdateAsync(key, transform) {
-					const [value, info] = store.UpdateAsync(key, transform);
-					count += 1;
-					if (count >= writes) coroutine.yield();
-					return $tuple(value, info);
-				},
-				RemoveAsync(key) {
-					return store.RemoveAsync(key);
-				},
-			};
+	return hookedDataStores({
+		afterUpdate: () => {
+			count += 1;
+			if (count >= writes) coroutine.yield(); // the writing thread never resumes
 		},
-		GetRequestBudgetForRequestType(requestType) {
-			return DataStoreService.GetRequestBudgetForRequestType(requestType);
-		},
-	};
+	});
 }
 
 /** Logs one entry for each of `players` a minute for `minutes` minutes. */

@@ -1,11 +1,4 @@
-import { DataStoreService } from "@rbxts/services";
-import {
-	DataAccessLayer,
-	DataError,
-	DataStoreLike,
-	DataStoreServiceLike,
-	TransactionResult,
-} from "shared/core/DataAccessLayer";
+import { DataAccessLayer, DataError, DataStoreServiceLike, TransactionResult } from "shared/core/DataAccessLayer";
 import { rejection } from "../harness/Promises";
 import {
 	clearDataStoreFaults,
@@ -15,6 +8,7 @@ import {
 	storedValue,
 } from "../harness/Cloud";
 import { newServer, ServerHandle } from "../harness/World";
+import { hookedDataStores } from "./hookedDataStores";
 
 type Account = { balance: number };
 
@@ -43,42 +37,11 @@ function transfer(dal: DataAccessLayer, from: string, to: string, amount: number
 }
 
 /**
- * The real DataStoreService, with `beforeGet` and `beforeUpdate` called (with the store's name and the key)
- * ahead of each GetAsync and UpdateAsync: a spec counts, fails, holds or interleaves a transaction's steps.
- */
-function hooked(hooks: {
-	beforeGet?: (store: string, key: string) => void;
-	beforeUpdate?: (store: string, key: string) => void;
-}): DataStoreServiceLike {
-	return {
-		GetDataStore(name: string, scope?: string): DataStoreLike {
-			const store = DataStoreService.GetDataStore(name, scope) as unknown as DataStoreLike;
-			return {
-				GetAsync(key, options) {
-					hooks.beforeGet?.(name, key);
-					return store.GetAsync(key, options);
-				},
-				UpdateAsync(key, transform) {
-					hooks.beforeUpdate?.(name, key);
-					return store.UpdateAsync(key, transform);
-				},
-				RemoveAsync(key) {
-					return store.RemoveAsync(key);
-				},
-			};
-		},
-		GetRequestBudgetForRequestType(requestType) {
-			return DataStoreService.GetRequestBudgetForRequestType(requestType);
-		},
-	};
-}
-
-/**
  * Counts the reads of transaction records: a transaction reads a record only when it met another
  * transaction's change prepared on a key it reads.
  */
 function countingRecordReads(counter: { count: number }): DataStoreServiceLike {
-	return hooked({
+	return hookedDataStores({
 		beforeGet: (store) => {
 			if (store === "DataAccessLayer.Transactions") counter.count += 1;
 		},
@@ -88,7 +51,7 @@ function countingRecordReads(counter: { count: number }): DataStoreServiceLike {
 /** Fails the second UpdateAsync of Bank/b (a transaction's apply). */
 function failingSecondUpdateOfB(): DataStoreServiceLike {
 	let updates = 0;
-	return hooked({
+	return hookedDataStores({
 		beforeUpdate: (store, key) => {
 			if (store === "Bank" && key === "b" && ++updates === 2)
 				error("101: the server stopped before this apply", 0);
@@ -103,7 +66,7 @@ function failingSecondUpdateOfB(): DataStoreServiceLike {
 function interrupted(other: DataAccessLayer, key: string, amount: number) {
 	let armed = true;
 	const dal = new DataAccessLayer({
-		dataStoreService: hooked({
+		dataStoreService: hookedDataStores({
 			beforeUpdate: (store, updated) => {
 				if (!armed || store !== "Bank" || updated !== key) return;
 				armed = false;
@@ -333,7 +296,7 @@ export = () => {
 		let firstPrepared = false;
 		let secondStarted = false;
 		const first = new DataAccessLayer({
-			dataStoreService: hooked({
+			dataStoreService: hookedDataStores({
 				beforeUpdate: (store, key) => {
 					if (store !== "Bank" || key !== "b" || firstPrepared) return;
 					// The prepare of b comes after the prepare of a (key order): a holds the change now.
@@ -343,7 +306,7 @@ export = () => {
 			}),
 		});
 		const second = new DataAccessLayer({
-			dataStoreService: hooked({
+			dataStoreService: hookedDataStores({
 				beforeUpdate: (store) => {
 					if (store !== "DataAccessLayer.Transactions" || secondStarted) return;
 					secondStarted = true;
